@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python tests/run.py
+	$(BIN)/python -m pytest -n 2 -q
 
 test: lint typecheck unit
 

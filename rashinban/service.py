@@ -1,0 +1,147 @@
+"""The one facade that the CLI, the web app and jobs call.
+
+Everything with I/O around the pure engine lives behind this class: reading model files,
+loading templates, and (in later layers) the store.  Callers get domain objects back and
+render them; errors are :class:`~rashinban.errors.RashinbanError` subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from rashinban import templates
+from rashinban.errors import ModelError, RashinbanError, UsageError
+from rashinban.kpi.allocate import AllocationMode
+from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, public_holiday_name
+from rashinban.kpi.findings import Finding, sort_findings
+from rashinban.kpi.model import Model
+from rashinban.kpi.modelfile import parse_model
+from rashinban.kpi.numbers import parse_number, to_float
+from rashinban.kpi.smart import smart_findings
+from rashinban.kpi.solve import Plan, solve
+
+
+def read_model(path: str | Path) -> Model:
+    """Read and validate a model file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ModelError("file_not_found", path=str(p)) from None
+    except IsADirectoryError:
+        raise ModelError("file_unreadable", path=str(p), reason="is a directory") from None
+    except UnicodeDecodeError as e:
+        raise ModelError("file_unreadable", path=str(p), reason=f"not UTF-8 ({e.reason})") from None
+    except OSError as e:
+        raise ModelError("file_unreadable", path=str(p), reason=e.strerror or str(e)) from None
+    return parse_model(text, str(p))
+
+
+def parse_sets(items: Iterable[str]) -> dict[str, Fraction]:
+    """``node=value`` pairs from ``--set`` (values as in model files: 1200万, 25%, 0.25)."""
+    out: dict[str, Fraction] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        value = parse_number(raw) if sep else None
+        if not key.strip() or value is None:
+            raise UsageError("set_bad_format", value=item)
+        out[key.strip()] = value
+    return out
+
+
+class Rashinban:
+    """Service facade.  One instance per request/command."""
+
+    def __init__(self, lang: str = "ja") -> None:
+        self.lang = lang
+
+    # planning ------------------------------------------------------------------
+    def load_model(self, path: str | Path) -> Model:
+        return read_model(path)
+
+    def plan(
+        self,
+        path: str | Path,
+        sets: Mapping[str, Fraction] | None = None,
+        mode: AllocationMode = AllocationMode.EQUAL,
+    ) -> Plan:
+        return solve(self.load_model(path), sets or {}, mode)
+
+    def check(self, path: str | Path) -> tuple[Model, list[Finding]]:
+        model = self.load_model(path)
+        plan = solve(model)
+        return model, sort_findings(smart_findings(model) + plan.findings)
+
+    # templates -----------------------------------------------------------------
+    def templates(self) -> list[templates.TemplateInfo]:
+        return templates.list_templates()
+
+    def init_model(self, template: str, path: str | Path, force: bool = False) -> Path:
+        p = Path(path)
+        if p.exists() and not force:
+            raise UsageError("file_exists", path=str(p))
+        text = templates.template_text(template)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    # calendar ------------------------------------------------------------------
+    def period(self, name: str, model_path: str | Path | None = None) -> tuple[Span, BusinessCalendar]:
+        model = self.load_model(model_path) if model_path else None
+        start = model.fiscal_year_start if model else 4
+        span = parse_period(name, start)
+        cal = BusinessCalendar(model.holidays if model else ())
+        return span, cal
+
+    def period_info(
+        self,
+        name: str,
+        model_path: str | Path | None = None,
+        as_of: str | None = None,
+        target: str | None = None,
+    ) -> dict[str, Any]:
+        """Business days of a period and (optionally) a target prorated to ``as_of``."""
+        span, cal = self.period(name, model_path)
+        day = self.parse_date(as_of)
+        amount = None
+        if target is not None:
+            amount = parse_number(target)
+            if amount is None:
+                raise UsageError("bad_option", option="--target", reason=f"'{target}' is not a number")
+        holidays = []
+        d = span.start
+        while d <= span.end:
+            hname = public_holiday_name(d)
+            if hname or d in cal.company_holidays:
+                holidays.append({"date": d.isoformat(), "name": hname or "company"})
+            d += timedelta(days=1)
+        share = cal.elapsed_share(span, day)
+        return {
+            "label": span.label,
+            "kind": span.kind,
+            "start": span.start.isoformat(),
+            "end": span.end.isoformat(),
+            "as_of": day.isoformat(),
+            "business_days": cal.business_days(span.start, span.end),
+            "business_days_elapsed": cal.business_days(span.start, min(day, span.end)),
+            "elapsed_share": float(share),
+            "holidays": holidays,
+            "target": to_float(amount),
+            "prorated": to_float(amount * share) if amount is not None else None,
+        }
+
+    @staticmethod
+    def parse_date(text: str | None) -> date:
+        if text is None:
+            return date.today()
+        span = parse_period(text)
+        if span.kind != "day":
+            raise UsageError("bad_option", option="--as-of", reason=f"'{text}' is not a date (YYYY-MM-DD)")
+        return span.start
+
+
+__all__ = ["Rashinban", "RashinbanError", "parse_sets", "read_model"]
