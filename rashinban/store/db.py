@@ -1,0 +1,55 @@
+"""Opening the store: a DuckDB file by default, or any ``postgresql://`` URL.
+
+``--db`` / ``RASHINBAN_DB`` take either a path (``./rashinban.duckdb``) or a URL
+(``duckdb:///path``, ``postgresql://user@host/db``).  PostgreSQL URLs use psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from rashinban.store.schema import metadata
+
+DEFAULT_DB = "rashinban.duckdb"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """A SQLAlchemy URL from ``--db``, ``RASHINBAN_DB`` or the default DuckDB file."""
+    value = db or os.environ.get("RASHINBAN_DB") or DEFAULT_DB
+    if value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    if "://" in value:
+        return value
+    return f"duckdb:///{Path(value).expanduser()}"
+
+
+@dataclass
+class Store:
+    url: str
+    engine: sa.Engine
+
+    @classmethod
+    def open(cls, db: str | None = None) -> Store:
+        url = resolve_url(db)
+        engine = sa.create_engine(url, future=True)
+        return cls(url=url, engine=engine)
+
+    @property
+    def dialect(self) -> str:
+        """``duckdb`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.dialect == "duckdb"
+
+    def create_all(self) -> None:
+        """Create every table that does not exist yet (migrations build on this)."""
+        metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
