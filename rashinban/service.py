@@ -134,6 +134,10 @@ class Rashinban:
             "prorated": to_float(amount * share) if amount is not None else None,
         }
 
+    # data layer (store, imports) ---------------------------------------------------
+
+    # demo data ---------------------------------------------------------------------
+
     @staticmethod
     def parse_date(text: str | None) -> date:
         if text is None:
