@@ -47,7 +47,10 @@ def finding_view(model: Model, f: Finding, lang: str) -> dict[str, Any]:
             {
                 **item,
                 "message": render_needed(
-                    item, model.nodes[item["node"]].unit.value, node_name(model, item["node"], lang) or "", lang
+                    item,
+                    model.nodes[item["node"]].unit.value,
+                    node_name(model, item["node"], lang) or "",
+                    lang,
                 ),
             }
             for item in params["needed"]
@@ -92,7 +95,8 @@ def plan_view(plan: Plan, lang: str) -> dict[str, Any]:
             "rounding_effect": plan.rounding_effect,
             "nodes": nodes,
             "allocations": [
-                {"member": a.member, "node": a.node, "target": a.target, "split": a.split} for a in plan.allocations
+                {"member": a.member, "node": a.node, "target": a.target, "split": a.split}
+                for a in plan.allocations
             ],
             "levers": [
                 {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,7 +44,9 @@ def plan(
         list[str] | None,
         typer.Option("--set", help="what-if: node=value (e.g. close_rate=0.25, revenue=1200万)"),
     ] = None,
-    allocate: Annotated[AllocationMode, typer.Option("--allocate", help="split to members")] = AllocationMode.EQUAL,
+    allocate: Annotated[
+        AllocationMode, typer.Option("--allocate", help="split to members")
+    ] = AllocationMode.EQUAL,
     as_json: JsonOpt = False,
 ) -> None:
     """Work the KGI backwards (逆算) to every KPI and every member."""
@@ -59,13 +62,20 @@ def check(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Check every KPI against SMART and the tree for consistency."""
     m, findings = state.service.check(model)
     if as_json:
-        _print_json({"model": m.name, "file": m.file, "findings": [finding_view(m, f, state.lang) for f in findings]})
+        _print_json(
+            {"model": m.name, "file": m.file, "findings": [finding_view(m, f, state.lang) for f in findings]}
+        )
         return
     render_findings(m, findings)
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     console.print(
-        t("cli.check_summary", state.lang, errors=counts[Severity.ERROR], warnings=counts[Severity.WARNING],
-          infos=counts[Severity.INFO])
+        t(
+            "cli.check_summary",
+            state.lang,
+            errors=counts[Severity.ERROR],
+            warnings=counts[Severity.WARNING],
+            infos=counts[Severity.INFO],
+        )
     )
 
 
@@ -95,7 +105,9 @@ def templates(as_json: JsonOpt = False) -> None:
         table.add_column(t(f"cli.{col}", lang))
     for i in infos:
         main = ", ".join(node_name(i.model, n, lang) or n for n in i.main_kpis)
-        table.add_row(i.id, f"{i.name}\n[dim]{i.name_en}[/]", node_name(i.model, i.model.kgi, lang) or "", main)
+        table.add_row(
+            i.id, f"{i.name}\n[dim]{i.name_en}[/]", node_name(i.model, i.model.kgi, lang) or "", main
+        )
     console.print(table)
 
 
@@ -115,7 +127,9 @@ def period(
     name: Annotated[str, typer.Argument(help="2026-11, 2026-W47, 2026-Q3, FY2026, FY2026-Q1, 2026, A..B")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="date for pace (default: today)")] = None,
     target: Annotated[str | None, typer.Option("--target", help="a target to prorate, e.g. 1000万")] = None,
-    model: Annotated[Path | None, typer.Option("--model", help="model file (fiscal year start, holidays)")] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="model file (fiscal year start, holidays)")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show a period's business days and a target prorated to a date."""
@@ -127,15 +141,33 @@ def period(
     lang = state.lang
     console.print(t("cli.period_title", lang, label=info["label"], start=info["start"], end=info["end"]))
     console.print(
-        t("cli.business_days", lang, elapsed=info["business_days_elapsed"], total=info["business_days"],
-          as_of=info["as_of"], share=fmt.percent(info["elapsed_share"]))
+        t(
+            "cli.business_days",
+            lang,
+            elapsed=info["business_days_elapsed"],
+            total=info["business_days"],
+            as_of=info["as_of"],
+            share=fmt.percent(info["elapsed_share"]),
+        )
     )
     if info["holidays"]:
-        console.print(t("cli.holidays_in_period", lang,
-                        holidays=", ".join(f"{h['date']} {h['name']}" for h in info["holidays"])))
+        console.print(
+            t(
+                "cli.holidays_in_period",
+                lang,
+                holidays=", ".join(f"{h['date']} {h['name']}" for h in info["holidays"]),
+            )
+        )
     if info.get("prorated") is not None:
-        console.print(t("cli.prorated", lang, target=fmt.number(info["target"]), as_of=info["as_of"],
-                        prorated=fmt.number(info["prorated"])))
+        console.print(
+            t(
+                "cli.prorated",
+                lang,
+                target=fmt.number(info["target"]),
+                as_of=info["as_of"],
+                prorated=fmt.number(info["prorated"]),
+            )
+        )
 
 
 # rendering -------------------------------------------------------------------------
@@ -180,7 +212,11 @@ def render_plan(plan: Plan, mode: AllocationMode) -> None:
         if node.formula_text:
             notes.append(f"= {node.formula_text}")
         if pv.rounded_from is not None:
-            key = "cli.rounded_up" if pv.value is not None and pv.value > pv.rounded_from else "cli.rounded_down"
+            key = (
+                "cli.rounded_up"
+                if pv.value is not None and pv.value > pv.rounded_from
+                else "cli.rounded_down"
+            )
             notes.append(t(key, lang, value=fmt.number(pv.rounded_from)))
         if pv.overridden:
             notes.append(t("cli.overridden", lang))
@@ -198,10 +234,16 @@ def render_plan(plan: Plan, mode: AllocationMode) -> None:
         if effect == 0:
             console.print(t("cli.rounding_exact", lang, target=fmt.value(plan.kgi_target, unit, lang)))
         elif not any(f.code == "inconsistent_targets" for f in plan.findings):
-            delta = ("+" if effect and effect > 0 else "-") + fmt.value(abs(effect or 0), unit, lang)
+            sign = "+" if effect and effect > 0 else "-"
+            delta = sign + fmt.value(abs(effect or Fraction(0)), unit, lang)
             console.print(
-                t("cli.rounding_effect", lang, forward=fmt.value(plan.kgi_forward, unit, lang), delta=delta,
-                  target=fmt.value(plan.kgi_target, unit, lang))
+                t(
+                    "cli.rounding_effect",
+                    lang,
+                    forward=fmt.value(plan.kgi_forward, unit, lang),
+                    delta=delta,
+                    target=fmt.value(plan.kgi_target, unit, lang),
+                )
             )
     _render_levers(plan)
     _render_allocations(plan, mode)

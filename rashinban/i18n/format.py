@@ -68,6 +68,9 @@ def value(v: Fraction | float | int | None, unit: str, lang: str = "ja") -> str:
         return percent(v)
     if unit == "count":
         return number(v) + COUNT_SUFFIX.get(lang, "")
-    suffix = {"days": {"ja": "日", "en": " d"}, "hours": {"ja": "時間", "en": " h"},
-              "minutes": {"ja": "分", "en": " min"}}.get(unit, {})
+    suffix = {
+        "days": {"ja": "日", "en": " d"},
+        "hours": {"ja": "時間", "en": " h"},
+        "minutes": {"ja": "分", "en": " min"},
+    }.get(unit, {})
     return number(v) + suffix.get(lang, "")

@@ -194,9 +194,7 @@ class BusinessCalendar:
         for i in range(rest):
             if (start + timedelta(days=full_weeks * 7 + i)).weekday() not in self.weekend:
                 count += 1
-        for d in self._closed_weekdays(start, end):
-            count -= 1
-        return count
+        return count - sum(1 for _ in self._closed_weekdays(start, end))
 
     def _closed_weekdays(self, start: date, end: date) -> Iterator[date]:
         holidays = set(self.company_holidays)

@@ -284,7 +284,7 @@ def solve_for(expr: Expr, name: str, result: Fraction, values: Mapping[str, Frac
         if isinstance(node, Neg):
             target, node = -target, node.operand
             continue
-        if isinstance(node, Call) or isinstance(node, Num):
+        if isinstance(node, Call | Num):
             raise FormulaError("formula_not_invertible", ref=name, formula=unparse(expr))
         left_has = count_refs(node.left, name) == 1
         known = evaluate(node.right if left_has else node.left, values)

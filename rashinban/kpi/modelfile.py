@@ -259,7 +259,7 @@ def _node(nid: str, n: yaml.Node, loc: _Loc) -> Node:
         if key in m:
             value = _number(m[key], loc, key, nid)
             _check_value(node, key, value, loc, _line(m[key]))
-            node = replace(node, **{key: value})
+            node = replace(node, target=value) if key == "target" else replace(node, assume=value)
     return node
 
 
@@ -357,11 +357,20 @@ def parse_model(text: str, file: str = "<model>") -> Model:
     if "tolerance" in top:
         tol = _number(top["tolerance"], loc, "tolerance")
         if not 0 <= tol < 1:
-            raise loc.error("model_int_range", _line(top["tolerance"]), None, field="tolerance",
-                            value=top["tolerance"].value, lo=0, hi=1)
+            raise loc.error(
+                "model_int_range",
+                _line(top["tolerance"]),
+                None,
+                field="tolerance",
+                value=top["tolerance"].value,
+                lo=0,
+                hi=1,
+            )
         kw["tolerance"] = tol
     if "business_days_per_year" in top:
-        kw["business_days_per_year"] = _int(top["business_days_per_year"], loc, "business_days_per_year", 1, 366)
+        kw["business_days_per_year"] = _int(
+            top["business_days_per_year"], loc, "business_days_per_year", 1, 366
+        )
     if "max_main_kpis" in top:
         kw["max_main_kpis"] = _int(top["max_main_kpis"], loc, "max_main_kpis", 1, 100)
     extra = {}

@@ -50,7 +50,23 @@ VAGUE_WORDS = (
     "try",
 )
 # A definition that says what is counted or divided is measurable, whatever else it says.
-MEASURE_WORDS = ("数", "率", "額", "件", "円", "÷", "/", "合計", "平均", "count", "sum", "rate", "ratio", "number", "amount")
+MEASURE_WORDS = (
+    "数",
+    "率",
+    "額",
+    "件",
+    "円",
+    "÷",
+    "/",
+    "合計",
+    "平均",
+    "count",
+    "sum",
+    "rate",
+    "ratio",
+    "number",
+    "amount",
+)
 MIN_DEFINITION_LENGTH = 4
 QUALITY_UNITS = frozenset({Unit.RATIO, Unit.SCORE})
 
@@ -67,12 +83,12 @@ def smart_findings(model: Model) -> list[Finding]:
     related = set(model.reachable())
     parents = model.parents()
     kgi = model.nodes[model.kgi]
-    if kgi.target is None and not kgi.derived:
-        out.append(Finding("kgi_no_target", Severity.ERROR, "S", kgi.id, kgi.line))
-    elif kgi.target is None and not _has_values_below(model):
+    if (kgi.target is None and not kgi.derived) or (kgi.target is None and not _has_values_below(model)):
         out.append(Finding("kgi_no_target", Severity.ERROR, "S", kgi.id, kgi.line))
     if "period" not in dict(model.field_lines):
-        out.append(Finding("no_period", Severity.WARNING, "T", None, model.line, {"assumed": model.period.value}))
+        out.append(
+            Finding("no_period", Severity.WARNING, "T", None, model.line, {"assumed": model.period.value})
+        )
     if model.plan_period is None and model.deadline is None:
         out.append(Finding("no_deadline", Severity.INFO, "T", model.kgi, kgi.line))
     for node in model.nodes.values():
@@ -86,26 +102,44 @@ def _has_values_below(model: Model) -> bool:
     return all(model.nodes[n].target is not None or model.nodes[n].assume is not None for n in leaves)
 
 
-def _node_findings(model: Model, node: Node, related: set[str], parents: dict[str, list[str]]) -> list[Finding]:
+def _node_findings(
+    model: Model, node: Node, related: set[str], parents: dict[str, list[str]]
+) -> list[Finding]:
     out: list[Finding] = []
     if node.definition is None:
         sev = Severity.INFO if node.derived else Severity.WARNING
         out.append(Finding("no_definition", sev, "S", node.id, node.line))
     elif _vague(node.definition):
         out.append(
-            Finding("vague_definition", Severity.WARNING, "S", node.id, node.line_of("definition"),
-                    {"definition": node.definition})
+            Finding(
+                "vague_definition",
+                Severity.WARNING,
+                "S",
+                node.id,
+                node.line_of("definition"),
+                {"definition": node.definition},
+            )
         )
     if not node.derived and node.measure is None and not node.manual:
         out.append(Finding("not_measurable", Severity.WARNING, "M", node.id, node.line))
     if node.id not in related:
         out.append(Finding("not_related", Severity.WARNING, "R", node.id, node.line, {"kgi": model.kgi}))
-    if node.unit is Unit.COUNT and node.direction is Direction.HIGHER and not _has_quality_beside(model, node, parents):
+    if (
+        node.unit is Unit.COUNT
+        and node.direction is Direction.HIGHER
+        and not _has_quality_beside(model, node, parents)
+    ):
         out.append(Finding("volume_without_quality", Severity.WARNING, "P", node.id, node.line))
     if node.controllable is False and node.owner:
         out.append(
-            Finding("not_controllable", Severity.WARNING, "P", node.id, node.line_of("controllable"),
-                    {"owner": node.owner})
+            Finding(
+                "not_controllable",
+                Severity.WARNING,
+                "P",
+                node.id,
+                node.line_of("controllable"),
+                {"owner": node.owner},
+            )
         )
     return out
 
@@ -134,8 +168,12 @@ def _main_kpi_findings(model: Model) -> list[Finding]:
                     "P",
                     None,
                     nodes[model.max_main_kpis].line,
-                    {"owner": owner, "count": len(nodes), "limit": model.max_main_kpis,
-                     "nodes": ", ".join(n.id for n in nodes)},
+                    {
+                        "owner": owner,
+                        "count": len(nodes),
+                        "limit": model.max_main_kpis,
+                        "nodes": ", ".join(n.id for n in nodes),
+                    },
                 )
             )
     return out

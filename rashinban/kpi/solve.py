@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from itertools import pairwise
 
 from rashinban.kpi.allocate import Allocation, AllocationMode, allocate
 from rashinban.kpi.errors import FormulaError, ModelError
@@ -85,14 +86,14 @@ class Plan:
 def _check_override(model: Model, nid: str, value: Fraction) -> None:
     if nid not in model.nodes:
         close = difflib.get_close_matches(nid, list(model.nodes), n=1)
-        raise ModelError(
-            "set_unknown_node", file=model.file, node=nid, suggestion=close[0] if close else ""
-        )
+        raise ModelError("set_unknown_node", file=model.file, node=nid, suggestion=close[0] if close else "")
     node = model.nodes[nid]
     if value < 0:
         raise ModelError("model_negative", file=model.file, node=nid, field="--set", value=float(value))
     if node.unit is Unit.RATIO and value > 1:
-        raise ModelError("model_ratio_above_one", file=model.file, node=nid, field="--set", value=float(value))
+        raise ModelError(
+            "model_ratio_above_one", file=model.file, node=nid, field="--set", value=float(value)
+        )
     if node.unit is Unit.RATIO and value == 0 and node.direction is Direction.HIGHER:
         raise ModelError("model_zero_rate", file=model.file, node=nid, field="--set")
 
@@ -170,7 +171,9 @@ def solve(
             )
             continue
         child = unknown[0]
-        known = inputs_for(model, nid, {k: pv.value for k, pv in values.items() if pv.value is not None}, additive)
+        known = inputs_for(
+            model, nid, {k: pv.value for k, pv in values.items() if pv.value is not None}, additive
+        )
         parent_value = values[nid].value
         assert parent_value is not None
         try:
@@ -191,13 +194,25 @@ def solve(
             x = x / period_factor(model, child, nid)
         if x < 0:
             findings.append(
-                Finding("negative_solution", Severity.ERROR, "consistency", child,
-                        model.nodes[child].line, {"value": float(x), "parent": nid})
+                Finding(
+                    "negative_solution",
+                    Severity.ERROR,
+                    "consistency",
+                    child,
+                    model.nodes[child].line,
+                    {"value": float(x), "parent": nid},
+                )
             )
         if model.nodes[child].unit is Unit.RATIO and x > 1:
             findings.append(
-                Finding("ratio_solution_above_one", Severity.ERROR, "consistency", child,
-                        model.nodes[child].line, {"value": float(x), "parent": nid})
+                Finding(
+                    "ratio_solution_above_one",
+                    Severity.ERROR,
+                    "consistency",
+                    child,
+                    model.nodes[child].line,
+                    {"value": float(x), "parent": nid},
+                )
             )
         rounded = _round(model, child, x)
         values[child] = PlanValue(
@@ -213,7 +228,9 @@ def solve(
             values[nid] = PlanValue(nid, None, Source.MISSING, model.period_of(nid))
     kgi_pv = values[model.kgi]
     if kgi_pv.value is None:
-        findings.append(Finding("kgi_no_target", Severity.ERROR, "structure", model.kgi, model.nodes[model.kgi].line))
+        findings.append(
+            Finding("kgi_no_target", Severity.ERROR, "structure", model.kgi, model.nodes[model.kgi].line)
+        )
 
     leaf_values = {
         nid: pv.value for nid, pv in values.items() if pv.value is not None and not model.nodes[nid].derived
@@ -222,7 +239,9 @@ def solve(
     kgi_forward = fwd.get(model.kgi)
     levers = _levers(model, leaf_values, additive, kgi_forward)
     ordered = {nid: values[nid] for nid in order}
-    allocations = allocate(model, {k: v.value for k, v in ordered.items() if v.value is not None}, additive, mode)
+    allocations = allocate(
+        model, {k: v.value for k, v in ordered.items() if v.value is not None}, additive, mode
+    )
     return Plan(
         model=model,
         values=ordered,
@@ -235,7 +254,9 @@ def solve(
     )
 
 
-def _eval(model: Model, nid: str, values: Mapping[str, Fraction], additive: Mapping[str, bool]) -> Fraction | None:
+def _eval(
+    model: Model, nid: str, values: Mapping[str, Fraction], additive: Mapping[str, bool]
+) -> Fraction | None:
     try:
         return eval_node(model, model.nodes[nid], values, additive)
     except FormulaError as e:
@@ -300,7 +321,7 @@ def required_value(
     if path is None:
         return None
     target = root_value
-    for parent, child in zip(path, path[1:], strict=False):
+    for parent, child in pairwise(path):
         node = model.nodes[parent]
         assert node.expr is not None
         known = inputs_for(model, parent, {k: v for k, v in values.items() if k != child}, additive)
@@ -350,4 +371,3 @@ def _levers(
         delta = new - kgi
         out.append(Lever(leaf, base, (delta / kgi) / ELASTICITY_STEP, delta))
     return sorted(out, key=lambda lv: -abs(lv.elasticity) if lv.elasticity is not None else 1)
-

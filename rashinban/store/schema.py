@@ -89,7 +89,9 @@ activities = _fact(
     "activities",
     sa.Column("member_id", sa.BigInteger, nullable=True),
     sa.Column("type", sa.String(20), nullable=False),  # call | email | visit | web_meeting | other
-    sa.Column("outcome", sa.String(30), nullable=True),  # connected | no_answer | appointment | opened | replied | …
+    sa.Column(
+        "outcome", sa.String(30), nullable=True
+    ),  # connected | no_answer | appointment | opened | replied | …
     sa.Column("lead_id", sa.BigInteger, nullable=True),
     sa.Column("deal_id", sa.BigInteger, nullable=True),
     sa.Column("account_id", sa.BigInteger, nullable=True),

@@ -55,7 +55,7 @@ def template_text(name: str) -> str:
     files = _files()
     if name in files:
         return files[name]
-    for tid, text in files.items():
+    for text in files.values():
         meta = yaml.safe_load(text).get("template", {})
         if name in (meta.get("name"), meta.get("name_en")):
             return text
