@@ -314,7 +314,7 @@ def render_findings(model: Model, findings: list[Finding]) -> None:
             where += f" [dim](L{f.line})[/]"
         table.add_row(
             Text(t(f"severity.{f.severity.value}", lang), style=SEVERITY_STYLE[f.severity]),
-            f.area,
+            t(f"area.{f.area}", lang),
             f.code,
             where,
             text,

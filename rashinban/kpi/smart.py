@@ -80,7 +80,7 @@ def _vague(text: str) -> bool:
 
 def smart_findings(model: Model) -> list[Finding]:
     out: list[Finding] = []
-    related = set(model.reachable())
+    related = related_nodes(model)
     parents = model.parents()
     kgi = model.nodes[model.kgi]
     if (kgi.target is None and not kgi.derived) or (kgi.target is None and not _has_values_below(model)):
@@ -95,6 +95,20 @@ def smart_findings(model: Model) -> list[Finding]:
         out += _node_findings(model, node, related, parents)
     out += _main_kpi_findings(model)
     return sort_findings(out)
+
+
+def related_nodes(model: Model) -> set[str]:
+    """Nodes on the KGI's tree, plus derived monitoring KPIs built only from related nodes
+    (商談単価 = 費用 ÷ 送客数 is related when both inputs are)."""
+    related = set(model.reachable())
+    changed = True
+    while changed:
+        changed = False
+        for nid, node in model.nodes.items():
+            if nid not in related and node.derived and all(c in related for c in node.children):
+                related.add(nid)
+                changed = True
+    return related
 
 
 def _has_values_below(model: Model) -> bool:
@@ -127,6 +141,7 @@ def _node_findings(
     if (
         node.unit is Unit.COUNT
         and node.direction is Direction.HIGHER
+        and not node.manual
         and not _has_quality_beside(model, node, parents)
     ):
         out.append(Finding("volume_without_quality", Severity.WARNING, "P", node.id, node.line))

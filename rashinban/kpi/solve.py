@@ -223,6 +223,18 @@ def solve(
             rounded_from=x if rounded != x else None,
         )
 
+    # Monitoring KPIs built from solved nodes (商談単価 = 費用 ÷ 送客数): forward from their inputs.
+    for nid in reversed(order):
+        node = model.nodes[nid]
+        if nid in values or node.expr is None or not all(c in values for c in node.children):
+            continue
+        known = {c: values[c].value for c in node.children}
+        if all(v is not None for v in known.values()):
+            try:
+                v = eval_node(model, node, {k: v for k, v in known.items() if v is not None}, additive)
+            except FormulaError:
+                continue
+            values[nid] = PlanValue(nid, v, Source.IMPLIED, model.period_of(nid))
     for nid in order:
         if nid not in values:
             values[nid] = PlanValue(nid, None, Source.MISSING, model.period_of(nid))

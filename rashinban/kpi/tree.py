@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from rashinban.kpi.errors import FormulaError
-from rashinban.kpi.formula import BinOp, Expr, Ref, evaluate
+from rashinban.kpi.formula import BinOp, Call, Expr, Neg, Ref, evaluate
 from rashinban.kpi.model import Model, Node
 from rashinban.kpi.units import ADDITIVE_UNITS, PERIODS_PER_YEAR, Period, Unit
 
@@ -41,6 +41,16 @@ def _product_factors(expr: Expr) -> list[str] | None:
     return None
 
 
+def _has_division(expr: Expr) -> bool:
+    if isinstance(expr, BinOp):
+        return expr.op == "/" or _has_division(expr.left) or _has_division(expr.right)
+    if isinstance(expr, Neg):
+        return _has_division(expr.operand)
+    if isinstance(expr, Call):
+        return any(_has_division(a) for a in expr.args)
+    return False
+
+
 def additivity(model: Model) -> dict[str, bool]:
     """Whether each node's values add up across members and sub-periods.
 
@@ -64,6 +74,11 @@ def additivity(model: Model) -> dict[str, bool]:
             if isinstance(right, Ref) and model.nodes[right.name].unit is Unit.COUNT:
                 out[nid] = False
         if not out[nid]:
+            if not _has_division(node.expr):
+                # 単価 = 基本単価 + アップセル率 × アップセル額: parts of a per-unit value are per-unit
+                for child in node.children:
+                    if child not in explicit and model.nodes[child].unit is Unit.YEN:
+                        out[child] = False
             continue
         factors = _product_factors(node.expr)
         if factors is None or len(factors) < 2:
