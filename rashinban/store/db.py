@@ -48,8 +48,22 @@ class Store:
         return self.dialect == "duckdb"
 
     def create_all(self) -> None:
-        """Create every table that does not exist yet (migrations build on this)."""
-        metadata.create_all(self.engine)
+        """Bring the store to the newest schema (runs the Alembic migrations)."""
+        self.upgrade()
+
+    def upgrade(self) -> tuple[str | None, str | None]:
+        """Run the migrations; returns the revision before and after."""
+        from rashinban.store import migrate
+
+        return migrate.upgrade(self.engine)
+
+    def revision(self) -> str | None:
+        from rashinban.store import migrate
+
+        return migrate.current_revision(self.engine)
+
+    def table_names(self) -> list[str]:
+        return [name for name in metadata.tables if sa.inspect(self.engine).has_table(name)]
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -96,6 +96,7 @@ activities = _fact(
     sa.Column("deal_id", sa.BigInteger, nullable=True),
     sa.Column("account_id", sa.BigInteger, nullable=True),
     sa.Column("subject", sa.String(300), nullable=True),
+    sa.Column("contact_id", sa.BigInteger, nullable=True),
     sa.Column("duration_minutes", sa.Integer, nullable=True),
     sa.Column("occurred_at", sa.DateTime, nullable=False),
     sa.Column("logged_at", sa.DateTime, nullable=True),  # entry time: logged_at - occurred_at = entry lag
@@ -112,8 +113,9 @@ deals = _fact(
     sa.Column("stage", sa.String(60), nullable=False),
     sa.Column("amount", MONEY, nullable=True),
     sa.Column("currency", sa.String(3), nullable=False, server_default="JPY"),
-    sa.Column("probability", sa.Numeric(5, 2), nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("probability", sa.Numeric(5, 2), nullable=True),  # percent 0-100, as in Salesforce
+    # NULL when the source does not say (Maven's prospecting deals have no engage date)
+    sa.Column("created_at", sa.DateTime, nullable=True),
     sa.Column("expected_close_on", sa.Date, nullable=True),
     sa.Column("closed_at", sa.DateTime, nullable=True),
     sa.Column("is_closed", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -173,6 +175,41 @@ experiments = _fact(
     sa.Column("assigned_at", sa.DateTime, nullable=False),
 )
 
+# --- CRM objects kept for reference (Salesforce contacts and campaigns) -------------
+contacts = _fact(
+    "contacts",
+    sa.Column("account_id", sa.BigInteger, nullable=True),
+    sa.Column("owner_id", sa.BigInteger, nullable=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(200), nullable=True),
+    sa.Column("title", sa.String(200), nullable=True),
+    sa.Column("channel", sa.String(100), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=True),
+)
+
+campaigns = _fact(
+    "campaigns",
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("channel", sa.String(100), nullable=True),
+    sa.Column("status", sa.String(40), nullable=True),
+    sa.Column("start_on", sa.Date, nullable=True),
+    sa.Column("end_on", sa.Date, nullable=True),
+    sa.Column("budgeted_cost", MONEY, nullable=True),
+    sa.Column("actual_cost", MONEY, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=True),
+)
+
+campaign_members = _fact(
+    "campaign_members",
+    sa.Column("campaign_id", sa.BigInteger, nullable=True),
+    sa.Column("lead_id", sa.BigInteger, nullable=True),
+    sa.Column("contact_id", sa.BigInteger, nullable=True),
+    sa.Column("status", sa.String(40), nullable=True),
+    sa.Column("responded", sa.Boolean, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=True),
+    sa.Column("responded_at", sa.DateTime, nullable=True),
+)
+
 FACT_TABLES = (
     teams,
     members,
@@ -186,6 +223,9 @@ FACT_TABLES = (
     surveys,
     spend,
     experiments,
+    contacts,
+    campaigns,
+    campaign_members,
 )
 
 # --- application ----------------------------------------------------------------------
@@ -264,6 +304,7 @@ import_runs = sa.Table(
     sa.Column("rejected", sa.Integer, nullable=True),
     sa.Column("rejects_file", sa.Text, nullable=True),
     sa.Column("actor", sa.String(100), nullable=True),
+    sa.Column("notes_json", sa.Text, nullable=True),  # JSON: the import's notes (quirks handled)
 )
 
 audit_log = sa.Table(
@@ -279,3 +320,5 @@ audit_log = sa.Table(
     sa.Column("after_json", sa.Text, nullable=True),  # JSON
     sa.Column("import_run_id", sa.BigInteger, nullable=True),
 )
+
+sa.Index("ix_audit_log_table_row", audit_log.c.table_name, audit_log.c.row_key)

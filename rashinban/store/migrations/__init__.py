@@ -1,0 +1,1 @@
+"""Alembic migrations of the canonical store, shipped inside the package."""
