@@ -63,7 +63,7 @@ class _Safe(dict[str, Any]):
         return "{" + key + "}"
 
 
-def t(key: str, lang: str = "ja", **params: Any) -> str:
+def t(key: str, lang: str = "ja", /, **params: Any) -> str:
     node: Any = catalogue(lang if lang in LANGS else "en")
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:

@@ -1,0 +1,5 @@
+import sys
+
+from rashinban.cli import main
+
+sys.exit(main())
