@@ -228,13 +228,13 @@ def solve(
         node = model.nodes[nid]
         if nid in values or node.expr is None or not all(c in values for c in node.children):
             continue
-        known = {c: values[c].value for c in node.children}
-        if all(v is not None for v in known.values()):
+        known = {c: v for c in node.children if (v := values[c].value) is not None}
+        if len(known) == len(node.children):
             try:
-                v = eval_node(model, node, {k: v for k, v in known.items() if v is not None}, additive)
+                value = eval_node(model, node, known, additive)
             except FormulaError:
                 continue
-            values[nid] = PlanValue(nid, v, Source.IMPLIED, model.period_of(nid))
+            values[nid] = PlanValue(nid, value, Source.IMPLIED, model.period_of(nid))
     for nid in order:
         if nid not in values:
             values[nid] = PlanValue(nid, None, Source.MISSING, model.period_of(nid))
