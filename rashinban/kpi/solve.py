@@ -228,7 +228,7 @@ def solve(
         node = model.nodes[nid]
         if nid in values or node.expr is None or not all(c in values for c in node.children):
             continue
-        known = {c: v for c in node.children if (v := values[c].value) is not None}
+        known = {c: cv for c in node.children if (cv := values[c].value) is not None}
         if len(known) == len(node.children):
             try:
                 value = eval_node(model, node, known, additive)
