@@ -20,9 +20,11 @@ demo: $(STAMP)
 	$(BIN)/rashinban check $(DEMO_MODEL)
 	$(BIN)/rashinban plan examples/seed-004.yaml
 
+LINT_PATHS := rashinban tests $(wildcard bench)
+
 lint: $(STAMP)
-	$(BIN)/ruff check rashinban tests bench
-	$(BIN)/ruff format --check rashinban tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
