@@ -65,3 +65,11 @@ class UsageError(RashinbanError):
 
 class NotFoundError(RashinbanError):
     http_status = 404
+
+
+class StoreError(RashinbanError):
+    """A store that cannot be opened, migrated or written."""
+
+
+class IngestError(RashinbanError):
+    """A file that cannot be imported: unreadable, unmatched headers, invalid rows, bad preset."""

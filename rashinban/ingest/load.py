@@ -1,0 +1,249 @@
+"""Writing typed batches into the store: set-based upserts keyed by (source, external_id).
+
+Each batch goes into a staging relation (DuckDB: the Arrow batch itself, scanned in
+place; PostgreSQL: a temporary table filled by ``COPY``), then a handful of statements do
+the work for the whole batch inside the caller's transaction:
+
+1. rows referenced with ``create: true`` that do not exist yet are created;
+2. references are resolved to ids, duplicates in the batch collapse to the last row, and
+   each row is compared with the stored one (``_res``);
+3. changed rows get an audit-log row (before/after JSON of the imported columns) and
+   are updated; new rows are inserted with writer-assigned ids.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+
+from rashinban.ingest.spec import PartSpec
+from rashinban.ingest.validate import REF_PREFIX, Notes, PartPlan, Reject
+from rashinban.store.ids import next_id_sql
+from rashinban.store.schema import metadata
+
+_PG_TYPES = {
+    pa.string(): "TEXT",
+    pa.float64(): "DOUBLE PRECISION",
+    pa.int64(): "BIGINT",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+    pa.timestamp("us"): "TIMESTAMP",
+}
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass
+class BatchResult:
+    counts: Counts
+    rejects: list[Reject] = field(default_factory=list)
+    notes: Notes = field(default_factory=Notes)
+    created: dict[str, int] = field(default_factory=dict)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Loader:
+    """Upserts batches of one import, inside one transaction on ``conn``."""
+
+    def __init__(self, conn: sa.Connection, source: str, run_id: int, actor: str, now: datetime) -> None:
+        self.conn = conn
+        self.source = source
+        self.run_id = run_id
+        self.actor = actor
+        self.now = now
+        self.is_pg = conn.dialect.name == "postgresql"
+        self._pg_stage_cols: tuple[str, ...] | None = None
+
+    # staging ----------------------------------------------------------------------
+    def _stage(self, table: pa.Table) -> None:
+        if not self.is_pg:
+            raw = self.conn.connection.driver_connection
+            raw.register("_stage", table)
+            return
+        cols = tuple(table.column_names)
+        if self._pg_stage_cols != cols:
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
+            defs = ", ".join(f"{_q(c)} {_PG_TYPES.get(table.schema.field(c).type, 'TEXT')}" for c in cols)
+            self.conn.exec_driver_sql(f"CREATE TEMP TABLE _stage ({defs}) ON COMMIT DROP")
+            self._pg_stage_cols = cols
+        else:
+            self.conn.exec_driver_sql("TRUNCATE _stage")
+        buf = io.BytesIO()
+        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        raw = self.conn.connection.driver_connection
+        collist = ", ".join(_q(c) for c in cols)
+        with raw.cursor() as cur, cur.copy(f"COPY _stage ({collist}) FROM STDIN WITH (FORMAT csv)") as copy:
+            view = buf.getbuffer()
+            step = 1 << 20
+            for i in range(0, len(view), step):
+                copy.write(view[i : i + step])
+
+    def _unstage(self) -> None:
+        if not self.is_pg:
+            self.conn.connection.driver_connection.unregister("_stage")
+
+    def finish(self) -> None:
+        if self.is_pg and self._pg_stage_cols is not None:
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
+            self._pg_stage_cols = None
+
+    # the batch --------------------------------------------------------------------
+    def load(self, plan: PartPlan, table: pa.Table) -> BatchResult:
+        result = BatchResult(Counts())
+        if table.num_rows == 0:
+            return result
+        part = plan.part
+        self._stage(table)
+        try:
+            for col in plan.ref_columns:
+                assert col.spec.ref is not None
+                if col.spec.ref.create:
+                    made = self._create_refs(col.spec.ref.table, REF_PREFIX + col.spec.target, col.spec.ref.prefix)
+                    if made:
+                        result.notes.add("created_refs", made, column=col.headers[0] if col.headers else "",
+                                         table=col.spec.ref.table)
+            self._resolve(plan, table, result)
+            self._write(plan, result)
+        finally:
+            self._unstage()
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _res")
+        return result
+
+    def _create_refs(self, table: str, column: str, prefix: str) -> int:
+        name_expr = f"SUBSTR(x.v, {len(prefix) + 1})" if prefix else "x.v"
+        sql = (
+            f"INSERT INTO {table} (id, source, external_id, name) "
+            f"SELECT {next_id_sql(table)} + ROW_NUMBER() OVER (ORDER BY x.v), :src, x.v, {name_expr} "
+            f"FROM (SELECT DISTINCT {_q(column)} AS v FROM _stage WHERE {_q(column)} IS NOT NULL) x "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source = :src AND t.external_id = x.v)"
+        )
+        return self.conn.execute(sa.text(sql), {"src": self.source}).rowcount or 0
+
+    def _resolve(self, plan: PartPlan, table: pa.Table, result: BatchResult) -> None:
+        part = plan.part
+        target = metadata.tables[part.table]
+        dialect = self.conn.dialect
+        selects = ["s._row", "s.external_id"]
+        joins = []
+        compare = []
+        for i, col in enumerate(plan.columns):
+            spec = col.spec
+            ctype = target.c[spec.target].type.compile(dialect=dialect)
+            if spec.ref is not None:
+                alias = f"r{i}"
+                ref_col = _q(REF_PREFIX + spec.target)
+                joins.append(
+                    f"LEFT JOIN {spec.ref.table} {alias} ON {alias}.source = :src AND {alias}.external_id = s.{ref_col}"
+                )
+                selects.append(f"{alias}.id AS {_q(spec.target)}")
+                selects.append(f"s.{ref_col} AS {ref_col}")
+            else:
+                selects.append(f"CAST(s.{_q(spec.target)} AS {ctype}) AS {_q(spec.target)}")
+            compare.append(f"r.{_q(spec.target)} IS DISTINCT FROM t.{_q(spec.target)}")
+        changed = " OR ".join(compare) if compare else "FALSE"
+        inner = (
+            f"SELECT {', '.join(selects)}, ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s._row DESC) AS _rn "
+            f"FROM _stage s {' '.join(joins)}"
+        )
+        self.conn.execute(
+            sa.text(
+                f"CREATE TEMP TABLE _res AS SELECT r.*, t.id AS _tid, "
+                f"CASE WHEN t.id IS NULL THEN 1 ELSE 0 END AS _new, "
+                f"CASE WHEN t.id IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END AS _chg "
+                f"FROM ({inner}) r LEFT JOIN {part.table} t ON t.source = :src AND t.external_id = r.external_id "
+                f"WHERE r._rn = 1"
+            ),
+            {"src": self.source},
+        )
+        dups = table.num_rows - self._scalar("SELECT COUNT(*) FROM _res")
+        if dups and not part.distinct:
+            result.notes.add("duplicate_keys", dups, table=part.table)
+        for col in plan.ref_columns:
+            spec = col.spec
+            assert spec.ref is not None
+            ref_col = _q(REF_PREFIX + spec.target)
+            unresolved = f"r.{_q(spec.target)} IS NULL AND r.{ref_col} IS NOT NULL"
+            rows = self.conn.execute(
+                sa.text(f"SELECT r._row, r.{ref_col} FROM _res r WHERE {unresolved} ORDER BY r._row")
+            ).fetchall()
+            if not rows:
+                continue
+            header = col.headers[0] if col.headers else spec.target
+            prefix_len = len(spec.ref.prefix)
+            if not target.c[spec.target].nullable:
+                for row, value in rows:
+                    result.rejects.append(
+                        Reject(int(row), header, str(value)[prefix_len:], "ref_missing", {"table": spec.ref.table})
+                    )
+                self.conn.exec_driver_sql(f"DELETE FROM _res WHERE {_q(spec.target)} IS NULL")
+            else:
+                result.notes.add(
+                    "unresolved_refs", len(rows), column=header, table=spec.ref.table,
+                    example=str(rows[0][1])[prefix_len:],
+                )
+
+    def _write(self, plan: PartPlan, result: BatchResult) -> None:
+        part = plan.part
+        cols = [c.spec.target for c in plan.columns]
+        collist = ", ".join(_q(c) for c in cols)
+        fn = "json_build_object" if self.is_pg else "json_object"
+
+        def as_json(alias: str) -> str:
+            pairs = ", ".join(f"'{c}', {alias}.{_q(c)}" for c in cols)
+            return f"CAST({fn}({pairs}) AS TEXT)"
+
+        params = {"src": self.source, "now": self.now, "actor": self.actor, "run": self.run_id,
+                  "tbl": part.table}
+        self.conn.execute(
+            sa.text(
+                "INSERT INTO audit_log (id, occurred_at, actor, action, table_name, row_key, before_json, "
+                "after_json, import_run_id) "
+                f"SELECT {next_id_sql('audit_log')} + ROW_NUMBER() OVER (ORDER BY r._row), :now, :actor, 'update', "
+                f":tbl, CONCAT(:src, ':', r.external_id), {as_json('t')}, {as_json('r')}, :run "
+                f"FROM _res r JOIN {part.table} t ON t.id = r._tid WHERE r._chg = 1"
+            ),
+            params,
+        )
+        sets = ", ".join(f"{_q(c)} = r.{_q(c)}" for c in cols)
+        if sets:
+            self.conn.execute(
+                sa.text(f"UPDATE {part.table} SET {sets} FROM _res r WHERE {part.table}.id = r._tid AND r._chg = 1")
+            )
+        self.conn.execute(
+            sa.text(
+                f"INSERT INTO {part.table} (id, source, external_id{', ' if cols else ''}{collist}) "
+                f"SELECT {next_id_sql(part.table)} + ROW_NUMBER() OVER (ORDER BY r._row), :src, r.external_id"
+                f"{', ' if cols else ''}{', '.join('r.' + _q(c) for c in cols)} FROM _res r WHERE r._new = 1"
+            ),
+            {"src": self.source},
+        )
+        total, new, chg = self.conn.execute(
+            sa.text("SELECT COUNT(*), COALESCE(SUM(_new), 0), COALESCE(SUM(_chg), 0) FROM _res")
+        ).one()
+        result.counts.add(Counts(int(new), int(chg), int(total) - int(new) - int(chg)))
+
+    def _scalar(self, sql: str) -> int:
+        return int(self.conn.exec_driver_sql(sql).scalar_one())
+
+    def run_checks(self, part: PartSpec, notes: Notes) -> None:
+        for check in part.checks:
+            ids = [str(r[0]) for r in self.conn.execute(sa.text(check.sql), {"source": self.source}).fetchall()]
+            if ids:
+                notes.add(check.note, len(ids), examples=", ".join(ids[:5]))

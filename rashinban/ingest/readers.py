@@ -1,0 +1,258 @@
+"""Reading CSV and XLSX files as a stream of string batches.
+
+CSV goes through pyarrow's streaming reader (C++; every column read as text, our own
+converters type them); non-UTF-8 files are decoded by Python's codec (``cp932``, which
+keeps ①, ㈱, 髙 and ～ that the ``shift_jis`` codec loses) inside pyarrow's transcoding
+stream.  XLSX is read with openpyxl in read-only mode, row by row.
+
+Row numbers are the spreadsheet's: the header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from rashinban.errors import IngestError
+from rashinban.ingest.encoding import detect_encoding
+
+CSV_BLOCK_SIZE = 8 << 20
+XLSX_BATCH_ROWS = 20_000
+
+
+@dataclass
+class Batch:
+    table: pa.Table  # one string column per header, in file order
+    first_row: int  # spreadsheet row number of the batch's first row
+    position: int  # bytes (CSV) or rows (XLSX) read so far, for progress
+
+
+@dataclass
+class BadRow:
+    """A CSV row with the wrong number of fields (a truncated or broken file)."""
+
+    text: str
+    expected: int
+    actual: int
+    row: int | None = None
+
+
+@dataclass
+class TabularFile:
+    path: Path
+    kind: str  # csv | xlsx
+    headers: list[str]
+    encoding: str | None
+    size: int  # bytes (CSV) or rows (XLSX)
+    bad_rows: list[BadRow] = field(default_factory=list)
+
+    def batches(self) -> Iterator[Batch]:
+        if self.kind == "xlsx":
+            yield from _xlsx_batches(self)
+        else:
+            yield from _csv_batches(self)
+
+
+def open_table(path: str | Path, encoding: str | None = None) -> TabularFile:
+    """Open ``path`` (CSV or XLSX) and read its header row."""
+    p = Path(path)
+    if not p.exists():
+        raise IngestError("file_not_found", path=str(p))
+    if p.is_dir():
+        raise IngestError("file_unreadable", path=str(p), reason="is a directory")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return _open_xlsx(p)
+    enc = detect_encoding(p, encoding)
+    headers = _csv_header(p, enc)
+    return TabularFile(path=p, kind="csv", headers=headers, encoding=enc, size=p.stat().st_size)
+
+
+def _csv_header(p: Path, enc: str) -> list[str]:
+    with p.open("rb") as f:
+        head = f.read(256 * 1024)
+    text = codecs.getincrementaldecoder(enc)(errors="replace").decode(head, final=False)
+    text = text.removeprefix("\ufeff")
+    try:
+        row = next(csv.reader(io.StringIO(text)), None)
+    except csv.Error as e:
+        raise IngestError("csv_malformed", path=str(p), row=1, reason=str(e)) from None
+    if not row or not any(h.strip() for h in row):
+        raise IngestError("file_empty", path=str(p))
+    return row
+
+
+class _CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read (for the progress bar)."""
+
+    def __init__(self, path: Path) -> None:
+        self._f = path.open("rb")
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self._f.readinto(b)
+        self.count += n or 0
+        return n or 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._f.read(size)
+        self.count += len(data)
+        return data
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
+    names = tf.headers
+    enc = tf.encoding or "utf-8"
+    arrow_enc = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
+    counting = _CountingReader(tf.path)
+
+    def on_bad_row(row: Any) -> str:
+        tf.bad_rows.append(BadRow(text=row.text, expected=row.expected_columns, actual=row.actual_columns))
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            counting,
+            read_options=pacsv.ReadOptions(
+                encoding=arrow_enc, block_size=CSV_BLOCK_SIZE, use_threads=True, skip_rows=1,
+                column_names=[f"c{i}" for i in range(len(names))],
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(names))},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+        row = 2
+        for rb in reader:
+            table = pa.Table.from_batches([rb]).rename_columns(names)
+            yield Batch(table=table, first_row=row, position=counting.count)
+            row += rb.num_rows
+    except pa.ArrowInvalid as e:
+        raise IngestError("csv_malformed", path=str(tf.path), row="?", reason=str(e).splitlines()[0]) from None
+    finally:
+        counting.close()
+
+
+def locate_bad_rows(tf: TabularFile) -> None:
+    """Give the bad rows their row numbers (slow path, only when pyarrow reported some)."""
+    expected = len(tf.headers)
+    found: list[BadRow] = []
+    with tf.path.open(encoding=tf.encoding or "utf-8", newline="", errors="replace") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for row, fields in enumerate(reader, start=2):
+            if len(fields) != expected:
+                found.append(BadRow(text=",".join(fields)[:200], expected=expected, actual=len(fields), row=row))
+    if found:
+        tf.bad_rows[:] = found
+
+
+def true_row(reader_row: int, bad_rows: list[BadRow]) -> int:
+    """The spreadsheet row of a row that the CSV reader numbered without the bad rows it skipped."""
+    row = reader_row
+    for b in sorted(bad_rows, key=lambda b: b.row or 0):
+        if b.row is not None and b.row <= row:
+            row += 1
+    return row
+
+
+# --- XLSX ---------------------------------------------------------------------------
+
+
+def _open_xlsx(p: Path) -> TabularFile:
+    wb = _workbook(p)
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None or not any(h is not None and str(h).strip() for h in header):
+            raise IngestError("file_empty", path=str(p))
+        headers = [cell_text(h) or "" for h in header]
+        while headers and not headers[-1]:
+            headers.pop()
+        total = ws.max_row or 0
+    finally:
+        wb.close()
+    return TabularFile(path=p, kind="xlsx", headers=headers, encoding=None, size=total)
+
+
+def _workbook(p: Path) -> Any:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(p, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        raise IngestError("xlsx_unreadable", path=str(p), reason=str(e) or type(e).__name__) from None
+
+
+def cell_text(value: Any) -> str | None:
+    """An XLSX cell as the text a CSV export would hold (dates in ISO form)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_batches(tf: TabularFile) -> Iterator[Batch]:
+    wb = _workbook(tf.path)
+    width = len(tf.headers)
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        next(rows, None)
+        buf: list[list[str | None]] = [[] for _ in range(width)]
+        first = row = 2
+        for values in rows:
+            cells = [cell_text(v) for v in values[:width]]
+            cells += [None] * (width - len(cells))
+            for i, c in enumerate(cells):
+                buf[i].append(c)
+            row += 1
+            if row - first >= XLSX_BATCH_ROWS:
+                yield Batch(_xlsx_table(tf.headers, buf), first, row - 1)
+                buf = [[] for _ in range(width)]
+                first = row
+        if row > first:
+            yield Batch(_xlsx_table(tf.headers, buf), first, row - 1)
+    finally:
+        wb.close()
+
+
+def _xlsx_table(headers: list[str], columns: list[list[str | None]]) -> pa.Table:
+    arrays = [pa.array(col, pa.string()) for col in columns]
+    return pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(headers))]).rename_columns(headers)
+
+
+def file_size(path: Path) -> int:
+    return os.stat(path).st_size

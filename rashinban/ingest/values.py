@@ -1,0 +1,214 @@
+"""Reading cell values, a whole column at a time (pyarrow compute, no Python loop per row).
+
+Every converter takes a string array (``None`` for an empty cell) and returns the typed
+array plus a boolean mask of the cells it could not read; the caller turns the mask into
+rejects.  What people type in Japanese spreadsheets is accepted: full-width digits,
+``¥``/``￥``, ``円``, grouping commas, ``2026/3/31``, ``2026年3月31日``, Excel serial dates,
+``2024-01-22T16:14:25.000+0000`` (converted to Japan time), ``1``/empty/``TRUE``/``true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+JST_OFFSET_SECONDS = 9 * 3600
+_EXCEL_EPOCH_US = -2209161600 * 1_000_000  # 1899-12-30T00:00:00 in µs since 1970
+_US = 1_000_000
+
+TRUE_WORDS = ("1", "true", "t", "yes", "y", "on", "はい", "○", "◯", "✓", "済")
+FALSE_WORDS = ("0", "false", "f", "no", "n", "off", "いいえ", "×", "-")
+
+_PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_INTEGER = r"^[+-]?\d+(\.0*)?$"
+_DATE_RE = (
+    r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+)
+_SERIAL_RE = r"^\d{1,5}(\.\d+)?$"
+
+
+@dataclass(frozen=True)
+class Converted:
+    values: pa.Array
+    bad: pa.Array  # bool: a non-empty cell that could not be read
+
+
+def _as_int(s: pa.Array) -> pa.Array:
+    """Digit strings to int64; empty strings (unmatched regex groups) to null."""
+    return pc.cast(pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s), pa.int64())
+
+
+def _nonempty(arr: pa.Array) -> pa.Array:
+    return pc.fill_null(pc.invert(pc.is_null(arr)), False)
+
+
+def _bad(original: pa.Array, result: pa.Array) -> pa.Array:
+    return pc.and_(_nonempty(original), pc.is_null(result))
+
+
+def clean_text(arr: pa.Array) -> pa.Array:
+    """Trimmed text; blank cells become null."""
+    trimmed = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _normalized(arr: pa.Array) -> pa.Array:
+    """NFKC (full-width digits and letters to ASCII), trimmed, only where needed."""
+    ascii_only = pc.fill_null(pc.string_is_ascii(arr), True)
+    if pc.all(ascii_only).as_py():
+        return arr
+    return pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC"))
+
+
+def to_text(arr: pa.Array, max_length: int | None = None) -> Converted:
+    values = clean_text(arr)
+    if max_length is None:
+        return Converted(values, pa.array([False] * len(arr), pa.bool_()))
+    too_long = pc.fill_null(pc.greater(pc.utf8_length(values), max_length), False)
+    return Converted(pc.if_else(too_long, pa.scalar(None, pa.string()), values), too_long)
+
+
+def _number_text(arr: pa.Array, percent: bool = False) -> pa.Array:
+    s = _normalized(arr)
+    s = pc.replace_substring_regex(s, r"[,\s_]|^[¥\\$]|円$" + ("|%$" if percent else ""), "")
+    s = pc.replace_substring_regex(s, r"^([+-])[¥\\$]", r"\1")
+    return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
+
+
+def to_number(arr: pa.Array, scale: float | None = None, percent: bool = False) -> Converted:
+    """Amounts and other decimals (float64; the store rounds to its column's scale)."""
+    arr = clean_text(arr)
+    s = _number_text(arr, percent)
+    ok = pc.fill_null(pc.match_substring_regex(s, _PLAIN_NUMBER), False)
+    values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.float64())
+    if scale is not None:
+        values = pc.multiply(values, scale)
+    return Converted(values, _bad(arr, values))
+
+
+def to_percent(arr: pa.Array) -> Converted:
+    """Percent 0-100 as Salesforce writes it: ``10``, ``10%``, ``１０％``."""
+    return to_number(arr, percent=True)
+
+
+def to_int(arr: pa.Array, scale: float | None = None) -> Converted:
+    arr = clean_text(arr)
+    s = _number_text(arr)
+    if scale is not None:
+        number = to_number(arr, scale)
+        values = pc.cast(pc.round(number.values), pa.int64())
+        return Converted(values, number.bad)
+    ok = pc.fill_null(pc.match_substring_regex(s, _INTEGER), False)
+    s = pc.replace_substring_regex(s, r"\.0*$", "")
+    values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.int64())
+    return Converted(values, _bad(arr, values))
+
+
+def to_bool(arr: pa.Array, default: bool | None = None) -> Converted:
+    """``1``/``TRUE``/``true``/``はい`` → true, ``0``/``FALSE``/``いいえ`` → false, empty → default."""
+    arr = clean_text(arr)
+    low = pc.utf8_lower(_normalized(arr))
+    true = pc.is_in(low, pa.array(TRUE_WORDS))
+    false = pc.is_in(low, pa.array(FALSE_WORDS))
+    values = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
+    bad = _bad(arr, values)
+    if default is not None:
+        values = pc.fill_null(values, default)
+    return Converted(values, bad)
+
+
+def to_timestamp(arr: pa.Array) -> Converted:
+    """Dates and date-times as naive Japan-time timestamps (µs)."""
+    arr = clean_text(arr)
+    s = _normalized(arr)
+    parts = pc.extract_regex(s, _DATE_RE)
+    matched = pc.fill_null(pc.is_valid(parts), False)
+
+    def field(name: str, default: str) -> pa.Array:
+        f = pc.struct_field(parts, name)
+        f = pc.if_else(pc.fill_null(pc.equal(f, ""), True), default, f)
+        return pc.utf8_lpad(f, 2, "0")
+
+    iso = pc.binary_join_element_wise(
+        pc.struct_field(parts, "y"), "-", field("m", "01"), "-", field("d", "01"), " ",
+        field("H", "00"), ":", field("M", "00"), ":", field("S", "00"), "",
+    )
+    iso = pc.if_else(matched, iso, pa.scalar(None, pa.string()))
+    ts = pc.strptime(iso, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+    # strptime rolls 2026-02-30 over to March: check the day and month it kept
+    day_ok = pc.equal(pc.day(ts), _as_int(pc.struct_field(parts, "d")))
+    month_ok = pc.equal(pc.month(ts), _as_int(pc.struct_field(parts, "m")))
+    hour_ok = pc.less(_as_int(field("H", "00")), 24)
+    valid = pc.fill_null(pc.and_(pc.and_(day_ok, month_ok), hour_ok), False)
+    ts = pc.if_else(valid, ts, pa.scalar(None, pa.timestamp("us")))
+    ts = _apply_offset(ts, pc.struct_field(parts, "tz"))
+    ts = _with_serials(ts, s)
+    return Converted(ts, _bad(arr, ts))
+
+
+def _apply_offset(ts: pa.Array, tz: pa.Array) -> pa.Array:
+    """Times with an offset (``+0000``, ``Z``) are moved to Japan time."""
+    has_tz = pc.fill_null(pc.not_equal(tz, ""), False)
+    if not pc.any(has_tz).as_py():
+        return ts
+    digits = pc.replace_substring(pc.replace_substring(tz, ":", ""), "Z", "+0000")
+    sign = pc.if_else(pc.starts_with(digits, "-"), -1, 1)
+    hh = _as_int(pc.utf8_slice_codeunits(digits, 1, 3))
+    mm = _as_int(pc.utf8_slice_codeunits(digits, 3, 5))
+    offset_s = pc.multiply(sign, pc.add(pc.multiply(hh, 3600), pc.multiply(mm, 60)))
+    shift_us = pc.multiply(pc.subtract(JST_OFFSET_SECONDS, offset_s), _US)
+    raw = pc.cast(ts, pa.int64())
+    moved = pc.cast(pc.add(raw, pc.fill_null(pc.if_else(has_tz, shift_us, 0), 0)), pa.timestamp("us"))
+    return moved
+
+
+def _with_serials(ts: pa.Array, s: pa.Array) -> pa.Array:
+    """Excel serial dates (days since 1899-12-30, as an unformatted XLSX cell gives them)."""
+    serial = pc.fill_null(pc.match_substring_regex(s, _SERIAL_RE), False)
+    if not pc.any(serial).as_py():
+        return ts
+    days = pc.cast(pc.if_else(serial, s, pa.scalar(None, pa.string())), pa.float64())
+    in_range = pc.fill_null(pc.and_(pc.greater_equal(days, 1), pc.less(days, 2958466)), False)
+    us = pc.cast(pc.round(pc.multiply(days, 86400 * _US)), pa.int64())
+    from_serial = pc.cast(pc.add(us, _EXCEL_EPOCH_US), pa.timestamp("us"))
+    return pc.if_else(in_range, from_serial, ts)
+
+
+def to_date(arr: pa.Array) -> Converted:
+    c = to_timestamp(arr)
+    return Converted(pc.cast(c.values, pa.date32()), c.bad)
+
+
+def map_values(
+    arr: pa.Array, mapping: dict[str, str], default: str | None, keep_unmapped: bool
+) -> tuple[pa.Array, pa.Array]:
+    """Translate labels (case- and width-insensitive); returns (values, unmapped mask)."""
+    arr = clean_text(arr)
+    keys = list(mapping)
+    low = pc.utf8_lower(_normalized(arr))
+    idx = pc.index_in(low, value_set=pa.array([normalize_label(k) for k in keys], pa.string()))
+    mapped = pc.take(pa.array([mapping[k] for k in keys], pa.string()), idx)
+    unmapped = pc.and_(_nonempty(arr), pc.is_null(idx))
+    fallback = arr if keep_unmapped else pa.scalar(default, pa.string())
+    values = pc.if_else(unmapped, fallback, mapped)
+    if default is not None:
+        values = pc.fill_null(values, default) if not keep_unmapped else values
+    return values, unmapped
+
+
+def normalize_label(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+CONVERTERS: dict[str, Callable[[pa.Array], Converted]] = {
+    "date": to_date,
+    "datetime": to_timestamp,
+    "percent": to_percent,
+}
