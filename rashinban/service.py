@@ -137,6 +137,42 @@ class Rashinban:
     # data layer (store, imports) ---------------------------------------------------
 
     # demo data ---------------------------------------------------------------------
+    def generate_demo(
+        self,
+        db: str | None = None,
+        *,
+        scale: str = "small",
+        reps: int | None = None,
+        months: int | None = None,
+        seed: int = 1,
+        password: str | None = None,
+        end_month: str | None = None,
+        model_out: str | Path | None = None,
+        replace: bool = False,
+        progress: Any = None,
+    ) -> Any:
+        """Generate the demo organisation and history into ``db`` (see :mod:`rashinban.demo`)."""
+        from rashinban.demo import DemoConfig, generate
+        from rashinban.demo.model import default_model_path
+        from rashinban.store.db import Store, resolve_url
+
+        cfg = DemoConfig.build(
+            scale=scale, reps=reps, months=months, seed=seed, end_month=end_month, password=password
+        )
+        url = resolve_url(db)
+        if url.startswith("duckdb:///"):
+            path = Path(url.removeprefix("duckdb:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            out = Path(model_out) if model_out else default_model_path(path)
+        else:
+            name = url.rsplit("/", 1)[-1].split("?", 1)[0] or "rashinban"
+            out = Path(model_out) if model_out else Path(f"{name}.model.yaml")
+        store = Store.open(db)
+        try:
+            return generate(store, cfg, replace=replace, model_out=out, progress=progress)
+        finally:
+            store.dispose()
+
 
     @staticmethod
     def parse_date(text: str | None) -> date:
