@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rashinban import templates
 from rashinban.errors import ModelError, RashinbanError, UsageError
@@ -23,6 +23,9 @@ from rashinban.kpi.modelfile import parse_model
 from rashinban.kpi.numbers import parse_number, to_float
 from rashinban.kpi.smart import smart_findings
 from rashinban.kpi.solve import Plan, solve
+
+if TYPE_CHECKING:
+    from rashinban.metrics.report import StatusReport
 
 
 def read_model(path: str | Path) -> Model:
@@ -39,6 +42,17 @@ def read_model(path: str | Path) -> Model:
     except OSError as e:
         raise ModelError("file_unreadable", path=str(p), reason=e.strerror or str(e)) from None
     return parse_model(text, str(p))
+
+
+def default_model_path(db: str | None) -> Path:
+    """The model next to the store (``rashinban.duckdb`` → ``rashinban.model.yaml``)."""
+    from rashinban.store.db import resolve_url
+
+    url = resolve_url(db)
+    if url.startswith("duckdb:///"):
+        p = Path(url.removeprefix("duckdb:///"))
+        return p.with_name(p.stem + ".model.yaml")
+    return Path("rashinban.model.yaml")
 
 
 def parse_sets(items: Iterable[str]) -> dict[str, Fraction]:
@@ -135,8 +149,78 @@ class Rashinban:
         }
 
     # data layer (store, imports) ---------------------------------------------------
+    def open_store(self, db: str | None = None) -> Any:
+        from rashinban.store import Store
+
+        return Store.open(db)
+
+    def db_upgrade(self, db: str | None = None) -> dict[str, Any]:
+        """Create or upgrade the store's schema (``db init`` and ``db upgrade``)."""
+        store = self.open_store(db)
+        try:
+            before, after = store.upgrade()
+            return {
+                "url": store.engine.url.render_as_string(hide_password=True),
+                "before": before,
+                "after": after,
+            }
+        finally:
+            store.dispose()
+
+    def import_file(
+        self, path: str | Path, db: str | None = None, options: Any = None, reporter: Any = None
+    ) -> Any:
+        """Import one file (CSV/XLSX) with a preset; returns an ``ImportResult``."""
+        from rashinban.ingest.run import ImportOptions, run_import
+
+        store = self.open_store(db)
+        try:
+            store.upgrade()
+            return run_import(store, path, options or ImportOptions(), reporter)
+        finally:
+            store.dispose()
+
+    def presets(self) -> list[dict[str, Any]]:
+        from rashinban.ingest.catalog import preset_infos
+
+        return preset_infos(self.lang)
 
     # demo data ---------------------------------------------------------------------
+
+    # metrics and status ------------------------------------------------------------
+    def status(
+        self,
+        model_path: str | Path | None,
+        db: str | None = None,
+        period: str | None = None,
+        team: str | None = None,
+        member: str | None = None,
+        as_of: str | None = None,
+        engine: str = "default",
+    ) -> StatusReport:
+        """Target, actual, achievement, pace, projection and grade per scope × node × period."""
+        from rashinban.metrics.report import build_status
+
+        model = self.load_model(model_path or default_model_path(db))
+        day = self.parse_date(as_of)
+        return build_status(model, db, period, team, member, day, engine)
+
+    def save_plan(
+        self,
+        model_path: str | Path,
+        db: str | None,
+        period: str | None,
+        author: str | None,
+        reason: str | None,
+        sets: Mapping[str, Fraction] | None = None,
+        mode: AllocationMode = AllocationMode.EQUAL,
+    ) -> int:
+        """Store the plan's company, team and member targets as a new revision."""
+        from rashinban.metrics.report import save_plan_targets
+
+        plan = self.plan(model_path, sets, mode)
+        return save_plan_targets(plan, db, period, author, reason)
+
     def generate_demo(
         self,
         db: str | None = None,
@@ -172,7 +256,6 @@ class Rashinban:
             return generate(store, cfg, replace=replace, model_out=out, progress=progress)
         finally:
             store.dispose()
-
 
     @staticmethod
     def parse_date(text: str | None) -> date:

@@ -1,0 +1,1 @@
+"""Analysis over actuals: pace and status, funnels, forecasts."""

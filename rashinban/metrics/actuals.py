@@ -1,0 +1,74 @@
+"""Actual values of a model's KPI tree, per scope and period, from measure results.
+
+A node bound to a measure takes the measure's value; a derived node is its formula over
+its inputs' actuals (all of the same scope and period); anything else has no actual and
+says why.  No value is ever made up: a missing input gives ``None`` with a reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rashinban.kpi.errors import FormulaError
+from rashinban.kpi.formula import evaluate
+from rashinban.kpi.model import Model
+from rashinban.kpi.tree import topo_order
+from rashinban.metrics.engine import Cell, Results, Value
+from rashinban.metrics.measures import Measure, catalogue
+
+
+def model_measures(model: Model) -> dict[str, Measure]:
+    """The built-in catalogue with the model's own ``measures:`` on top."""
+    spec: Any = model.extra.get("measures") or {}
+    return catalogue(spec if isinstance(spec, dict) else {})
+
+
+def bound_measures(model: Model) -> list[str]:
+    return [n.measure for n in model.nodes.values() if n.measure]
+
+
+def node_actuals(model: Model, results: Results) -> dict[Cell, dict[str, Value]]:
+    order = list(reversed(topo_order(model)))
+    out: dict[Cell, dict[str, Value]] = {}
+    for cell, measured in results.values.items():
+        values: dict[str, Value] = {}
+        for nid in order:
+            node = model.nodes[nid]
+            if node.measure:
+                values[nid] = measured.get(node.measure, Value(None, "no_data"))
+            elif node.expr is not None:
+                inputs = [values[c] for c in node.children]
+                if any(v.value is None for v in inputs):
+                    values[nid] = Value(None, "missing_input")
+                    continue
+                try:
+                    env = {
+                        c: v.value for c, v in zip(node.children, inputs, strict=True) if v.value is not None
+                    }
+                    values[nid] = Value(evaluate(node.expr, env))
+                except FormulaError:
+                    values[nid] = Value(None, "division_by_zero")
+            else:
+                values[nid] = Value(None, "manual" if node.manual else "not_measured")
+        out[cell] = values
+    return out
+
+
+def formula_check(model: Model, results: Results) -> list[tuple[Cell, str, Value, Value]]:
+    """Cells where a derived node's formula over measured inputs differs from its own measure."""
+    bad = []
+    for cell, measured in results.values.items():
+        for node in model.nodes.values():
+            if not (node.measure and node.expr is not None):
+                continue
+            own = measured.get(node.measure, Value(None, "no_data"))
+            ins = {c: measured.get(model.nodes[c].measure or "", Value(None)) for c in node.children}
+            if own.value is None or any(v.value is None for v in ins.values()):
+                continue
+            try:
+                computed = evaluate(node.expr, {c: v.value for c, v in ins.items() if v.value is not None})
+            except FormulaError:
+                continue
+            if computed != own.value:
+                bad.append((cell, node.id, own, Value(computed)))
+    return bad

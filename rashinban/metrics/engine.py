@@ -1,0 +1,345 @@
+"""Evaluating measures for every scope and period in a few grouped queries.
+
+For each (table, time column) the engine builds one Ibis expression: the rows of the asked
+span are grouped by the member (or team) they belong to and their period; the small result
+is joined to the scope map and summed up to every team level and the company.  Means and
+durations travel as sums and counts, so one scan serves every scope.  Measures that do not
+add up (distinct counts, medians) are grouped after the join instead.  Formula measures
+(ratios) are evaluated exactly per cell afterwards.
+
+The same expressions run on DuckDB, PostgreSQL and PySpark (see ``backends.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from rashinban.kpi.calendar import Span, span_of, spans_in
+from rashinban.kpi.errors import FormulaError
+from rashinban.kpi.formula import evaluate
+from rashinban.kpi.units import Period
+from rashinban.metrics.filters import columns as filter_columns
+from rashinban.metrics.filters import to_ibis
+from rashinban.metrics.measures import DURATION_UNITS, Measure, MeasureError, closure
+from rashinban.metrics.scopes import COMPANY, ScopeIndex
+from rashinban.metrics.tables import TABLES, table_expr
+
+Cell = tuple[str, int, date]  # (scope type, scope id, period start)
+DECOMPOSABLE = {"count", "sum", "mean", "stock"}
+
+
+@dataclass(frozen=True)
+class Value:
+    value: Fraction | None
+    reason: str | None = None  # why there is no value: no_rows | no_data | division_by_zero | missing_input
+
+
+@dataclass
+class Results:
+    periods: list[Span]
+    period_kind: Period
+    values: dict[Cell, dict[str, Value]] = field(default_factory=dict)
+    queries: list[str] = field(default_factory=list)
+    covered: dict[str, set[date]] = field(default_factory=dict)  # table -> periods with any row
+
+    def get(self, stype: str, sid: int, period: date, measure: str) -> Value:
+        return self.values.get((stype, sid, period), {}).get(measure, Value(None, "no_data"))
+
+
+def _to_fraction(v: Any) -> Fraction | None:
+    if v is None:
+        return None
+    if isinstance(v, float):
+        if math.isnan(v):  # NaN from a backend
+            return None
+        return Fraction(Decimal(repr(v)))
+    if isinstance(v, Decimal):
+        return Fraction(v)
+    if isinstance(v, bool):
+        return Fraction(int(v))
+    return Fraction(v)
+
+
+def _to_date(v: Any) -> date:
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if hasattr(v, "date"):  # pandas Timestamp
+        return v.date()  # type: ignore[no-any-return]
+    return date.fromisoformat(str(v)[:10])
+
+
+def period_start_expr(col: ir.Value, kind: Period, fiscal_year_start: int) -> ir.Value:
+    """The first day of the period that contains ``col`` (a date or timestamp)."""
+    if kind is Period.DAY:
+        return col.cast("date")
+    if kind is Period.WEEK:
+        return col.truncate("W").cast("date")
+    if kind is Period.MONTH:
+        return col.truncate("M").cast("date")
+    shift = fiscal_year_start - 1
+    unit = "Q" if kind is Period.QUARTER else "Y"
+    shifted = col.cast("date") - ibis.interval(months=shift) if shift else col.cast("date")
+    start = shifted.truncate(unit)
+    return (start + ibis.interval(months=shift) if shift else start).cast("date")
+
+
+def _in_span(col: ir.Value, span: Span) -> ir.BooleanValue:
+    if col.type().is_date():
+        return (col >= ibis.literal(span.start)) & (col <= ibis.literal(span.end))
+    lo = datetime.combine(span.start, datetime.min.time())
+    hi = datetime.combine(span.end + timedelta(days=1), datetime.min.time())
+    return (col >= ibis.literal(lo)) & (col < ibis.literal(hi))
+
+
+def _check_columns(m: Measure, t: ir.Table) -> None:
+    wanted = {c for c in (m.column, m.start, m.end, m.time) if c}
+    if m.filter is not None:
+        wanted |= filter_columns(m.filter)
+    missing = sorted(wanted - set(t.columns))
+    if missing:
+        raise MeasureError(
+            "measure_unknown_column",
+            measure=m.id,
+            table=m.table,
+            column=missing[0],
+            allowed=", ".join(t.columns),
+        )
+
+
+def _partials(m: Measure, t: ir.Table) -> dict[str, ir.Scalar]:
+    """Additive partial aggregates of a decomposable measure over member-level groups."""
+    where = to_ibis(m.filter, t) if m.filter is not None else None
+    if m.agg == "count":
+        return {f"{m.id}__n": t.count(where=where)}
+    if m.agg == "sum" or (m.agg == "stock" and m.column):
+        assert m.column is not None
+        return {f"{m.id}__s": t[m.column].sum(where=where), f"{m.id}__c": t[m.column].count(where=where)}
+    if m.agg == "stock":
+        return {f"{m.id}__n": t.count(where=where)}
+    if m.agg == "mean":
+        assert m.column is not None
+        return {f"{m.id}__s": t[m.column].sum(where=where), f"{m.id}__c": t[m.column].count(where=where)}
+    # duration mean: seconds between start and end, as sum and count
+    assert m.start and m.end
+    secs = _seconds(t, m)
+    return {f"{m.id}__s": secs.sum(where=where), f"{m.id}__c": secs.count(where=where)}
+
+
+def _seconds(t: ir.Table, m: Measure) -> ir.NumericValue:
+    assert m.start and m.end
+    start = t[m.start].cast("timestamp")
+    end = t[m.end].cast("timestamp")
+    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64")
+
+
+def _whole(m: Measure, t: ir.Table) -> ir.Scalar:
+    """A non-decomposable aggregate, computed per scope after the join."""
+    where = to_ibis(m.filter, t) if m.filter is not None else None
+    if m.agg == "count_distinct":
+        assert m.column is not None
+        return t[m.column].nunique(where=where)
+    if m.agg == "median":
+        assert m.column is not None
+        return t[m.column].cast("float64").median(where=where)
+    return _seconds(t, m).median(where=where)  # duration median
+
+
+class MetricsEngine:
+    """Computes measures on one Ibis connection for the scopes of a ``ScopeIndex``."""
+
+    def __init__(self, con: Any, scopes: ScopeIndex, fiscal_year_start: int = 4) -> None:
+        self.con = con
+        self.scopes = scopes
+        self.fys = fiscal_year_start
+
+    def compute(
+        self,
+        measures: dict[str, Measure],
+        wanted: Iterable[str],
+        span: Span,
+        kind: Period,
+    ) -> Results:
+        names = closure(list(wanted), measures)
+        periods = spans_in(span, kind, self.fys)
+        whole = Span(periods[0].start, periods[-1].end, "range", span.label)
+        res = Results(periods=periods, period_kind=kind)
+        groups: dict[tuple[str, str | None, str | None], list[Measure]] = defaultdict(list)
+        for mid in names:
+            m = measures[mid]
+            if m.is_base:
+                assert m.table is not None
+                key_time = None if m.agg == "stock" else m.time
+                groups[(m.table, key_time, m.scope)].append(m)
+        for (table, time_col, scope_col), ms in groups.items():
+            if time_col is None:
+                self._stock(res, table, scope_col, ms, periods)
+            else:
+                self._grouped(res, table, time_col, scope_col, ms, whole, kind)
+        self._zeros(res, [measures[n] for n in names])
+        self._formulas(res, measures, names)
+        return res
+
+    def _zeros(self, res: Results, ms: list[Measure]) -> None:
+        """Counts and sums are a real 0 for a scope with no rows in a period where the table
+        has rows at all; a period in which the table has no rows stays without value."""
+        for m in ms:
+            if m.agg not in ("count", "sum", "stock") or m.table is None:
+                continue
+            covered = res.covered.get(m.table, set()) | res.covered.get(f"{m.table}:stock", set())
+            for p in covered:
+                for key in self.scopes.scopes:
+                    if self._applies(m, key):
+                        res.values.setdefault((key[0], key[1], p), {}).setdefault(m.id, Value(Fraction(0)))
+
+    # base measures --------------------------------------------------------------------
+    def _scope_map(self, table: str, scope_col: str | None) -> tuple[str, ir.Table]:
+        info = TABLES[table]
+        col = scope_col or info.scope_column
+        data = self.scopes.member_map() if info.scope_kind == "member" else self.scopes.team_map()
+        return col, ibis.memtable(data)
+
+    def _grouped(
+        self,
+        res: Results,
+        table: str,
+        time_col: str,
+        scope_col: str | None,
+        ms: list[Measure],
+        span: Span,
+        kind: Period,
+    ) -> None:
+        t = table_expr(self.con, table)
+        for m in ms:
+            _check_columns(m, t)
+        col, smap = self._scope_map(table, scope_col)
+        t = t.filter(_in_span(t[time_col], span))
+        t = t.mutate(
+            _p=period_start_expr(t[time_col], kind, self.fys),
+            _key=t[col].cast("int64").fill_null(-1),
+        )
+        dec = [m for m in ms if m.agg in DECOMPOSABLE or (m.agg == "duration" and m.stat == "mean")]
+        other = [m for m in ms if m not in dec]
+        parts: dict[str, ir.Scalar] = {"_rows": t.count()}
+        for m in dec:
+            parts.update(_partials(m, t))
+        inner = t.group_by(["_key", "_p"]).aggregate(**parts)
+        joined = inner.join(smap, inner._key == smap._key)
+        outer = joined.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+            **{k: joined[k].sum() for k in parts}
+        )
+        res.queries.append(str(ibis.to_sql(outer)))
+        self._absorb(res, table, outer.execute(), dec)
+        if other:
+            j = t.join(smap, t._key == smap._key)
+            expr = j.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+                **{f"{m.id}__v": _whole(m, j) for m in other}
+            )
+            res.queries.append(str(ibis.to_sql(expr)))
+            self._absorb(res, table, expr.execute(), other)
+
+    def _stock(
+        self, res: Results, table: str, scope_col: str | None, ms: list[Measure], periods: list[Span]
+    ) -> None:
+        """Rows active at the end of each period (start ≤ end of period < end or no end)."""
+        t = table_expr(self.con, table)
+        col, smap = self._scope_map(table, scope_col)
+        for m in ms:
+            _check_columns(m, t)
+        pt = ibis.memtable({"_p": [p.start for p in periods], "_e": [p.end for p in periods]})
+        for m in ms:
+            assert m.start and m.end
+            start = t[m.start].cast("date")
+            end = t[m.end].cast("date")
+            cond = (start <= pt._e) & (end.isnull() | (end > pt._e))
+            j = t.cross_join(pt).filter(cond)
+            j = j.mutate(_key=j[col].cast("int64").fill_null(-1))
+            parts = {"_rows": j.count(), **_partials(m, j)}
+            inner = j.group_by(["_key", "_p"]).aggregate(**parts)
+            joined = inner.join(smap, inner._key == smap._key)
+            outer = joined.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+                **{k: joined[k].sum() for k in parts}
+            )
+            res.queries.append(str(ibis.to_sql(outer)))
+            self._absorb(res, f"{table}:stock", outer.execute(), [m])
+
+    def _absorb(self, res: Results, table: str, df: Any, ms: list[Measure]) -> None:
+        covered = res.covered.setdefault(table, set())
+        for row in df.to_dict("records"):
+            p = _to_date(row["_p"])
+            covered.add(p)
+            cell = (str(row["scope_type"]), int(row["scope_id"]), p)
+            out = res.values.setdefault(cell, {})
+            for m in ms:
+                out[m.id] = self._finish(m, row)
+
+    def _applies(self, m: Measure, key: tuple[str, int]) -> bool:
+        assert m.table is not None
+        if TABLES[m.table].scope_kind == "team":
+            return key[0] != "member"
+        return True
+
+    @staticmethod
+    def _finish(m: Measure, row: dict[str, Any]) -> Value:
+        def f(name: str) -> Fraction | None:
+            return _to_fraction(row.get(f"{m.id}__{name}"))
+
+        if m.agg == "count" or (m.agg == "stock" and not m.column):
+            return Value(f("n") or Fraction(0))
+        if m.agg in ("sum", "stock"):
+            return Value(f("s") if f("c") else Fraction(0))
+        if m.agg in ("mean", "duration") and f"{m.id}__c" in row:
+            s, c = f("s"), f("c")
+            if not c or s is None:
+                return Value(None, "no_rows")
+            scale = DURATION_UNITS[m.per] if m.agg == "duration" else 1
+            return Value(s / c / scale)
+        v = f("v")
+        if v is None:
+            return Value(None, "no_rows")
+        if m.agg == "duration":
+            v = v / DURATION_UNITS[m.per]
+        return Value(v)
+
+    # formulas ----------------------------------------------------------------------------
+    def _formulas(self, res: Results, measures: dict[str, Measure], names: list[str]) -> None:
+        formulas = [measures[n] for n in names if not measures[n].is_base]
+        if not formulas:
+            return
+        cells = set(res.values)
+        for key in self.scopes.scopes:
+            for p in res.periods:
+                cells.add((key[0], key[1], p.start))
+        for cell in cells:
+            out = res.values.setdefault(cell, {})
+            for m in formulas:
+                assert m.expr is not None
+                inputs = {i: out.get(i, Value(None, "no_data")) for i in m.inputs}
+                missing = [i for i, v in inputs.items() if v.value is None]
+                if missing:
+                    out[m.id] = Value(None, "missing_input")
+                    continue
+                try:
+                    out[m.id] = Value(
+                        evaluate(m.expr, {i: v.value for i, v in inputs.items() if v.value is not None})
+                    )
+                except FormulaError:
+                    out[m.id] = Value(None, "division_by_zero")
+
+
+def period_of(d: date, kind: Period, fiscal_year_start: int) -> Span:
+    return span_of(d, kind, fiscal_year_start)
+
+
+__all__ = ["COMPANY", "Cell", "MetricsEngine", "Results", "Value"]

@@ -1,0 +1,142 @@
+"""Putting the metrics layer together for ``status`` and ``plan --save``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from rashinban.analysis.status import StatusRow, status_rows
+from rashinban.analysis.targets import plan_targets
+from rashinban.errors import UsageError
+from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, span_of, spans_in
+from rashinban.kpi.model import Model
+from rashinban.kpi.solve import Plan, solve
+from rashinban.kpi.units import Period
+from rashinban.metrics.actuals import bound_measures, model_measures, node_actuals
+from rashinban.metrics.backends import ibis_connection, load_scope_index
+from rashinban.metrics.engine import MetricsEngine
+from rashinban.metrics.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
+from rashinban.store import Store
+from rashinban.store.targets import TargetRow, current_targets, save_targets
+
+KIND_OF_SPAN = {
+    "day": Period.DAY,
+    "week": Period.WEEK,
+    "month": Period.MONTH,
+    "quarter": Period.QUARTER,
+    "fiscal_quarter": Period.QUARTER,
+    "fiscal_year": Period.FISCAL_YEAR,
+}
+
+
+@dataclass
+class StatusReport:
+    model: Model
+    rows: list[StatusRow]
+    periods: list[Span]
+    kind: Period
+    as_of: date
+    engine: str
+    additive: dict[str, bool] = field(default_factory=dict)
+    queries: list[str] = field(default_factory=list)
+
+
+def resolve_periods(model: Model, period: str | None, as_of: date) -> tuple[Period, list[Span], Span]:
+    if period is None:
+        span = span_of(as_of, model.period, model.fiscal_year_start)
+        return model.period, [span], span
+    span = parse_period(period, model.fiscal_year_start)
+    kind = KIND_OF_SPAN.get(span.kind, model.period)
+    return kind, spans_in(span, kind, model.fiscal_year_start), span
+
+
+def wanted_scopes(scopes: ScopeIndex, team: str | None, member: str | None) -> list[tuple[str, int]]:
+    if member is not None:
+        found = scopes.find(member, MEMBER)
+        if found is None:
+            raise UsageError("scope_unknown", kind="member", value=member)
+        return [(MEMBER, found.id)]
+    if team is not None:
+        t = scopes.find(team, TEAM)
+        if t is None:
+            raise UsageError("scope_unknown", kind="team", value=team)
+        teams = [tid for (st, tid) in scopes.scopes if st == TEAM and t.id in scopes.team_chain(tid)]
+        return [(TEAM, tid) for tid in teams] + [(MEMBER, m) for m in scopes.members_of(t.id)]
+    return list(scopes.scopes)
+
+
+def build_status(
+    model: Model,
+    db: str | None,
+    period: str | None,
+    team: str | None,
+    member: str | None,
+    as_of: date,
+    engine: str = "default",
+) -> StatusReport:
+    store = Store.open(db)
+    try:
+        scopes = load_scope_index(store)
+        kind, periods, span = resolve_periods(model, period, as_of)
+        con = _connect(store, engine)
+        measures = model_measures(model)
+        results = MetricsEngine(con, scopes, model.fiscal_year_start).compute(
+            measures, bound_measures(model), span, kind
+        )
+        actuals = node_actuals(model, results)
+        plan = solve(model)
+        labels = [p.label for p in periods]
+        targets = plan_targets(plan, scopes, kind, labels)
+        targets.update(current_targets(store, model.name, labels))
+        rows = status_rows(
+            model,
+            actuals,
+            targets,
+            scopes,
+            periods,
+            as_of,
+            plan.additive,
+            wanted_scopes(scopes, team, member),
+            BusinessCalendar(model.holidays),
+        )
+        return StatusReport(model, rows, periods, kind, as_of, engine, plan.additive, results.queries)
+    finally:
+        store.dispose()
+
+
+def _connect(store: Store, engine: str) -> object:
+    if engine in ("default", "duckdb", "postgres", "postgresql"):
+        return ibis_connection(store)
+    if engine == "pyspark":
+        from rashinban.metrics.spark import spark_connection
+
+        return spark_connection(store)
+    raise UsageError("bad_option", option="--engine", reason=f"'{engine}' is not one of default, pyspark")
+
+
+def save_plan_targets(
+    plan: Plan, db: str | None, period: str | None, author: str | None, reason: str | None
+) -> int:
+    model = plan.model
+    label = period or model.plan_period
+    if label is None:
+        raise UsageError(
+            "bad_option", option="--period", reason="the model has no plan_period; name the period"
+        )
+    span = parse_period(label, model.fiscal_year_start)
+    kind = KIND_OF_SPAN.get(span.kind, model.period)
+    store = Store.open(db)
+    try:
+        scopes = load_scope_index(store)
+        labels = [p.label for p in spans_in(span, kind, model.fiscal_year_start)]
+        targets = plan_targets(plan, scopes, kind, labels)
+        rows = [
+            TargetRow(node, stype, sid, plabel, value)
+            for (node, stype, sid, plabel), value in targets.items()
+            if stype in (COMPANY, TEAM, MEMBER)
+        ]
+        return save_targets(store, model.name, rows, author, reason)
+    finally:
+        store.dispose()
+
+
