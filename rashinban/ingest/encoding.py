@@ -55,7 +55,11 @@ def _first_error(path: Path, enc: str) -> tuple[int, int, bool] | None:
                 decoder.decode(chunk, final=final)
             except UnicodeDecodeError as e:
                 pos = max(e.start, 0)
-                return offset + pos, newlines + chunk[:pos].count(b"\n") + 1, non_ascii or not chunk[:pos].isascii()
+                return (
+                    offset + pos,
+                    newlines + chunk[:pos].count(b"\n") + 1,
+                    non_ascii or not chunk[:pos].isascii(),
+                )
             if final:
                 return None
             newlines += chunk.count(b"\n")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
@@ -70,12 +72,21 @@ class Loader:
         self.now = now
         self.is_pg = conn.dialect.name == "postgresql"
         self._pg_stage_cols: tuple[str, ...] | None = None
+        if self.is_pg:
+            # bulk joins: freshly loaded tables have no statistics yet, and a nested loop
+            # planned on "7 rows" takes seconds; hash joins are right for batches anyway
+            conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+
+    def _raw(self) -> Any:
+        """The driver's own connection (DuckDB: Arrow registration; psycopg: COPY)."""
+        raw = self.conn.connection.driver_connection
+        assert raw is not None
+        return raw
 
     # staging ----------------------------------------------------------------------
     def _stage(self, table: pa.Table) -> None:
         if not self.is_pg:
-            raw = self.conn.connection.driver_connection
-            raw.register("_stage", table)
+            self._raw().register("_stage", table)
             return
         cols = tuple(table.column_names)
         if self._pg_stage_cols != cols:
@@ -87,17 +98,18 @@ class Loader:
             self.conn.exec_driver_sql("TRUNCATE _stage")
         buf = io.BytesIO()
         pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        raw = self.conn.connection.driver_connection
+        raw = self._raw()
         collist = ", ".join(_q(c) for c in cols)
         with raw.cursor() as cur, cur.copy(f"COPY _stage ({collist}) FROM STDIN WITH (FORMAT csv)") as copy:
             view = buf.getbuffer()
             step = 1 << 20
             for i in range(0, len(view), step):
                 copy.write(view[i : i + step])
+        self.conn.exec_driver_sql("ANALYZE _stage")
 
     def _unstage(self) -> None:
         if not self.is_pg:
-            self.conn.connection.driver_connection.unregister("_stage")
+            self._raw().unregister("_stage")
 
     def finish(self) -> None:
         if self.is_pg and self._pg_stage_cols is not None:
@@ -109,28 +121,34 @@ class Loader:
         result = BatchResult(Counts())
         if table.num_rows == 0:
             return result
-        part = plan.part
         self._stage(table)
         try:
             for col in plan.ref_columns:
                 assert col.spec.ref is not None
                 if col.spec.ref.create:
-                    made = self._create_refs(col.spec.ref.table, REF_PREFIX + col.spec.target, col.spec.ref.prefix)
+                    made = self._create_refs(
+                        col.spec.ref.table, REF_PREFIX + col.spec.target, col.spec.ref.prefix
+                    )
                     if made:
-                        result.notes.add("created_refs", made, column=col.headers[0] if col.headers else "",
-                                         table=col.spec.ref.table)
+                        result.notes.add(
+                            "created_refs",
+                            made,
+                            column=col.headers[0] if col.headers else "",
+                            table=col.spec.ref.table,
+                        )
             self._resolve(plan, table, result)
             self._write(plan, result)
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _res")
         finally:
             self._unstage()
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _res")
         return result
 
     def _create_refs(self, table: str, column: str, prefix: str) -> int:
         name_expr = f"SUBSTR(x.v, {len(prefix) + 1})" if prefix else "x.v"
         sql = (
             f"INSERT INTO {table} (id, source, external_id, name) "
-            f"SELECT {next_id_sql(table)} + ROW_NUMBER() OVER (ORDER BY x.v), :src, x.v, {name_expr} "
+            f"SELECT {next_id_sql(table)} + ROW_NUMBER() OVER (ORDER BY x.v), "
+            f"CAST(:src AS VARCHAR), x.v, {name_expr} "
             f"FROM (SELECT DISTINCT {_q(column)} AS v FROM _stage WHERE {_q(column)} IS NOT NULL) x "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source = :src AND t.external_id = x.v)"
         )
@@ -150,7 +168,8 @@ class Loader:
                 alias = f"r{i}"
                 ref_col = _q(REF_PREFIX + spec.target)
                 joins.append(
-                    f"LEFT JOIN {spec.ref.table} {alias} ON {alias}.source = :src AND {alias}.external_id = s.{ref_col}"
+                    f"LEFT JOIN {spec.ref.table} {alias} "
+                    f"ON {alias}.source = :src AND {alias}.external_id = s.{ref_col}"
                 )
                 selects.append(f"{alias}.id AS {_q(spec.target)}")
                 selects.append(f"s.{ref_col} AS {ref_col}")
@@ -159,7 +178,8 @@ class Loader:
             compare.append(f"r.{_q(spec.target)} IS DISTINCT FROM t.{_q(spec.target)}")
         changed = " OR ".join(compare) if compare else "FALSE"
         inner = (
-            f"SELECT {', '.join(selects)}, ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s._row DESC) AS _rn "
+            f"SELECT {', '.join(selects)}, "
+            "ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s._row DESC) AS _rn "
             f"FROM _stage s {' '.join(joins)}"
         )
         self.conn.execute(
@@ -167,11 +187,14 @@ class Loader:
                 f"CREATE TEMP TABLE _res AS SELECT r.*, t.id AS _tid, "
                 f"CASE WHEN t.id IS NULL THEN 1 ELSE 0 END AS _new, "
                 f"CASE WHEN t.id IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END AS _chg "
-                f"FROM ({inner}) r LEFT JOIN {part.table} t ON t.source = :src AND t.external_id = r.external_id "
+                f"FROM ({inner}) r LEFT JOIN {part.table} t "
+                "ON t.source = :src AND t.external_id = r.external_id "
                 f"WHERE r._rn = 1"
             ),
             {"src": self.source},
         )
+        if self.is_pg:
+            self.conn.exec_driver_sql("ANALYZE _res")
         dups = table.num_rows - self._scalar("SELECT COUNT(*) FROM _res")
         if dups and not part.distinct:
             result.notes.add("duplicate_keys", dups, table=part.table)
@@ -190,12 +213,21 @@ class Loader:
             if not target.c[spec.target].nullable:
                 for row, value in rows:
                     result.rejects.append(
-                        Reject(int(row), header, str(value)[prefix_len:], "ref_missing", {"table": spec.ref.table})
+                        Reject(
+                            int(row),
+                            header,
+                            str(value)[prefix_len:],
+                            "ref_missing",
+                            {"table": spec.ref.table},
+                        )
                     )
                 self.conn.exec_driver_sql(f"DELETE FROM _res WHERE {_q(spec.target)} IS NULL")
             else:
                 result.notes.add(
-                    "unresolved_refs", len(rows), column=header, table=spec.ref.table,
+                    "unresolved_refs",
+                    len(rows),
+                    column=header,
+                    table=spec.ref.table,
                     example=str(rows[0][1])[prefix_len:],
                 )
 
@@ -209,14 +241,21 @@ class Loader:
             pairs = ", ".join(f"'{c}', {alias}.{_q(c)}" for c in cols)
             return f"CAST({fn}({pairs}) AS TEXT)"
 
-        params = {"src": self.source, "now": self.now, "actor": self.actor, "run": self.run_id,
-                  "tbl": part.table}
+        params = {
+            "src": self.source,
+            "now": self.now,
+            "actor": self.actor,
+            "run": self.run_id,
+            "tbl": part.table,
+        }
         self.conn.execute(
             sa.text(
                 "INSERT INTO audit_log (id, occurred_at, actor, action, table_name, row_key, before_json, "
                 "after_json, import_run_id) "
-                f"SELECT {next_id_sql('audit_log')} + ROW_NUMBER() OVER (ORDER BY r._row), :now, :actor, 'update', "
-                f":tbl, CONCAT(:src, ':', r.external_id), {as_json('t')}, {as_json('r')}, :run "
+                f"SELECT {next_id_sql('audit_log')} + ROW_NUMBER() OVER (ORDER BY r._row), "
+                "CAST(:now AS TIMESTAMP), CAST(:actor AS VARCHAR), 'update', CAST(:tbl AS VARCHAR), "
+                f"CONCAT(CAST(:src AS VARCHAR), ':', r.external_id), {as_json('t')}, {as_json('r')}, "
+                "CAST(:run AS BIGINT) "
                 f"FROM _res r JOIN {part.table} t ON t.id = r._tid WHERE r._chg = 1"
             ),
             params,
@@ -224,12 +263,16 @@ class Loader:
         sets = ", ".join(f"{_q(c)} = r.{_q(c)}" for c in cols)
         if sets:
             self.conn.execute(
-                sa.text(f"UPDATE {part.table} SET {sets} FROM _res r WHERE {part.table}.id = r._tid AND r._chg = 1")
+                sa.text(
+                    f"UPDATE {part.table} SET {sets} FROM _res r "
+                    f"WHERE {part.table}.id = r._tid AND r._chg = 1"
+                )
             )
         self.conn.execute(
             sa.text(
                 f"INSERT INTO {part.table} (id, source, external_id{', ' if cols else ''}{collist}) "
-                f"SELECT {next_id_sql(part.table)} + ROW_NUMBER() OVER (ORDER BY r._row), :src, r.external_id"
+                f"SELECT {next_id_sql(part.table)} + ROW_NUMBER() OVER (ORDER BY r._row), "
+                "CAST(:src AS VARCHAR), r.external_id"
                 f"{', ' if cols else ''}{', '.join('r.' + _q(c) for c in cols)} FROM _res r WHERE r._new = 1"
             ),
             {"src": self.source},
@@ -244,6 +287,8 @@ class Loader:
 
     def run_checks(self, part: PartSpec, notes: Notes) -> None:
         for check in part.checks:
-            ids = [str(r[0]) for r in self.conn.execute(sa.text(check.sql), {"source": self.source}).fetchall()]
+            ids = [
+                str(r[0]) for r in self.conn.execute(sa.text(check.sql), {"source": self.source}).fetchall()
+            ]
             if ids:
                 notes.add(check.note, len(ids), examples=", ".join(ids[:5]))

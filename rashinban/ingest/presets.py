@@ -51,7 +51,10 @@ def get_preset(name: str, mapping: str | Path | None = None) -> Preset:
 
     close = difflib.get_close_matches(name, preset_names(), n=1)
     raise IngestError(
-        "preset_unknown", name=name, available=", ".join(preset_names()), suggestion=close[0] if close else None
+        "preset_unknown",
+        name=name,
+        available=", ".join(preset_names()),
+        suggestion=close[0] if close else None,
     )
 
 

@@ -130,7 +130,10 @@ def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
         reader = pacsv.open_csv(
             counting,
             read_options=pacsv.ReadOptions(
-                encoding=arrow_enc, block_size=CSV_BLOCK_SIZE, use_threads=True, skip_rows=1,
+                encoding=arrow_enc,
+                block_size=CSV_BLOCK_SIZE,
+                use_threads=True,
+                skip_rows=1,
                 column_names=[f"c{i}" for i in range(len(names))],
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
@@ -147,7 +150,9 @@ def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
             yield Batch(table=table, first_row=row, position=counting.count)
             row += rb.num_rows
     except pa.ArrowInvalid as e:
-        raise IngestError("csv_malformed", path=str(tf.path), row="?", reason=str(e).splitlines()[0]) from None
+        raise IngestError(
+            "csv_malformed", path=str(tf.path), row="?", reason=str(e).splitlines()[0]
+        ) from None
     finally:
         counting.close()
 
@@ -161,7 +166,9 @@ def locate_bad_rows(tf: TabularFile) -> None:
         next(reader, None)
         for row, fields in enumerate(reader, start=2):
             if len(fields) != expected:
-                found.append(BadRow(text=",".join(fields)[:200], expected=expected, actual=len(fields), row=row))
+                found.append(
+                    BadRow(text=",".join(fields)[:200], expected=expected, actual=len(fields), row=row)
+                )
     if found:
         tf.bad_rows[:] = found
 

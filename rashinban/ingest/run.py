@@ -33,6 +33,16 @@ from rashinban.store.schema import import_runs
 SHOWN_REJECTS = 20
 
 
+def reject_text(reject: Reject, lang: str = "en") -> str:
+    """Why a row was rejected, in words (``expected a date (2026-03-31, …)``)."""
+    from rashinban.i18n import t
+
+    params = dict(reject.params)
+    if "expected" in params and reject.reason == "bad_value":
+        params["expected_text"] = t(f"import.expected.{params['expected']}", lang)
+    return t(f"import.reject.{reject.reason}", lang, **params)
+
+
 class Reporter(Protocol):
     """Where an import reports progress (the CLI draws a Rich progress bar)."""
 
@@ -107,7 +117,7 @@ class ImportResult:
 class _RejectSink:
     """Rejects stream to a temporary CSV (memory stays flat); the first few are kept."""
 
-    HEADER = ("file", "row", "column", "value", "reason", "expected")
+    HEADER = ("file", "row", "column", "value", "reason", "message")
 
     def __init__(self) -> None:
         fd, name = tempfile.mkstemp(prefix="rashinban-rejects-", suffix=".csv")
@@ -121,8 +131,9 @@ class _RejectSink:
 
     def add(self, file: str, rejects: list[Reject]) -> None:
         for r in rejects:
-            self._w.writerow((file, r.row, r.column, "" if r.value is None else r.value, r.reason,
-                              r.params.get("expected", r.params.get("table", r.params.get("max", "")))))
+            self._w.writerow(
+                (file, r.row, r.column, "" if r.value is None else r.value, r.reason, reject_text(r))
+            )
             self.rows.add((file, r.row))
             if len(self.first) < SHOWN_REJECTS:
                 self.first.append((file, r))
@@ -171,7 +182,9 @@ def _plan_files(preset: Preset, path: Path) -> list[tuple[PartSpec, Path]]:
         return [(preset.parts[0], path)]
     names = {part.file for part in preset.parts if part.file}
     if path.name not in names:
-        raise IngestError("bundle_wrong_file", path=str(path), preset=preset.name, files=", ".join(sorted(names)))
+        raise IngestError(
+            "bundle_wrong_file", path=str(path), preset=preset.name, files=", ".join(sorted(names))
+        )
     out = []
     for part in preset.parts:
         sibling = path.parent / (part.file or path.name)
@@ -197,8 +210,12 @@ def run_import(
             from rashinban.ingest.validate import closest_preset
 
             best = closest_preset(first.headers, all_presets)
-            raise IngestError("no_preset_matches", path=str(path), closest=best[0] if best else "-",
-                              found=", ".join(first.headers[:12]))
+            raise IngestError(
+                "no_preset_matches",
+                path=str(path),
+                closest=best[0] if best else "-",
+                found=", ".join(first.headers[:12]),
+            )
         preset = found
     plan_files = _plan_files(preset, path)
     opened: dict[Path, TabularFile] = {path: first}
@@ -214,8 +231,12 @@ def run_import(
             notes.add("companion_missing", 1, file=name)
 
     result = ImportResult(
-        file=str(path), preset=preset.name, source=preset.source, encoding=first.encoding,
-        dry_run=options.dry_run, files=[str(f) for f in opened],
+        file=str(path),
+        preset=preset.name,
+        source=preset.source,
+        encoding=first.encoding,
+        dry_run=options.dry_run,
+        files=[str(f) for f in opened],
     )
     sink = _RejectSink()
     now = datetime.now().replace(microsecond=0)
@@ -229,7 +250,9 @@ def run_import(
                 loader = Loader(conn, preset.source, run_id, options.actor, now)
                 for plan, tf in plans:
                     counts = _load_part(loader, plan, tf, sink, notes, options, reporter, result)
-                    agg = result.tables.setdefault(plan.part.table, {"inserted": 0, "updated": 0, "unchanged": 0})
+                    agg = result.tables.setdefault(
+                        plan.part.table, {"inserted": 0, "updated": 0, "unchanged": 0}
+                    )
                     agg["inserted"] += counts.inserted
                     agg["updated"] += counts.updated
                     agg["unchanged"] += counts.unchanged
@@ -245,9 +268,16 @@ def run_import(
                 if sink.count and not options.skip_invalid:
                     f, r = sink.first[0]
                     raise IngestError(
-                        "rows_rejected", file=f, row=r.row, column=r.column,
-                        value="" if r.value is None else r.value, reason=r.reason, count=result.rejected,
-                        details=[(f, x) for f, x in sink.first], params_first=r.params,
+                        "rows_rejected",
+                        file=f,
+                        row=r.row,
+                        column=r.column,
+                        value="" if r.value is None else r.value,
+                        reason=r.reason,
+                        count=result.rejected,
+                        reason_text=reject_text(r),
+                        details=list(sink.first),
+                        reject=r,
                     )
                 if options.dry_run:
                     trans.rollback()
@@ -271,8 +301,14 @@ def run_import(
 
 
 def _load_part(
-    loader: Loader, plan: Any, tf: TabularFile, sink: _RejectSink, notes: Notes, options: ImportOptions,
-    reporter: Reporter, result: ImportResult,
+    loader: Loader,
+    plan: Any,
+    tf: TabularFile,
+    sink: _RejectSink,
+    notes: Notes,
+    options: ImportOptions,
+    reporter: Reporter,
+    result: ImportResult,
 ) -> Counts:
     counts = Counts()
     label = f"{tf.path.name} → {plan.part.table}"
@@ -295,7 +331,9 @@ def _load_part(
         reporter.advance(batch.position, batch.table.num_rows)
     if tf.bad_rows:
         locate_bad_rows(tf)
-        pending = [Reject(true_row(r.row, tf.bad_rows), r.column, r.value, r.reason, r.params) for r in pending]
+        pending = [
+            Reject(true_row(r.row, tf.bad_rows), r.column, r.value, r.reason, r.params) for r in pending
+        ]
         pending.extend(
             Reject(b.row or 0, "", b.text, "wrong_field_count", {"expected": b.expected, "actual": b.actual})
             for b in tf.bad_rows

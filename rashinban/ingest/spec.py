@@ -150,14 +150,30 @@ def _column(table: str, target: str, raw: Any, where: str) -> ColumnSpec:
     if not isinstance(raw, dict):
         raw = {"from": raw}
     unknown = set(raw) - {
-        "from", "type", "required", "default", "const", "map", "keep", "fix", "scale", "ref", "prefix",
-        "only_prefix", "create", "when", "zero_is_null_when", "note_empty",
+        "from",
+        "type",
+        "required",
+        "default",
+        "const",
+        "map",
+        "keep",
+        "fix",
+        "scale",
+        "ref",
+        "prefix",
+        "only_prefix",
+        "create",
+        "when",
+        "zero_is_null_when",
+        "note_empty",
     }
     if unknown:
         raise IngestError("preset_bad_option", preset=where, column=target, option=", ".join(sorted(unknown)))
     ctype = str(raw.get("type", inferred))
     if ctype not in TYPES:
-        raise IngestError("preset_bad_type", preset=where, column=target, type=ctype, allowed=", ".join(TYPES))
+        raise IngestError(
+            "preset_bad_type", preset=where, column=target, type=ctype, allowed=", ".join(TYPES)
+        )
     ref = None
     if "ref" in raw:
         ref = RefSpec(
@@ -214,11 +230,15 @@ def parse_part(data: dict[str, Any], where: str) -> PartSpec:
     missing = [
         c.name
         for c in metadata.tables[str(table)].c
-        if not c.nullable and c.server_default is None and c.name not in ("id", "source", "external_id")
+        if not c.nullable
+        and c.server_default is None
+        and c.name not in ("id", "source", "external_id")
         and c.name not in cols
     ]
     if missing:
-        raise IngestError("preset_missing_required", preset=where, table=str(table), columns=", ".join(missing))
+        raise IngestError(
+            "preset_missing_required", preset=where, table=str(table), columns=", ".join(missing)
+        )
     return PartSpec(
         table=str(table),
         columns=columns,

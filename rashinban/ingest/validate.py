@@ -116,7 +116,9 @@ def match_score(part: PartSpec, headers: list[str]) -> float:
     return hits / max(len(wanted), 1)
 
 
-def match_part(part: PartSpec, headers: list[str], path: str, preset: Preset, all_presets: list[Preset]) -> PartPlan:
+def match_part(
+    part: PartSpec, headers: list[str], path: str, preset: Preset, all_presets: list[Preset]
+) -> PartPlan:
     missing = missing_headers(part, headers)
     if missing:
         best = closest_preset(headers, all_presets)
@@ -213,7 +215,7 @@ def _const(spec: ColumnSpec, n: int) -> pa.Array:
 def transform(plan: PartPlan, batch: pa.Table, first_row: int) -> Transformed:
     n = batch.num_rows
     notes = Notes()
-    bad_masks: list[tuple[ColumnPlan | None, pa.Array, pa.Array, str, dict[str, Any]]] = []
+    bad_masks: list[tuple[ColumnPlan, pa.Array, pa.Array, str, dict[str, Any]]] = []
     out: dict[str, pa.Array] = {"_row": pa.array(range(first_row, first_row + n), pa.int64())}
     raws: dict[str, pa.Array] = {}
 
@@ -253,7 +255,9 @@ def transform(plan: PartPlan, batch: pa.Table, first_row: int) -> Transformed:
                 if other_raw is None:
                     continue
                 number = V.to_number(raw).values
-                zero = pc.fill_null(pc.and_(pc.equal(number, 0), pc.is_in(other_raw, pa.array(labels))), False)
+                zero = pc.fill_null(
+                    pc.and_(pc.equal(number, 0), pc.is_in(other_raw, pa.array(labels))), False
+                )
                 count = pc.sum(pc.cast(zero, pa.int64())).as_py() or 0
                 if count:
                     notes.add("zero_as_empty", count, column=header, when=f"{other} = {'/'.join(labels)}")
@@ -278,7 +282,13 @@ def transform(plan: PartPlan, batch: pa.Table, first_row: int) -> Transformed:
                 notes.add("unmapped_value", count, by=vals, column=header, default=spec.default)
             elif count and spec.default is None and not spec.keep_unmapped:
                 bad_masks.append(
-                    (col, unmapped, raw, "not_in_choices", {"allowed": ", ".join(sorted(set(spec.mapping.values())))})
+                    (
+                        col,
+                        unmapped,
+                        raw,
+                        "not_in_choices",
+                        {"allowed": ", ".join(sorted(set(spec.mapping.values())))},
+                    )
                 )
             raw = mapped
         elif spec.default is not None and spec.type not in ("bool",):
@@ -316,8 +326,8 @@ def transform(plan: PartPlan, batch: pa.Table, first_row: int) -> Transformed:
 
     rejects: list[Reject] = []
     any_bad = pa.array([False] * n, pa.bool_())
-    for col, mask, raw, reason, params in bad_masks:
-        mask = pc.fill_null(mask, False)
+    for col, bad, raw, reason, params in bad_masks:
+        mask = pc.fill_null(bad, False)
         if not pc.any(mask).as_py():
             continue
         any_bad = pc.or_(any_bad, mask)

@@ -135,8 +135,18 @@ def to_timestamp(arr: pa.Array) -> Converted:
         return pc.utf8_lpad(f, 2, "0")
 
     iso = pc.binary_join_element_wise(
-        pc.struct_field(parts, "y"), "-", field("m", "01"), "-", field("d", "01"), " ",
-        field("H", "00"), ":", field("M", "00"), ":", field("S", "00"), "",
+        pc.struct_field(parts, "y"),
+        "-",
+        field("m", "01"),
+        "-",
+        field("d", "01"),
+        " ",
+        field("H", "00"),
+        ":",
+        field("M", "00"),
+        ":",
+        field("S", "00"),
+        "",
     )
     iso = pc.if_else(matched, iso, pa.scalar(None, pa.string()))
     ts = pc.strptime(iso, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
