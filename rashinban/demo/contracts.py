@@ -29,16 +29,74 @@ def generate(ctx: Ctx, rng: np.random.Generator, deals: DealBatch, acts: Acts) -
     closed = deals.closed_at
     sel = np.nonzero(deals.won & subscription[deals.product] & (closed <= ctx.cut))[0]
     n = len(sel)
-    cut_day = ctx.cut.astype("datetime64[D]")
-    account = deals.account[sel]
-    sales_owner = deals.owner[sel]
     cs_pool = ctx.org.pool("cs", "field")
-    owner = cs_pool[rng.integers(len(cs_pool), size=n)]
-    health = rng.normal(0.0, 1.0, size=n) + 0.8 * (ctx.org.skill[sales_owner] - 1.0)
-    mrr = np.round(deals.amount[sel] / 12.0).astype(np.int64)
+    health = rng.normal(0.0, 1.0, size=n) + 0.8 * (ctx.org.skill[deals.owner[sel]] - 1.0)
+    # contracts start on the first of the month after the order (翌月1日開始)
     start = (closed[sel].astype("datetime64[M]") + np.timedelta64(1, "M")).astype("datetime64[D]")
-    alive = start <= cut_day
+    return _terms(
+        ctx,
+        rng,
+        acts,
+        account=deals.account[sel],
+        owner=cs_pool[rng.integers(len(cs_pool), size=n)],
+        health=health,
+        mrr=np.round(deals.amount[sel] / 12.0).astype(np.int64),
+        start=start,
+        deal_id=deals.ids[sel],
+        expansion=addon[deals.product[sel]],
+    )
 
+
+INSTALLED_SHARE = 0.05  # accounts that were customers before the window
+INSTALLED_MRR = np.array([50_000, 150_000, 400_000])  # by account size band (median)
+
+
+def installed_base(ctx: Ctx, rng: np.random.Generator, acts: Acts) -> tuple[pa.Table, pa.Table]:
+    """Customers won before the window (no deal in the data): contracts started up to three
+    years earlier, so renewals and churn happen from the first month on."""
+    acc = ctx.accounts
+    n = max(1, round(len(acc) * INSTALLED_SHARE))
+    account = np.sort(rng.choice(len(acc), size=n, replace=False))
+    band = np.digitize(acc.employees[account], [100, 1000])
+    mrr = np.round(INSTALLED_MRR[band] * rng.lognormal(0.0, 0.35, size=n), -3).astype(np.int64)
+    first = np.datetime64(ctx.cfg.start, "M")
+    start = (first - rng.integers(1, 37, size=n).astype("timedelta64[M]")).astype("datetime64[D]")
+    cs_pool = ctx.org.pool("cs", "field")
+    return _terms(
+        ctx,
+        rng,
+        acts,
+        account=account,
+        owner=cs_pool[rng.integers(len(cs_pool), size=n)],
+        health=rng.normal(0.2, 1.0, size=n),
+        mrr=mrr,
+        start=start,
+        deal_id=np.full(n, -1, np.int64),
+        expansion=np.zeros(n, bool),
+    )
+
+
+def _terms(
+    ctx: Ctx,
+    rng: np.random.Generator,
+    acts: Acts,
+    *,
+    account: np.ndarray,
+    owner: np.ndarray,
+    health: np.ndarray,
+    mrr: np.ndarray,
+    start: np.ndarray,
+    deal_id: np.ndarray,
+    expansion: np.ndarray,
+) -> tuple[pa.Table, pa.Table]:
+    """Yearly terms for each customer: renewed (price up a little), churned mid-term or at the
+    renewal, or still running at the cutoff.  One contract row per term."""
+    n = len(start)
+    cut_day = ctx.cut.astype("datetime64[D]")
+    start = start.copy()
+    mrr = mrr.copy()
+    health = health.copy()
+    alive = start <= cut_day
     rows: list[dict[str, np.ndarray]] = []
     surveys: list[dict[str, np.ndarray]] = []
     while alive.any():
@@ -75,42 +133,35 @@ def generate(ctx: Ctx, rng: np.random.Generator, deals: DealBatch, acts: Acts) -
         alive &= start <= cut_day
         mrr[i] = np.round(mrr[i] * rng.uniform(1.0, 1.08, size=k)).astype(np.int64)
         health[i] = h + rng.normal(0, 0.3, size=k)
-    return _contract_table(ctx, deals, sel, account, owner, addon, rows), _survey_table(ctx, surveys)
+    return _contract_table(ctx, account, owner, deal_id, expansion, rows), _survey_table(ctx, surveys)
 
 
 def _contract_table(
     ctx: Ctx,
-    deals: DealBatch,
-    sel: np.ndarray,
     account: np.ndarray,
     owner: np.ndarray,
-    addon: np.ndarray,
+    deal_id: np.ndarray,
+    expansion: np.ndarray,
     rows: list[dict[str, np.ndarray]],
 ) -> pa.Table:
     if not rows:
-        i = np.zeros(0, np.int64)
-        col = {
-            "i": i,
-            "start": i.astype("datetime64[D]"),
-            "end": i.astype("datetime64[D]"),
-            "status": i,
-            "churned_on": i.astype("datetime64[D]"),
-            "renewed": i,
-            "mrr": i,
-        }
+        z = np.zeros(0, np.int64)
+        day = z.astype("datetime64[D]")
+        col = {"i": z, "start": day, "end": day, "status": z, "churned_on": day, "renewed": z, "mrr": z}
     else:
         col = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
     k = len(col["i"])
     ids, local = ctx.ids.take("contracts", k)
     i = col["i"]
     renewed = col["renewed"]
+    deal = deal_id[i]
     return pa.table(
         {
             "id": ids,
             "source": labels(["demo"], np.zeros(k, np.int32)),
             "external_id": ext_ids("demo-contract-", local),
             "account_id": ctx.accounts.ids[account[i]],
-            "deal_id": deals.ids[sel[i]],
+            "deal_id": nullable(deal, deal >= 0),
             "owner_id": ctx.org.rep_ids[owner[i]],
             "start_on": col["start"],
             "end_on": col["end"],
@@ -118,7 +169,7 @@ def _contract_table(
             "status": labels(CONTRACT_STATUS, col["status"]),
             "churned_on": nullable(col["churned_on"]),
             "renewed": nullable(renewed == 1, renewed >= 0),
-            "expansion": addon[deals.product[sel[i]]],
+            "expansion": expansion[i],
         }
     )
 
@@ -183,7 +234,7 @@ def _survey_table(ctx: Ctx, parts: list[dict[str, np.ndarray]]) -> pa.Table:
             }
         ]
     col = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    keep = np.nonzero(col["answered"] <= ctx.cut)[0]
+    keep = np.nonzero((col["answered"] >= ctx.window_start) & (col["answered"] <= ctx.cut))[0]
     order = keep[np.argsort(col["answered"][keep], kind="stable")]
     k = len(order)
     ids, local = ctx.ids.take("surveys", k)

@@ -19,9 +19,9 @@ STAGE_LABELS = (*STAGES, LOST)
 PROBABILITY = np.array([10, 20, 30, 50, 70, 100, 0], dtype=np.int64)
 
 # chance to move on from each stage (index = stage left), for an average rep
-P_ADVANCE = np.array([0.90, 0.85, 0.72, 0.62, 0.55])
+P_ADVANCE = np.array([0.93, 0.88, 0.78, 0.70, 0.64])
 # business days spent in each stage (mean), before moving on or being lost
-STAGE_DAYS = np.array([3.0, 5.0, 8.0, 10.0, 7.0])
+STAGE_DAYS = np.array([4.0, 6.0, 10.0, 14.0, 10.0])
 
 LOST_REASONS = ("価格", "競合", "時期尚早", "予算なし", "連絡途絶", "要件不一致")
 # reason mix by the stage where the deal was lost
@@ -185,25 +185,28 @@ def generate(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch) -> DealBatch:
     amount = np.maximum(np.round(amount, -3), 50_000).astype(np.int64)
 
     valid = rng.random(n) < (0.62 + 0.12 * skill).clip(0.4, 0.92)
-    p_adv = P_ADVANCE[None, :] ** (1.0 / skill[:, None])
-    p_adv = np.where(valid[:, None], p_adv, p_adv * 0.6)
-    advance = rng.random((n, WON)) < p_adv
-    final = np.cumprod(advance, axis=1).sum(axis=1)  # 0..5
-
     scale = (amount / 1_000_000.0) ** 0.15 / skill**0.3
     dur = rng.gamma(2.0, (STAGE_DAYS / 2.0)[None, :] * scale[:, None], size=(n, WON))
     dur = np.maximum(np.round(dur), 1).astype(np.int64)
     cum_days = np.concatenate([np.zeros((n, 1), np.int64), np.cumsum(dur, axis=1)], axis=1)  # (n, 6)
     entered_idx = created_idx[:, None] + cum_days
-    reached = np.arange(len(STAGES))[None, :] <= final[:, None]
 
-    # 年度末: a deal due to close in April is often pulled into the last days of March
+    # 年度末: customers spend the year's budget, so closings due in February and March win
+    # more often, and a win due in April or May is often pulled into the last days of March
+    closing_month = _month_of(bd.at(entered_idx[:, WON - 1]))
+    p_adv = P_ADVANCE[None, :] ** (1.0 / skill[:, None])
+    p_adv = np.where(valid[:, None], p_adv, p_adv * 0.75)
+    p_adv[:, WON - 1] *= np.where(np.isin(closing_month, [2, 3]), 1.2, 1.0)
+    advance = rng.random((n, WON)) < p_adv.clip(0.0, 0.97)
+    final = np.cumprod(advance, axis=1).sum(axis=1)  # 0..5
+    reached = np.arange(len(STAGES))[None, :] <= final[:, None]
     won = final == WON
     close_day = bd.at(entered_idx[:, WON])
-    month = (close_day.astype("datetime64[M]").astype(np.int64) % 12) + 1
+    month = _month_of(close_day)
     march_end = _last_march_bday(ctx, close_day)
-    pull = won & (month == 4) & (rng.random(n) < 0.45) & (entered_idx[:, WON - 1] < march_end)
-    new_close = np.maximum(entered_idx[:, WON - 1] + 1, march_end - rng.integers(0, 6, size=n))
+    p_pull = np.where(month == 4, 0.5, np.where(month == 5, 0.25, 0.0))
+    pull = won & (rng.random(n) < p_pull) & (entered_idx[:, WON - 1] < march_end - 1)
+    new_close = np.maximum(entered_idx[:, WON - 1] + 1, march_end - rng.integers(0, 8, size=n))
     entered_idx[:, WON] = np.where(pull, new_close, entered_idx[:, WON])
 
     entered = at_time(bd.at(entered_idx), office_seconds(rng, n * len(STAGES), 9.0, 19.0).reshape(n, -1))
@@ -246,6 +249,12 @@ def generate(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch) -> DealBatch:
         quote_markup=1.0 + rng.uniform(0.0, 0.15, size=n),
     )
     return batch
+
+
+def _month_of(days: np.ndarray) -> np.ndarray:
+    """Calendar month (1–12) of ``datetime64[D]`` values."""
+    out: np.ndarray = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    return out
 
 
 def _last_march_bday(ctx: Ctx, days: np.ndarray) -> np.ndarray:

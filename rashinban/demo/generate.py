@@ -107,6 +107,13 @@ def generate(
         put("products", _products_table(product_ids))
         put("accounts", _accounts_table(accounts))
         put("users", _users_table(cfg, org, base["users"]))
+        acts = activities.Acts()
+        base_contracts, base_surveys = contracts.installed_base(
+            ctx, np.random.default_rng([cfg.seed, 3]), acts
+        )
+        put("contracts", base_contracts)
+        put("surveys", base_surveys)
+        put("activities", acts.table(ctx, np.random.default_rng([cfg.seed, 4])))
         report("org", 1, total)
         done = 1
         for month_no, (month_start, parts) in enumerate(plan_by_month(plan)):

@@ -210,7 +210,8 @@ def build_org(cfg: DemoConfig, team_base: int, member_base: int) -> Org:
     talent = rng.lognormal(0.0, 0.18, size=n)
     skill = (talent * (0.8 + 0.25 * np.log1p(tenure_years) / np.log1p(10))).clip(0.55, 1.7)
     size_skill = (rng.lognormal(0.0, 0.15, size=n) * (0.9 + 0.1 * skill)).clip(0.6, 1.6)
-    late = rng.random(n) < 0.2
+    late = np.zeros(n, bool)  # a fifth of the reps (at least one) log late by habit
+    late[rng.permutation(n)[: max(1, round(n * 0.2))]] = True
     role_of = {
         "field_east": ROLE_FIELD,
         "field_west": ROLE_FIELD,
