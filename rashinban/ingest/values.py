@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from rashinban.kpi.numbers import parse_number
+
 JST_OFFSET_SECONDS = 9 * 3600
 _EXCEL_EPOCH_US = -2209161600 * 1_000_000  # 1899-12-30T00:00:00 in µs since 1970
 _US = 1_000_000
@@ -86,9 +88,24 @@ def to_number(arr: pa.Array, scale: float | None = None, percent: bool = False) 
     s = _number_text(arr, percent)
     ok = pc.fill_null(pc.match_substring_regex(s, _PLAIN_NUMBER), False)
     values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.float64())
+    values = _slow_numbers(arr, values, percent)
     if scale is not None:
         values = pc.multiply(values, scale)
     return Converted(values, _bad(arr, values))
+
+
+def _slow_numbers(arr: pa.Array, values: pa.Array, percent: bool) -> pa.Array:
+    """The few cells the fast path could not read (120万円, 3億6,000万) go through parse_number."""
+    missed = pc.and_(_nonempty(arr), pc.is_null(values))
+    if not pc.any(missed).as_py():
+        return values
+    idx = pc.indices_nonzero(missed).to_pylist()
+    out = values.to_pylist()
+    for i, text in zip(idx, pc.take(arr, pa.array(idx, pa.int64())).to_pylist(), strict=True):
+        number = parse_number(str(text)) if text is not None else None
+        if number is not None and (percent or not str(text).strip().endswith(("%", "％"))):
+            out[i] = float(number * 100) if percent and str(text).strip().endswith(("%", "％")) else float(number)
+    return pa.array(out, pa.float64())
 
 
 def to_percent(arr: pa.Array) -> Converted:
