@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,13 +49,32 @@ def plan(
         AllocationMode, typer.Option("--allocate", help="split to members")
     ] = AllocationMode.EQUAL,
     as_json: JsonOpt = False,
+    save: Annotated[
+        bool, typer.Option("--save", help="store the targets (company, teams, members) as a revision")
+    ] = False,
+    db: Annotated[str | None, typer.Option("--db", help="store for --save (RASHINBAN_DB)")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="period of the saved targets (default: plan_period)")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="why the targets are set or changed")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="who sets them (default: $USER)")] = None,
 ) -> None:
     """Work the KGI backwards (逆算) to every KPI and every member."""
-    result = state.service.plan(model, parse_sets(set_ or []), allocate)
+    sets = parse_sets(set_ or [])
+    result = state.service.plan(model, sets, allocate)
+    saved = None
+    if save:
+        who = author or os.environ.get("USER") or None
+        saved = state.service.save_plan(model, db, period, who, reason, sets, allocate)
     if as_json:
-        _print_json(plan_view(result, state.lang))
+        data = plan_view(result, state.lang)
+        if saved is not None:
+            data["saved"] = saved
+        _print_json(data)
         return
     render_plan(result, allocate)
+    if saved is not None:
+        console.print(t("cli.targets_saved", state.lang, count=saved))
 
 
 @app.command()

@@ -43,6 +43,11 @@ def yen(value: Fraction | float | int, lang: str = "ja") -> str:
     return yen_ja(value) if lang == "ja" else yen_full(value)
 
 
+def usd(value: Fraction | float | int) -> str:
+    v = _round_half_up(_num(value))
+    return f"-${-v:,}" if v < 0 else f"${v:,}"
+
+
 def number(value: Fraction | float | int, digits: int = 2) -> str:
     v = _num(value)
     if v.denominator == 1:
@@ -64,6 +69,8 @@ def value(v: Fraction | float | int | None, unit: str, lang: str = "ja") -> str:
         return "—"
     if unit == "yen":
         return yen(v, lang)
+    if unit == "usd":
+        return usd(v)
     if unit == "ratio":
         return percent(v)
     if unit == "count":

@@ -77,7 +77,7 @@ def additivity(model: Model) -> dict[str, bool]:
             if not _has_division(node.expr):
                 # 単価 = 基本単価 + アップセル率 × アップセル額: parts of a per-unit value are per-unit
                 for child in node.children:
-                    if child not in explicit and model.nodes[child].unit is Unit.YEN:
+                    if child not in explicit and model.nodes[child].unit in (Unit.YEN, Unit.USD):
                         out[child] = False
             continue
         factors = _product_factors(node.expr)

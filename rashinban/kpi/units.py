@@ -7,6 +7,7 @@ from enum import StrEnum
 
 class Unit(StrEnum):
     YEN = "yen"
+    USD = "usd"  # for data kept in dollars (e.g. the Maven CRM dataset)
     COUNT = "count"
     RATIO = "ratio"  # a share between 0 and 1, e.g. 受注率 0.2
     DAYS = "days"
@@ -17,9 +18,9 @@ class Unit(StrEnum):
 
 
 # Units whose values add up across members, teams and sub-periods (by default).
-ADDITIVE_UNITS = frozenset({Unit.YEN, Unit.COUNT})
+ADDITIVE_UNITS = frozenset({Unit.YEN, Unit.USD, Unit.COUNT})
 # Units that plans hold in whole numbers (counts as 件/名, yen as whole yen).
-WHOLE_UNITS = frozenset({Unit.YEN, Unit.COUNT})
+WHOLE_UNITS = frozenset({Unit.YEN, Unit.USD, Unit.COUNT})
 
 
 class Direction(StrEnum):

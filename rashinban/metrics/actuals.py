@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rashinban.kpi.errors import FormulaError
-from rashinban.kpi.formula import evaluate
+from rashinban.kpi.formula import evaluate, solve_for
 from rashinban.kpi.model import Model
 from rashinban.kpi.tree import topo_order
 from rashinban.metrics.engine import Cell, Results, Value
@@ -50,8 +50,28 @@ def node_actuals(model: Model, results: Results) -> dict[Cell, dict[str, Value]]
                     values[nid] = Value(None, "division_by_zero")
             else:
                 values[nid] = Value(None, "manual" if node.manual else "not_measured")
+        _implied_leaves(model, values)
         out[cell] = values
     return out
+
+
+def _implied_leaves(model: Model, values: dict[str, Value]) -> None:
+    """An unmeasured leaf (a rate with only an assumption) whose parent has an actual and
+    whose siblings all have actuals takes the value that makes the parent's formula hold:
+    商談化率 = 商談数 ÷ リード数 without a measure of its own."""
+    for nid in topo_order(model):
+        node = model.nodes[nid]
+        own = values.get(nid)
+        if node.expr is None or own is None or own.value is None:
+            continue
+        missing = [c for c in node.children if values[c].value is None and values[c].reason == "not_measured"]
+        if len(missing) != 1 or any(values[c].value is None for c in node.children if c not in missing):
+            continue
+        known = {c: v for c in node.children if (v := values[c].value) is not None}
+        try:
+            values[missing[0]] = Value(solve_for(node.expr, missing[0], own.value, known))
+        except FormulaError:
+            values[missing[0]] = Value(None, "division_by_zero")
 
 
 def formula_check(model: Model, results: Results) -> list[tuple[Cell, str, Value, Value]]:

@@ -42,11 +42,15 @@ def load_scope_index(store: Store, company_name: str = "全社") -> ScopeIndex:
         teams = [
             dict(r._mapping)
             for r in conn.execute(
-                sa.select(s.teams.c.id, s.teams.c.name, s.teams.c.parent_id, s.teams.c.kind)
+                sa.select(
+                    s.teams.c.id, s.teams.c.external_id, s.teams.c.name, s.teams.c.parent_id, s.teams.c.kind
+                )
             )
         ]
         members = [
             dict(r._mapping)
-            for r in conn.execute(sa.select(s.members.c.id, s.members.c.name, s.members.c.team_id))
+            for r in conn.execute(
+                sa.select(s.members.c.id, s.members.c.external_id, s.members.c.name, s.members.c.team_id)
+            )
         ]
     return ScopeIndex.from_rows(teams, members, company_name)

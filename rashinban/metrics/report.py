@@ -138,5 +138,3 @@ def save_plan_targets(
         return save_targets(store, model.name, rows, author, reason)
     finally:
         store.dispose()
-
-

@@ -24,6 +24,7 @@ class Scope:
     name: str
     parent: tuple[str, int] | None = None
     team_id: int | None = None  # a member's team
+    external_id: str | None = None
 
 
 @dataclass
@@ -47,14 +48,23 @@ class ScopeIndex:
         for t in teams:
             tid = int(t["id"])
             parent = team_parent[tid]
-            scopes[(TEAM, tid)] = Scope(TEAM, tid, str(t["name"]), (TEAM, parent) if parent else (COMPANY, 0))
+            scopes[(TEAM, tid)] = Scope(
+                TEAM,
+                tid,
+                str(t["name"]),
+                (TEAM, parent) if parent else (COMPANY, 0),
+                None,
+                t.get("external_id"),
+            )
         member_team: dict[int, int | None] = {}
         for m in members:
             mid = int(m["id"])
             team = int(m["team_id"]) if m.get("team_id") is not None else None
             member_team[mid] = team
             parent_scope = (TEAM, team) if team is not None else (COMPANY, 0)
-            scopes[(MEMBER, mid)] = Scope(MEMBER, mid, str(m["name"]), parent_scope, team)
+            scopes[(MEMBER, mid)] = Scope(
+                MEMBER, mid, str(m["name"]), parent_scope, team, m.get("external_id")
+            )
         agency = {int(t["id"]) for t in teams if t.get("kind") == "agency"}
         return cls(scopes, team_parent, member_team, agency)
 
@@ -107,8 +117,14 @@ class ScopeIndex:
         return [m for m, t in self.member_team.items() if team in self.team_chain(t)]
 
     def find(self, text: str, stype: str) -> Scope | None:
-        """A team or member by id or by name."""
-        for (t, sid), scope in self.scopes.items():
-            if t == stype and (str(sid) == text or scope.name == text):
-                return scope
+        """A team or member by name, external id, or internal id (in that order)."""
+        candidates = [s for (t, _), s in self.scopes.items() if t == stype]
+        for match in (
+            lambda s: s.name == text,
+            lambda s: s.external_id == text,
+            lambda s: str(s.id) == text,
+        ):
+            found = [s for s in candidates if match(s)]
+            if found:
+                return found[0]
         return None

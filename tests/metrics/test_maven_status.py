@@ -1,0 +1,114 @@
+"""The Maven CRM dataset: `status` reproduces the dataset's own figures, computed here
+independently with pandas from the CSV files, per month, per rep, per manager, per office
+and for the company — on DuckDB and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "examples" / "maven" / "model.yaml"
+MONTHS = [f"2017-{m:02d}" for m in range(3, 13)]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RASHINBAN_LANG": "en"}
+    return subprocess.run(
+        [sys.executable, "-m", "rashinban", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+
+
+def oracle(folder: Path) -> dict[tuple[str, str, str], dict[str, Fraction | None]]:
+    pipe = pd.read_csv(folder / "sales_pipeline.csv")
+    teams = pd.read_csv(folder / "sales_teams.csv")
+    df = pipe.merge(teams, on="sales_agent", how="left")
+    df = df[df["deal_stage"].isin(["Won", "Lost"])].copy()
+    df["month"] = df["close_date"].str[:7]
+    df = df[df["month"].isin(MONTHS)]
+    out: dict[tuple[str, str, str], dict[str, Fraction | None]] = {}
+    levels = {
+        "company": None,
+        "office": "regional_office",
+        "manager": "manager",
+        "rep": "sales_agent",
+    }
+    for level, col in levels.items():
+        names = [None] if col is None else sorted(teams[col].unique())
+        for name in names:
+            part = df if col is None else df[df[col] == name]
+            for month in MONTHS:
+                cell = part[part["month"] == month]
+                won = int((cell["deal_stage"] == "Won").sum())
+                lost = int((cell["deal_stage"] == "Lost").sum())
+                revenue = Fraction(int(cell.loc[cell["deal_stage"] == "Won", "close_value"].sum()))
+                out[(level, name or "", month)] = {
+                    "revenue": revenue,
+                    "won_deals": Fraction(won),
+                    "closed_deals": Fraction(won + lost),
+                    "win_rate": Fraction(won, won + lost) if won + lost else None,
+                    "avg_deal_size": revenue / won if won else None,
+                }
+    return out
+
+
+def check_against_oracle(db: str, datasets: Path) -> None:
+    folder = datasets / "maven_crm_sales_opportunities"
+    res = cli("import", str(folder / "sales_pipeline.csv"), "--preset", "maven-crm", "--db", db, "--json")
+    assert res.returncode == 0, res.stderr
+    res = cli(
+        "status", str(MODEL), "--db", db, "--period", "2017-03..2017-12", "--as-of", "2018-01-31", "--json"
+    )
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    teams = pd.read_csv(folder / "sales_teams.csv")
+    offices, managers = set(teams["regional_office"]), set(teams["manager"])
+    agents = set(teams["sales_agent"])
+    expected = oracle(folder)
+    seen = {"company": 0, "office": 0, "manager": 0, "rep": 0}
+    for r in rows:
+        if r["scope_type"] == "company":
+            level, name = "company", ""
+        elif r["scope_type"] == "team":
+            level = "office" if r["scope"] in offices else "manager"
+            name = r["scope"]
+            assert name in offices | managers
+        elif r["scope"] in agents:
+            level, name = "rep", r["scope"]
+        else:
+            continue  # managers are members too, without deals of their own
+        want = expected[(level, name, r["period"])].get(r["node"], "skip")
+        if want == "skip":
+            continue
+        got = r["actual"]
+        if want is None:
+            assert got is None, r
+        else:
+            assert got == pytest.approx(float(want), rel=1e-12, abs=1e-9), r
+        seen[level] += 1
+    # every level was checked, for every month and every node of the tree but one
+    assert seen["company"] == len(MONTHS) * 5
+    assert seen["office"] == len(MONTHS) * 5 * len(offices)
+    assert seen["manager"] == len(MONTHS) * 5 * len(managers)
+    assert seen["rep"] == len(MONTHS) * 5 * len(agents)
+
+
+def test_maven_status_matches_pandas_on_duckdb(tmp_path: Path, datasets: Path) -> None:
+    check_against_oracle(str(tmp_path / "maven.duckdb"), datasets)
+
+
+@pytest.mark.postgres
+def test_maven_status_matches_pandas_on_postgres(pg_url: str, datasets: Path) -> None:
+    check_against_oracle(pg_url, datasets)
