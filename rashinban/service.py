@@ -25,6 +25,7 @@ from rashinban.kpi.smart import smart_findings
 from rashinban.kpi.solve import Plan, solve
 
 if TYPE_CHECKING:
+    from rashinban.analysis.funnel import FunnelRow
     from rashinban.metrics.report import StatusReport
 
 
@@ -204,6 +205,30 @@ class Rashinban:
         model = self.load_model(model_path or default_model_path(db))
         day = self.parse_date(as_of)
         return build_status(model, db, period, team, member, day, engine)
+
+    def funnel(
+        self,
+        model_path: str | Path | None,
+        db: str | None = None,
+        period: str | None = None,
+        team: str | None = None,
+        member: str | None = None,
+        as_of: str | None = None,
+        by: str | None = None,
+    ) -> list[FunnelRow]:
+        """Stage counts, conversion, drop-off and days in stage by entry cohort and scope."""
+        from rashinban.kpi.units import Period
+        from rashinban.metrics.report import build_funnel
+
+        path = model_path or default_model_path(db)
+        model = self.load_model(path) if model_path or Path(path).exists() else None
+        try:
+            kind = Period(by) if by else None
+        except ValueError:
+            raise UsageError(
+                "bad_option", option="--by-period", reason=f"'{by}' is not a period kind"
+            ) from None
+        return build_funnel(model, db, period, team, member, self.parse_date(as_of), kind)
 
     def save_plan(
         self,

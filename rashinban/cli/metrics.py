@@ -108,3 +108,63 @@ def render_status(report: StatusReport) -> None:
             Text(t(f"status.{r.status}", lang), style=STATUS_STYLE.get(r.status, "")),
         )
     console.print(table)
+
+
+@app.command()
+def funnel(
+    model: Annotated[Path | None, typer.Argument(help="model file (its funnel: stages; optional)")] = None,
+    db: DbOpt = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="cohorts: deals entering in this period")
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", help="team id or name")] = None,
+    member: Annotated[str | None, typer.Option("--member", help="member id or name")] = None,
+    by_period: Annotated[
+        str | None, typer.Option("--by-period", help="cohort size: week | month | quarter …")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="end of the default 6-month window")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON rows")] = False,
+) -> None:
+    """Funnel by entry cohort: stage counts, conversion, drop-off, median days in stage."""
+    rows = state.service.funnel(model, db, period, team, member, as_of, by_period)
+    if as_json:
+        data = [
+            {
+                "scope_type": r.scope_type,
+                "scope_id": r.scope_id,
+                "scope": r.scope,
+                "period": r.period,
+                "stage": r.stage,
+                "index": r.index,
+                "count": r.count,
+                "conversion": to_float(r.conversion),
+                "cumulative": to_float(r.cumulative),
+                "drop_off": r.drop_off,
+                "median_days": r.median_days,
+            }
+            for r in rows
+        ]
+        console.file.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return
+    lang = state.lang
+    table = Table(title=t("funnel.title", lang), title_justify="left")
+    for col in ("scope", "period", "stage", "count", "conversion", "cumulative", "drop_off", "median_days"):
+        table.add_column(
+            t(f"funnel.col_{col}", lang), justify="left" if col in ("scope", "period", "stage") else "right"
+        )
+    last = None
+    for r in rows:
+        key = (r.scope_type, r.scope_id, r.period)
+        name = t("status.company", lang) if r.scope_type == "company" else r.scope
+        table.add_row(
+            f"{name}" if key != last else "",
+            r.period if key != last else "",
+            r.stage,
+            f"{r.count:,}",
+            fmt.percent(r.conversion) if r.conversion is not None else "—",
+            fmt.percent(r.cumulative) if r.cumulative is not None else "—",
+            f"{r.drop_off:,}" if r.drop_off is not None else "—",
+            f"{r.median_days:.1f}" if r.median_days is not None else "—",
+        )
+        last = key
+    console.print(table)

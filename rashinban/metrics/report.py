@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow, compute_funnel
 from rashinban.analysis.status import StatusRow, status_rows
 from rashinban.analysis.targets import plan_targets
 from rashinban.errors import UsageError
@@ -100,6 +101,36 @@ def build_status(
             BusinessCalendar(model.holidays),
         )
         return StatusReport(model, rows, periods, kind, as_of, engine, plan.additive, results.queries)
+    finally:
+        store.dispose()
+
+
+def build_funnel(
+    model: Model | None,
+    db: str | None,
+    period: str | None,
+    team: str | None,
+    member: str | None,
+    as_of: date,
+    by_period: Period | None = None,
+) -> list[FunnelRow]:
+    """Funnel rows for the wanted scopes; stages from the model's ``funnel:`` or the default."""
+    fys = model.fiscal_year_start if model else 4
+    kind = by_period or (model.period if model else Period.MONTH)
+    if period is None:
+        start = span_of(as_of, Period.MONTH, fys).start
+        first = spans_in(Span(start.replace(day=1), start, "range", ""), Period.MONTH, fys)[0]
+        y, m = divmod(first.start.year * 12 + first.start.month - 1 - 5, 12)
+        span = parse_period(f"{y:04d}-{m + 1:02d}..{as_of:%Y-%m}", fys)
+    else:
+        span = parse_period(period, fys)
+    stages = tuple(model.extra.get("funnel") or DEFAULT_STAGES) if model else DEFAULT_STAGES
+    store = Store.open(db)
+    try:
+        scopes = load_scope_index(store)
+        rows = compute_funnel(ibis_connection(store), scopes, span, kind, fys, tuple(str(s) for s in stages))
+        wanted = set(wanted_scopes(scopes, team, member))
+        return [r for r in rows if (r.scope_type, r.scope_id) in wanted]
     finally:
         store.dispose()
 
