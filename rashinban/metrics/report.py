@@ -124,11 +124,14 @@ def build_funnel(
         span = parse_period(f"{y:04d}-{m + 1:02d}..{as_of:%Y-%m}", fys)
     else:
         span = parse_period(period, fys)
-    stages = tuple(model.extra.get("funnel") or DEFAULT_STAGES) if model else DEFAULT_STAGES
+    configured = model.extra.get("funnel") if model else None
+    stages = (
+        tuple(str(s) for s in configured) if isinstance(configured, list) and configured else DEFAULT_STAGES
+    )
     store = Store.open(db)
     try:
         scopes = load_scope_index(store)
-        rows = compute_funnel(ibis_connection(store), scopes, span, kind, fys, tuple(str(s) for s in stages))
+        rows = compute_funnel(ibis_connection(store), scopes, span, kind, fys, stages)
         wanted = set(wanted_scopes(scopes, team, member))
         return [r for r in rows if (r.scope_type, r.scope_id) in wanted]
     finally:
