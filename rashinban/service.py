@@ -56,6 +56,18 @@ def default_model_path(db: str | None) -> Path:
     return Path("rashinban.model.yaml")
 
 
+def store_available(db: str | None) -> bool:
+    """A store was named, or the default DuckDB file exists."""
+    import os
+
+    from rashinban.store.db import resolve_url
+
+    if db or os.environ.get("RASHINBAN_DB"):
+        return True
+    url = resolve_url(None)
+    return Path(url.removeprefix("duckdb:///")).exists()
+
+
 def parse_sets(items: Iterable[str]) -> dict[str, Fraction]:
     """``node=value`` pairs from ``--set`` (values as in model files: 1200万, 25%, 0.25)."""
     out: dict[str, Fraction] = {}
@@ -86,10 +98,23 @@ class Rashinban:
     ) -> Plan:
         return solve(self.load_model(path), sets or {}, mode)
 
-    def check(self, path: str | Path) -> tuple[Model, list[Finding]]:
+    def check(
+        self, path: str | Path, db: str | None = None, as_of: str | None = None
+    ) -> tuple[Model, list[Finding]]:
+        """SMART findings, the plan's consistency findings and — when a store with history is
+        at hand (``db``, ``RASHINBAN_DB`` or the default file) — achievability (A)."""
+        from rashinban.analysis.achievability import AchievabilityRule, achievability_findings
+
         model = self.load_model(path)
         plan = solve(model)
-        return model, sort_findings(smart_findings(model) + plan.findings)
+        findings = smart_findings(model) + plan.findings
+        if store_available(db):
+            from rashinban.metrics.report import history_for_check
+
+            history, _ = history_for_check(model, db, self.parse_date(as_of))
+            rule = AchievabilityRule.from_model(model.extra.get("achievability"))
+            findings += achievability_findings(plan, history, rule)
+        return model, sort_findings(findings)
 
     # templates -----------------------------------------------------------------
     def templates(self) -> list[templates.TemplateInfo]:

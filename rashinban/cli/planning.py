@@ -78,9 +78,16 @@ def plan(
 
 
 @app.command()
-def check(model: ModelArg, as_json: JsonOpt = False) -> None:
-    """Check every KPI against SMART and the tree for consistency."""
-    m, findings = state.service.check(model)
+def check(
+    model: ModelArg,
+    as_json: JsonOpt = False,
+    db: Annotated[str | None, typer.Option("--db", help="store with history, for achievability (A)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="date the history ends (default: plan_period)")
+    ] = None,
+) -> None:
+    """Check every KPI against SMART, the tree for consistency, and targets against history."""
+    m, findings = state.service.check(model, db, as_of)
     if as_json:
         _print_json(
             {"model": m.name, "file": m.file, "findings": [finding_view(m, f, state.lang) for f in findings]}

@@ -112,6 +112,8 @@ def render_finding(f: Finding, lang: str = "ja", names: dict[str, str] | None = 
         p.pop("needed", None)
     if f.code == "too_many_main_kpis":
         p["owner_text"] = p.get("owner") or t("owner_model", lang)
+    if f.code == "achievability":
+        p["limit"] = fmt.percent(p["limit"])
     for key in ("target", "best"):
         if isinstance(p.get(key), Fraction):
             p[key] = fmt.value(p[key], unit, lang)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from fractions import Fraction
 
+from rashinban.analysis.achievability import AchievabilityRule
 from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow, compute_funnel
 from rashinban.analysis.status import StatusRow, status_rows
 from rashinban.analysis.targets import plan_targets
@@ -15,7 +17,7 @@ from rashinban.kpi.solve import Plan, solve
 from rashinban.kpi.units import Period
 from rashinban.metrics.actuals import bound_measures, model_measures, node_actuals
 from rashinban.metrics.backends import ibis_connection, load_scope_index
-from rashinban.metrics.engine import MetricsEngine
+from rashinban.metrics.engine import MetricsEngine, Value
 from rashinban.metrics.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
 from rashinban.store import Store
 from rashinban.store.targets import TargetRow, current_targets, save_targets
@@ -136,6 +138,38 @@ def build_funnel(
         return [r for r in rows if (r.scope_type, r.scope_id) in wanted]
     finally:
         store.dispose()
+
+
+def history_for_check(
+    model: Model, db: str | None, as_of: date
+) -> tuple[dict[str, list[Fraction | None]], int]:
+    """The company's actuals of every measured node over the last N periods before the plan."""
+    rule = AchievabilityRule.from_model(model.extra.get("achievability"))
+    anchor = parse_period(model.plan_period, model.fiscal_year_start).start if model.plan_period else as_of
+    current = span_of(anchor, model.period, model.fiscal_year_start)
+    spans = []
+    day = current.start
+    for _ in range(rule.periods):
+        prev = span_of(day - timedelta(days=1), model.period, model.fiscal_year_start)
+        spans.append(prev)
+        day = prev.start
+    spans.reverse()
+    whole = Span(spans[0].start, spans[-1].end, "range", "")
+    store = Store.open(db)
+    try:
+        scopes = load_scope_index(store)
+        results = MetricsEngine(ibis_connection(store), scopes, model.fiscal_year_start).compute(
+            model_measures(model), bound_measures(model), whole, model.period
+        )
+    finally:
+        store.dispose()
+    actuals = node_actuals(model, results)
+    history = {
+        nid: [actuals.get((COMPANY, 0, s.start), {}).get(nid, Value(None)).value for s in spans]
+        for nid, node in model.nodes.items()
+        if node.measure
+    }
+    return history, rule.periods
 
 
 def _connect(store: Store, engine: str) -> object:
