@@ -26,6 +26,7 @@ from rashinban.kpi.solve import Plan, solve
 
 if TYPE_CHECKING:
     from rashinban.analysis.funnel import FunnelRow
+    from rashinban.auth.users import User
     from rashinban.metrics.report import StatusReport
 
 
@@ -83,8 +84,13 @@ def parse_sets(items: Iterable[str]) -> dict[str, Fraction]:
 class Rashinban:
     """Service facade.  One instance per request/command."""
 
-    def __init__(self, lang: str = "ja") -> None:
+    def __init__(self, lang: str = "ja", user: User | None = None, store: Store | None = None) -> None:
         self.lang = lang
+        self.user = user  # the signed-in user (web/API); None for the CLI, which sees everything
+        self.store = store  # a long-lived store (the web app's); None: open one per call
+
+    def _db(self, db: str | None) -> Store | str | None:
+        return self.store if self.store is not None else db
 
     # planning ------------------------------------------------------------------
     def load_model(self, path: str | Path) -> Model:
@@ -111,7 +117,7 @@ class Rashinban:
         if store_available(db):
             from rashinban.metrics.report import history_for_check
 
-            history, _ = history_for_check(model, db, self.parse_date(as_of))
+            history, _ = history_for_check(model, self._db(db), self.parse_date(as_of))
             rule = AchievabilityRule.from_model(model.extra.get("achievability"))
             findings += achievability_findings(plan, history, rule)
         return model, sort_findings(findings)
@@ -229,7 +235,7 @@ class Rashinban:
 
         model = self.load_model(model_path or default_model_path(db))
         day = self.parse_date(as_of)
-        return build_status(model, db, period, team, member, day, engine)
+        return build_status(model, self._db(db), period, team, member, day, engine)
 
     def funnel(
         self,
@@ -253,7 +259,7 @@ class Rashinban:
             raise UsageError(
                 "bad_option", option="--by-period", reason=f"'{by}' is not a period kind"
             ) from None
-        return build_funnel(model, db, period, team, member, self.parse_date(as_of), kind)
+        return build_funnel(model, self._db(db), period, team, member, self.parse_date(as_of), kind)
 
     def save_plan(
         self,
@@ -269,7 +275,7 @@ class Rashinban:
         from rashinban.metrics.report import save_plan_targets
 
         plan = self.plan(model_path, sets, mode)
-        return save_plan_targets(plan, db, period, author, reason)
+        return save_plan_targets(plan, self._db(db), period, author, reason)
 
     def generate_demo(
         self,

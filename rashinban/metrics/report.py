@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -21,6 +23,22 @@ from rashinban.metrics.engine import MetricsEngine, Value
 from rashinban.metrics.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
 from rashinban.store import Store
 from rashinban.store.targets import TargetRow, current_targets, save_targets
+
+StoreLike = Store | str | None
+
+
+@contextmanager
+def opened(db: StoreLike) -> Iterator[Store]:
+    """The given store, or one opened (and disposed of) for this call."""
+    if isinstance(db, Store):
+        yield db
+        return
+    store = Store.open(db)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
 
 KIND_OF_SPAN = {
     "day": Period.DAY,
@@ -70,15 +88,14 @@ def wanted_scopes(scopes: ScopeIndex, team: str | None, member: str | None) -> l
 
 def build_status(
     model: Model,
-    db: str | None,
+    db: StoreLike,
     period: str | None,
     team: str | None,
     member: str | None,
     as_of: date,
     engine: str = "default",
 ) -> StatusReport:
-    store = Store.open(db)
-    try:
+    with opened(db) as store:
         scopes = load_scope_index(store)
         kind, periods, span = resolve_periods(model, period, as_of)
         con = _connect(store, engine)
@@ -103,13 +120,11 @@ def build_status(
             BusinessCalendar(model.holidays),
         )
         return StatusReport(model, rows, periods, kind, as_of, engine, plan.additive, results.queries)
-    finally:
-        store.dispose()
 
 
 def build_funnel(
     model: Model | None,
-    db: str | None,
+    db: StoreLike,
     period: str | None,
     team: str | None,
     member: str | None,
@@ -130,18 +145,15 @@ def build_funnel(
     stages = (
         tuple(str(s) for s in configured) if isinstance(configured, list) and configured else DEFAULT_STAGES
     )
-    store = Store.open(db)
-    try:
+    with opened(db) as store:
         scopes = load_scope_index(store)
         rows = compute_funnel(ibis_connection(store), scopes, span, kind, fys, stages)
         wanted = set(wanted_scopes(scopes, team, member))
         return [r for r in rows if (r.scope_type, r.scope_id) in wanted]
-    finally:
-        store.dispose()
 
 
 def history_for_check(
-    model: Model, db: str | None, as_of: date
+    model: Model, db: StoreLike, as_of: date
 ) -> tuple[dict[str, list[Fraction | None]], int]:
     """The company's actuals of every measured node over the last N periods before the plan."""
     rule = AchievabilityRule.from_model(model.extra.get("achievability"))
@@ -155,14 +167,11 @@ def history_for_check(
         day = prev.start
     spans.reverse()
     whole = Span(spans[0].start, spans[-1].end, "range", "")
-    store = Store.open(db)
-    try:
+    with opened(db) as store:
         scopes = load_scope_index(store)
         results = MetricsEngine(ibis_connection(store), scopes, model.fiscal_year_start).compute(
             model_measures(model), bound_measures(model), whole, model.period
         )
-    finally:
-        store.dispose()
     actuals = node_actuals(model, results)
     history = {
         nid: [actuals.get((COMPANY, 0, s.start), {}).get(nid, Value(None)).value for s in spans]
@@ -183,7 +192,7 @@ def _connect(store: Store, engine: str) -> object:
 
 
 def save_plan_targets(
-    plan: Plan, db: str | None, period: str | None, author: str | None, reason: str | None
+    plan: Plan, db: StoreLike, period: str | None, author: str | None, reason: str | None
 ) -> int:
     model = plan.model
     label = period or model.plan_period
@@ -193,8 +202,7 @@ def save_plan_targets(
         )
     span = parse_period(label, model.fiscal_year_start)
     kind = KIND_OF_SPAN.get(span.kind, model.period)
-    store = Store.open(db)
-    try:
+    with opened(db) as store:
         scopes = load_scope_index(store)
         labels = [p.label for p in spans_in(span, kind, model.fiscal_year_start)]
         targets = plan_targets(plan, scopes, kind, labels)
@@ -204,5 +212,3 @@ def save_plan_targets(
             if stype in (COMPANY, TEAM, MEMBER)
         ]
         return save_targets(store, model.name, rows, author, reason)
-    finally:
-        store.dispose()

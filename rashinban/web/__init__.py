@@ -1,0 +1,1 @@
+"""The web app: FastAPI, Jinja2 templates, HTMX, vendored ECharts."""
