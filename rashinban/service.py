@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rashinban.analysis.funnel import FunnelRow
     from rashinban.auth.users import User
     from rashinban.metrics.report import StatusReport
+    from rashinban.store import Store
 
 
 def read_model(path: str | Path) -> Model:
