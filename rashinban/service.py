@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rashinban import templates
-from rashinban.errors import ModelError, RashinbanError, UsageError
+from rashinban.errors import ModelError, NotFoundError, RashinbanError, UsageError
 from rashinban.kpi.allocate import AllocationMode
 from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, public_holiday_name
 from rashinban.kpi.findings import Finding, sort_findings
@@ -219,6 +219,27 @@ class Rashinban:
         return preset_infos(self.lang)
 
     # demo data ---------------------------------------------------------------------
+
+    # users and tokens -------------------------------------------------------------
+    def create_token(self, username: str, db: str | None = None, name: str | None = None) -> str:
+        from rashinban.auth.users import create_token, find_user
+        from rashinban.metrics.report import opened
+
+        with opened(self._db(db)) as store:
+            user = find_user(store, username)
+            if user is None:
+                raise NotFoundError("user_unknown", user=username)
+            return create_token(store, user, name)
+
+    def revoke_tokens(self, username: str, db: str | None = None) -> int:
+        from rashinban.auth.users import find_user, revoke_tokens
+        from rashinban.metrics.report import opened
+
+        with opened(self._db(db)) as store:
+            user = find_user(store, username)
+            if user is None:
+                raise NotFoundError("user_unknown", user=username)
+            return revoke_tokens(store, user)
 
     # metrics and status ------------------------------------------------------------
     def status(

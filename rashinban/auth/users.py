@@ -15,7 +15,10 @@ from rashinban.store.ids import lock_for_write, reserve
 from rashinban.store.schema import api_tokens, users
 
 ROLES = ("admin", "manager", "member", "partner", "viewer")
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$RdL0R3f0L3II1QMP7c6Cww$EsUd2p1RO7RLWLJ2WuLQzC4mm8nqoYWN6XxoIVB/ASU"
+# a real hash of a random password: unknown users cost as much time as known ones
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$RdL0R3f0L3II1QMP7c6Cww$EsUd2p1RO7RLWLJ2WuLQzC4mm8nqoYWN6XxoIVB/ASU"
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,9 @@ class User:
 
 def _user(row: sa.Row[object]) -> User:
     m = row._mapping
-    return User(m["id"], m["username"], m["display_name"], m["role"], m["member_id"], m["team_id"], m["locale"])
+    return User(
+        m["id"], m["username"], m["display_name"], m["role"], m["member_id"], m["team_id"], m["locale"]
+    )
 
 
 def authenticate(store: Store, username: str, password: str) -> User | None:
@@ -93,6 +98,10 @@ def user_for_token(store: Store, token: str) -> User | None:
         row = conn.execute(
             sa.select(users)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == _token_hash(token), api_tokens.c.revoked_at.is_(None), users.c.active)
+            .where(
+                api_tokens.c.token_hash == _token_hash(token),
+                api_tokens.c.revoked_at.is_(None),
+                users.c.active,
+            )
         ).first()
     return _user(row) if row is not None else None

@@ -1,0 +1,71 @@
+"""serve and users commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rashinban.cli.app import app, console, err_console, state
+from rashinban.i18n import t
+
+users_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="store: a DuckDB file or postgresql:// URL (RASHINBAN_DB)")
+]
+
+
+@app.command()
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="worker processes (PostgreSQL stores)")] = 1,
+    model: Annotated[Path | None, typer.Option("--model", help="KPI model file for the dashboards")] = None,
+    https: Annotated[bool, typer.Option("--https", help="behind HTTPS: Secure cookies")] = False,
+) -> None:
+    """Serve the web app (dashboards, activity log, import, planning)."""
+    import uvicorn
+
+    from rashinban.store.db import resolve_url
+
+    if db:
+        os.environ["RASHINBAN_DB"] = db
+    if model:
+        os.environ["RASHINBAN_MODEL"] = str(model)
+    if https:
+        os.environ["RASHINBAN_HTTPS"] = "1"
+    url = resolve_url(db)
+    if workers > 1 and url.startswith("duckdb"):
+        err_console.print(t("web.duckdb_one_worker", state.lang))
+        workers = 1
+    console.print(t("web.serving", state.lang, url=f"http://{host}:{port}/"))
+    uvicorn.run(
+        "rashinban.web.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=https,
+    )
+
+
+@users_app.command("token")
+def token(
+    username: Annotated[str, typer.Argument(help="user name")],
+    db: DbOpt = None,
+    name: Annotated[str | None, typer.Option("--name", help="what the token is for")] = None,
+) -> None:
+    """Create an API token (shown once; send it as `Authorization: Bearer …`)."""
+    console.print(state.service.create_token(username, db, name), markup=False)
+
+
+@users_app.command("revoke")
+def revoke(username: Annotated[str, typer.Argument(help="user name")], db: DbOpt = None) -> None:
+    """Revoke every API token of a user."""
+    count = state.service.revoke_tokens(username, db)
+    console.print(t("web.tokens_revoked", state.lang, count=count, user=username))

@@ -1,0 +1,115 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rashinban.errors import RashinbanError
+from rashinban.i18n import render_error
+from rashinban.store import Store
+from rashinban.web.deps import LoginRequired
+from rashinban.web.i18n import request_lang
+from rashinban.web.routes import auth, pages
+from rashinban.web.security import COOKIE, LoginLimiter, SessionCodec
+from rashinban.web.settings import WebSettings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.open(settings.db)
+        store.upgrade()
+        app.state.store = store
+        try:
+            yield
+        finally:
+            store.dispose()
+
+    app = FastAPI(
+        title="Rashinban 羅針盤",
+        description="Sales KPI management: KGI → KPI tree → targets, actuals, pace.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.codec = SessionCodec(settings.secret_key, settings.session_hours * 3600)
+    app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+
+    @app.middleware("http")
+    async def session_middleware(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        codec: SessionCodec = app.state.codec
+        session = codec.load(request.cookies.get(COOKIE))
+        before = codec.dump(session)
+        request.state.session = session
+        response = await call_next(request)
+        after = codec.dump(session)
+        if after != before or COOKIE not in request.cookies:
+            response.set_cookie(
+                COOKIE,
+                after,
+                max_age=settings.session_hours * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=settings.https or request.url.scheme == "https",
+                path="/",
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(RashinbanError)
+    async def domain_error(request: Request, exc: RashinbanError) -> Response:
+        lang = request_lang(request, getattr(request.state, "session", None) and request.state.session.lang)
+        return JSONResponse(
+            {"error": exc.code, "message": render_error(exc, lang), "params": _plain(exc.params)},
+            status_code=exc.http_status,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"error": "validation", "detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return JSONResponse(
+            {"error": "http", "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    return app
+
+
+def _plain(params: dict[str, object]) -> dict[str, object]:
+    return {
+        k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in params.items()
+    }

@@ -1,0 +1,53 @@
+"""The language of a request: ?lang=, then the session, then Accept-Language."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from fastapi import Request
+
+from rashinban.i18n import LANGS, t
+from rashinban.i18n import format as fmt
+
+
+def request_lang(request: Request, session_lang: str | None = None) -> str:
+    q = request.query_params.get("lang")
+    if q in LANGS:
+        return q
+    if session_lang in LANGS:
+        return session_lang
+    header = request.headers.get("accept-language", "")
+    best, best_q = "en", -1.0
+    for part in header.split(","):
+        bits = part.strip().split(";q=")
+        code = bits[0].strip().lower()
+        try:
+            weight = float(bits[1]) if len(bits) > 1 else 1.0
+        except ValueError:
+            weight = 0.0
+        lang = "ja" if code.startswith("ja") else "en" if code.startswith("en") else None
+        if lang and weight > best_q:
+            best, best_q = lang, weight
+    return best
+
+
+def template_helpers(lang: str) -> dict[str, Any]:
+    """Functions the templates use: ``t``, money and number formatting."""
+
+    def tr(key: str, **params: Any) -> str:
+        return t(key, lang, **params)
+
+    def value(v: Fraction | float | int | None, unit: str, short: bool = False) -> str:
+        if v is None:
+            return "—"
+        if unit == "yen" and not short:
+            return fmt.yen_full(v)
+        return fmt.value(v, unit, lang)
+
+    return {
+        "t": tr,
+        "lang": lang,
+        "fmt_value": value,
+        "fmt_percent": lambda v: fmt.percent(v) if v is not None else "—",
+    }

@@ -1,0 +1,1 @@
+"""Routers: one module per area; each HTML page has a JSON twin under /api."""

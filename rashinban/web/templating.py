@@ -1,0 +1,26 @@
+"""Jinja2 templates with the i18n helpers, autoescaping everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from rashinban.web.deps import Ctx
+from rashinban.web.i18n import template_helpers
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def render(ctx: Ctx, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    data = {
+        "request": ctx.request,
+        "user": ctx.user,
+        "csrf_token": ctx.session.csrf,
+        "path": ctx.request.url.path,
+        **template_helpers(ctx.lang),
+        **context,
+    }
+    return templates.TemplateResponse(ctx.request, name, data, status_code=status_code)
