@@ -18,7 +18,18 @@ from rashinban.i18n import render_error
 from rashinban.store import Store
 from rashinban.web.deps import LoginRequired
 from rashinban.web.i18n import request_lang
-from rashinban.web.routes import auth, pages
+from rashinban.web.routes import (
+    activities,
+    admin,
+    auth,
+    dashboard,
+    funnel,
+    imports,
+    pages,
+    planning,
+    teams,
+    tree,
+)
 from rashinban.web.security import COOKIE, LoginLimiter, SessionCodec
 from rashinban.web.settings import WebSettings
 
@@ -51,8 +62,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.codec = SessionCodec(settings.secret_key, settings.session_hours * 3600)
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(auth.router)
-    app.include_router(pages.router)
+    for module in (auth, pages, dashboard, tree, teams, funnel, activities, imports, planning, admin):
+        app.include_router(module.router)
 
     @app.middleware("http")
     async def session_middleware(
