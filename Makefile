@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO_MODEL ?= examples/seed-001.yaml
 
 .PHONY: demo test lint typecheck unit install clean bench
 
@@ -15,10 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DEMO_DB    ?= rashinban.duckdb
+DEMO_SCALE ?= medium
+DEMO_PORT  ?= 8000
+
 demo: $(STAMP)
-	$(BIN)/rashinban plan $(DEMO_MODEL)
-	$(BIN)/rashinban check $(DEMO_MODEL)
-	$(BIN)/rashinban plan examples/seed-004.yaml
+	$(BIN)/rashinban demo generate --db $(DEMO_DB) --scale $(DEMO_SCALE) --replace
+	$(BIN)/rashinban status --db $(DEMO_DB) --team 営業本部 --as-of $$(date +%F) | head -n 25
+	@echo ""
+	@echo "Rashinban demo: http://127.0.0.1:$(DEMO_PORT)/  (logins: admin / manager / partner / rep001, password: rashinban-demo)"
+	$(BIN)/rashinban serve --db $(DEMO_DB) --host 127.0.0.1 --port $(DEMO_PORT)
 
 LINT_PATHS := rashinban tests $(wildcard bench)
 
