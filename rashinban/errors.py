@@ -67,6 +67,12 @@ class NotFoundError(RashinbanError):
     http_status = 404
 
 
+class ForbiddenError(RashinbanError):
+    """A scope (team, member) outside what the signed-in user may see."""
+
+    http_status = 403
+
+
 class StoreError(RashinbanError):
     """A store that cannot be opened, migrated or written."""
 
