@@ -11,7 +11,13 @@ import random
 from pathlib import Path
 
 HEADER = "Id,WhoId,WhatId,Subject,ActivityDate,Status,OwnerId,CallDurationInSeconds,Type,CreatedDate\n"
-SUBJECTS = ("架電：①初回ヒアリング", "㈱髙島屋商事 訪問", "提案資料送付～見積", "Web会議 デモ", "フォローメール")
+SUBJECTS = (
+    "架電：①初回ヒアリング",
+    "㈱髙島屋商事 訪問",
+    "提案資料送付～見積",
+    "Web会議 デモ",
+    "フォローメール",
+)
 TYPES = ("Call", "Email", "Meeting", "Web Meeting", "Call")
 STATUSES = ("Completed", "Not Started", "Completed")
 

@@ -68,23 +68,41 @@ def _first_error(path: Path, enc: str) -> tuple[int, int, bool] | None:
 
 
 def detect_encoding(path: Path, override: str | None = None) -> str:
-    """The encoding to read ``path`` with; raises ``IngestError`` naming the bad row."""
-    with path.open("rb") as f:
-        head = f.read(4)
-    has_bom = head.startswith(codecs.BOM_UTF8)
+    """The encoding to read ``path`` with.
+
+    The first megabyte decides when it can: a BOM, or valid non-ASCII UTF-8, means UTF-8;
+    bytes that are not UTF-8 but are CP932 mean CP932.  Only an all-ASCII start makes the
+    whole file be scanned.  The reader checks the rest as it goes, and :func:`locate`
+    names the row of a bad byte when it finds one.
+    """
     if override:
         enc = normalize_encoding(override)
-        if enc == "utf-8" and has_bom:
-            enc = "utf-8-sig"
-        bad = _first_error(path, enc)
-        if bad:
-            raise IngestError("bad_encoding", path=str(path), encoding=enc, row=bad[1], offset=bad[0])
-        return enc
-    if has_bom:
-        bad = _first_error(path, "utf-8-sig")
-        if bad:
-            raise IngestError("bad_encoding", path=str(path), encoding="utf-8", row=bad[1], offset=bad[0])
+        with path.open("rb") as f:
+            has_bom = f.read(3) == codecs.BOM_UTF8
+        return "utf-8-sig" if enc == "utf-8" and has_bom else enc
+    with path.open("rb") as f:
+        sample = f.read(CHUNK)
+    if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < CHUNK)
+        if not sample.isascii():
+            return "utf-8"
+    except UnicodeDecodeError as e:
+        if not sample[: e.start].isascii():  # valid UTF-8 text, then a bad byte: damaged
+            raise locate(path, "utf-8") from None
+        try:
+            codecs.getincrementaldecoder("cp932")().decode(sample, final=len(sample) < CHUNK)
+            return "cp932"
+        except UnicodeDecodeError:
+            bad = _first_error(path, "utf-8")
+            raise IngestError(
+                "unknown_file_encoding", path=str(path), row=bad[1] if bad else 1, offset=bad[0] if bad else 0
+            ) from None
+    return _detect_by_scanning(path)
+
+
+def _detect_by_scanning(path: Path) -> str:
     bad = _first_error(path, "utf-8")
     if bad is None:
         return "utf-8"
@@ -94,3 +112,11 @@ def detect_encoding(path: Path, override: str | None = None) -> str:
     if _first_error(path, "cp932") is None:
         return "cp932"
     raise IngestError("unknown_file_encoding", path=str(path), row=row, offset=offset)
+
+
+def locate(path: Path, encoding: str) -> IngestError:
+    """The error for a file that does not decode: the row and byte of the first bad byte."""
+    enc = "utf-8" if encoding in ("utf-8-sig", "utf8") else encoding
+    bad = _first_error(path, "utf-8-sig" if encoding == "utf-8-sig" else enc)
+    row, offset = (bad[1], bad[0]) if bad else ("?", "?")
+    return IngestError("bad_encoding", path=str(path), encoding=enc, row=row, offset=offset)

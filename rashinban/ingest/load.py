@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from rashinban.ingest.spec import PartSpec
-from rashinban.ingest.validate import REF_PREFIX, Notes, PartPlan, Reject
+from rashinban.ingest.validate import REF_PREFIX, ColumnPlan, Notes, PartPlan, Reject
 from rashinban.store.ids import next_id_sql
 from rashinban.store.schema import metadata
 
@@ -71,7 +71,7 @@ class Loader:
         self.actor = actor
         self.now = now
         self.is_pg = conn.dialect.name == "postgresql"
-        self._pg_stage_cols: tuple[str, ...] | None = None
+        self._stage_cols: tuple[str, ...] | None = None
         if self.is_pg:
             # bulk joins: freshly loaded tables have no statistics yet, and a nested loop
             # planned on "7 rows" takes seconds; hash joins are right for batches anyway
@@ -84,45 +84,43 @@ class Loader:
         return raw
 
     # staging ----------------------------------------------------------------------
-    def _stage(self, table: pa.Table) -> None:
-        if not self.is_pg:
-            self._raw().register("_stage", table)
+    def stage(self, table: pa.Table) -> None:
+        """Append a typed batch to the part's staging table (``_stage``)."""
+        if table.num_rows == 0:
             return
         cols = tuple(table.column_names)
-        if self._pg_stage_cols != cols:
+        if self._stage_cols != cols:
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
             defs = ", ".join(f"{_q(c)} {_PG_TYPES.get(table.schema.field(c).type, 'TEXT')}" for c in cols)
-            self.conn.exec_driver_sql(f"CREATE TEMP TABLE _stage ({defs}) ON COMMIT DROP")
-            self._pg_stage_cols = cols
-        else:
-            self.conn.exec_driver_sql("TRUNCATE _stage")
+            self.conn.exec_driver_sql(f"CREATE TEMP TABLE _stage ({defs})")
+            self._stage_cols = cols
+        collist = ", ".join(_q(c) for c in cols)
+        raw = self._raw()
+        if not self.is_pg:  # DuckDB scans the Arrow batch in place
+            raw.register("_batch", table)
+            try:
+                self.conn.exec_driver_sql(f"INSERT INTO _stage ({collist}) SELECT {collist} FROM _batch")
+            finally:
+                raw.unregister("_batch")
+            return
         buf = io.BytesIO()
         pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        raw = self._raw()
-        collist = ", ".join(_q(c) for c in cols)
         with raw.cursor() as cur, cur.copy(f"COPY _stage ({collist}) FROM STDIN WITH (FORMAT csv)") as copy:
             view = buf.getbuffer()
             step = 1 << 20
             for i in range(0, len(view), step):
                 copy.write(view[i : i + step])
-        self.conn.exec_driver_sql("ANALYZE _stage")
 
-    def _unstage(self) -> None:
-        if not self.is_pg:
-            self._raw().unregister("_stage")
-
-    def finish(self) -> None:
-        if self.is_pg and self._pg_stage_cols is not None:
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
-            self._pg_stage_cols = None
-
-    # the batch --------------------------------------------------------------------
-    def load(self, plan: PartPlan, table: pa.Table) -> BatchResult:
+    # the part ---------------------------------------------------------------------
+    def finish_part(self, plan: PartPlan) -> BatchResult:
+        """Upsert everything staged for ``plan`` in a few set-based statements."""
         result = BatchResult(Counts())
-        if table.num_rows == 0:
+        if self._stage_cols is None:
             return result
-        self._stage(table)
         try:
+            staged = self._scalar("SELECT COUNT(*) FROM _stage")
+            if self.is_pg:
+                self.conn.exec_driver_sql("ANALYZE _stage")
             for col in plan.ref_columns:
                 assert col.spec.ref is not None
                 if col.spec.ref.create:
@@ -130,17 +128,14 @@ class Loader:
                         col.spec.ref.table, REF_PREFIX + col.spec.target, col.spec.ref.prefix
                     )
                     if made:
-                        result.notes.add(
-                            "created_refs",
-                            made,
-                            column=col.headers[0] if col.headers else "",
-                            table=col.spec.ref.table,
-                        )
-            self._resolve(plan, table, result)
+                        header = col.headers[0] if col.headers else ""
+                        result.notes.add("created_refs", made, column=header, table=col.spec.ref.table)
+            self._resolve(plan, staged, result)
             self._write(plan, result)
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _res")
         finally:
-            self._unstage()
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _res")
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
+            self._stage_cols = None
         return result
 
     def _create_refs(self, table: str, column: str, prefix: str) -> int:
@@ -154,13 +149,13 @@ class Loader:
         )
         return self.conn.execute(sa.text(sql), {"src": self.source}).rowcount or 0
 
-    def _resolve(self, plan: PartPlan, table: pa.Table, result: BatchResult) -> None:
+    def _resolve(self, plan: PartPlan, staged: int, result: BatchResult) -> None:
+        """``_res``: the batch with references resolved to ids, one row per external id."""
         part = plan.part
         target = metadata.tables[part.table]
         dialect = self.conn.dialect
         selects = ["s._row", "s.external_id"]
         joins = []
-        compare = []
         for i, col in enumerate(plan.columns):
             spec = col.spec
             ctype = target.c[spec.target].type.compile(dialect=dialect)
@@ -175,72 +170,51 @@ class Loader:
                 selects.append(f"s.{ref_col} AS {ref_col}")
             else:
                 selects.append(f"CAST(s.{_q(spec.target)} AS {ctype}) AS {_q(spec.target)}")
-            compare.append(f"r.{_q(spec.target)} IS DISTINCT FROM t.{_q(spec.target)}")
-        changed = " OR ".join(compare) if compare else "FALSE"
-        inner = (
-            f"SELECT {', '.join(selects)}, "
-            "ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s._row DESC) AS _rn "
-            f"FROM _stage s {' '.join(joins)}"
-        )
-        self.conn.execute(
-            sa.text(
-                f"CREATE TEMP TABLE _res AS SELECT r.*, t.id AS _tid, "
-                f"CASE WHEN t.id IS NULL THEN 1 ELSE 0 END AS _new, "
-                f"CASE WHEN t.id IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END AS _chg "
-                f"FROM ({inner}) r LEFT JOIN {part.table} t "
-                "ON t.source = :src AND t.external_id = r.external_id "
-                f"WHERE r._rn = 1"
-            ),
-            {"src": self.source},
-        )
-        if self.is_pg:
-            self.conn.exec_driver_sql("ANALYZE _res")
-        dups = table.num_rows - self._scalar("SELECT COUNT(*) FROM _res")
-        if dups and not part.distinct:
-            result.notes.add("duplicate_keys", dups, table=part.table)
+        dups = staged - self._scalar("SELECT COUNT(DISTINCT external_id) FROM _stage")
+        if dups:  # the last row of each id wins
+            inner = (
+                f"SELECT {', '.join(selects)}, "
+                "ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s._row DESC) AS _rn "
+                f"FROM _stage s {' '.join(joins)}"
+            )
+            body = f"SELECT * FROM ({inner}) r WHERE r._rn = 1"
+            if not part.distinct:
+                result.notes.add("duplicate_keys", dups, table=part.table)
+        else:
+            body = f"SELECT {', '.join(selects)} FROM _stage s {' '.join(joins)}"
+        self.conn.execute(sa.text(f"CREATE TEMP TABLE _res AS {body}"), {"src": self.source})
         for col in plan.ref_columns:
-            spec = col.spec
-            assert spec.ref is not None
-            ref_col = _q(REF_PREFIX + spec.target)
-            unresolved = f"r.{_q(spec.target)} IS NULL AND r.{ref_col} IS NOT NULL"
-            rows = self.conn.execute(
-                sa.text(f"SELECT r._row, r.{ref_col} FROM _res r WHERE {unresolved} ORDER BY r._row")
-            ).fetchall()
-            if not rows:
-                continue
-            header = col.headers[0] if col.headers else spec.target
-            prefix_len = len(spec.ref.prefix)
-            if not target.c[spec.target].nullable:
-                for row, value in rows:
-                    result.rejects.append(
-                        Reject(
-                            int(row),
-                            header,
-                            str(value)[prefix_len:],
-                            "ref_missing",
-                            {"table": spec.ref.table},
-                        )
-                    )
-                self.conn.exec_driver_sql(f"DELETE FROM _res WHERE {_q(spec.target)} IS NULL")
-            else:
-                result.notes.add(
-                    "unresolved_refs",
-                    len(rows),
-                    column=header,
-                    table=spec.ref.table,
-                    example=str(rows[0][1])[prefix_len:],
-                )
+            self._check_refs(col, target, result)
+
+    def _check_refs(self, col: ColumnPlan, target: sa.Table, result: BatchResult) -> None:
+        spec = col.spec
+        assert spec.ref is not None
+        ref_col = _q(REF_PREFIX + spec.target)
+        required = not target.c[spec.target].nullable
+        cond = f"r.{_q(spec.target)} IS NULL" + ("" if required else f" AND r.{ref_col} IS NOT NULL")
+        rows = self.conn.execute(
+            sa.text(f"SELECT r._row, r.{ref_col} FROM _res r WHERE {cond} ORDER BY r._row")
+        ).all()
+        if not rows:
+            return
+        header = col.headers[0] if col.headers else spec.target
+        cut = len(spec.ref.prefix)
+        if required:
+            for row, value in rows:
+                reason = "required" if value is None else "ref_missing"
+                shown = None if value is None else str(value)[cut:]
+                result.rejects.append(Reject(int(row), header, shown, reason, {"table": spec.ref.table}))
+            self.conn.exec_driver_sql(f"DELETE FROM _res WHERE {_q(spec.target)} IS NULL")
+        else:
+            example = str(rows[0][1])[cut:]
+            result.notes.add(
+                "unresolved_refs", len(rows), column=header, table=spec.ref.table, example=example
+            )
 
     def _write(self, plan: PartPlan, result: BatchResult) -> None:
+        """Compare, audit and update the rows that were there; insert the new ones."""
         part = plan.part
         cols = [c.spec.target for c in plan.columns]
-        collist = ", ".join(_q(c) for c in cols)
-        fn = "json_build_object" if self.is_pg else "json_object"
-
-        def as_json(alias: str) -> str:
-            pairs = ", ".join(f"'{c}', {alias}.{_q(c)}" for c in cols)
-            return f"CAST({fn}({pairs}) AS TEXT)"
-
         params = {
             "src": self.source,
             "now": self.now,
@@ -248,39 +222,65 @@ class Loader:
             "run": self.run_id,
             "tbl": part.table,
         }
+        total = self._scalar("SELECT COUNT(*) FROM _res")
+        existing = self.conn.execute(
+            sa.text(f"SELECT 1 FROM {part.table} WHERE source = :src LIMIT 1"), params
+        ).first()
+        updated = self._update_existing(part.table, cols, params) if existing and cols else 0
+        base = self._scalar(f"SELECT {next_id_sql(part.table)}")
+        collist = "".join(", " + _q(c) for c in cols)
+        new_only = (
+            f" WHERE NOT EXISTS (SELECT 1 FROM {part.table} t "
+            "WHERE t.source = :src AND t.external_id = r.external_id)"
+            if existing
+            else ""
+        )
         self.conn.execute(
             sa.text(
-                "INSERT INTO audit_log (id, occurred_at, actor, action, table_name, row_key, before_json, "
-                "after_json, import_run_id) "
-                f"SELECT {next_id_sql('audit_log')} + ROW_NUMBER() OVER (ORDER BY r._row), "
-                "CAST(:now AS TIMESTAMP), CAST(:actor AS VARCHAR), 'update', CAST(:tbl AS VARCHAR), "
-                f"CONCAT(CAST(:src AS VARCHAR), ':', r.external_id), {as_json('t')}, {as_json('r')}, "
-                "CAST(:run AS BIGINT) "
-                f"FROM _res r JOIN {part.table} t ON t.id = r._tid WHERE r._chg = 1"
+                f"INSERT INTO {part.table} (id, source, external_id{collist}) "
+                f"SELECT {base} + ROW_NUMBER() OVER (ORDER BY r._row), CAST(:src AS VARCHAR), r.external_id"
+                f"{''.join(', r.' + _q(c) for c in cols)} FROM _res r{new_only}"
             ),
             params,
         )
-        sets = ", ".join(f"{_q(c)} = r.{_q(c)}" for c in cols)
-        if sets:
-            self.conn.execute(
-                sa.text(
-                    f"UPDATE {part.table} SET {sets} FROM _res r "
-                    f"WHERE {part.table}.id = r._tid AND r._chg = 1"
-                )
-            )
+        inserted = self._scalar(f"SELECT COUNT(*) FROM {part.table} WHERE id > {base}")
+        result.counts.add(Counts(inserted, updated, total - inserted - updated))
+
+    def _update_existing(self, table: str, cols: list[str], params: dict[str, Any]) -> int:
+        changed = " OR ".join(f"r.{_q(c)} IS DISTINCT FROM t.{_q(c)}" for c in cols)
         self.conn.execute(
             sa.text(
-                f"INSERT INTO {part.table} (id, source, external_id{', ' if cols else ''}{collist}) "
-                f"SELECT {next_id_sql(part.table)} + ROW_NUMBER() OVER (ORDER BY r._row), "
-                "CAST(:src AS VARCHAR), r.external_id"
-                f"{', ' if cols else ''}{', '.join('r.' + _q(c) for c in cols)} FROM _res r WHERE r._new = 1"
+                f"CREATE TEMP TABLE _chg AS SELECT r.*, t.id AS _tid FROM _res r JOIN {table} t "
+                f"ON t.source = :src AND t.external_id = r.external_id WHERE {changed}"
             ),
-            {"src": self.source},
+            params,
         )
-        total, new, chg = self.conn.execute(
-            sa.text("SELECT COUNT(*), COALESCE(SUM(_new), 0), COALESCE(SUM(_chg), 0) FROM _res")
-        ).one()
-        result.counts.add(Counts(int(new), int(chg), int(total) - int(new) - int(chg)))
+        try:
+            updated = self._scalar("SELECT COUNT(*) FROM _chg")
+            if not updated:
+                return 0
+            fn = "json_build_object" if self.is_pg else "json_object"
+
+            def as_json(alias: str) -> str:
+                pairs = ", ".join(f"'{c}', {alias}.{_q(c)}" for c in cols)
+                return f"CAST({fn}({pairs}) AS TEXT)"
+
+            self.conn.execute(
+                sa.text(
+                    "INSERT INTO audit_log (id, occurred_at, actor, action, table_name, row_key, before_json, "
+                    "after_json, import_run_id) "
+                    f"SELECT {next_id_sql('audit_log')} + ROW_NUMBER() OVER (ORDER BY r._row), "
+                    "CAST(:now AS TIMESTAMP), CAST(:actor AS VARCHAR), 'update', CAST(:tbl AS VARCHAR), "
+                    f"CONCAT(CAST(:src AS VARCHAR), ':', r.external_id), {as_json('t')}, {as_json('r')}, "
+                    f"CAST(:run AS BIGINT) FROM _chg r JOIN {table} t ON t.id = r._tid"
+                ),
+                params,
+            )
+            sets = ", ".join(f"{_q(c)} = r.{_q(c)}" for c in cols)
+            self.conn.execute(sa.text(f"UPDATE {table} SET {sets} FROM _chg r WHERE {table}.id = r._tid"))
+            return updated
+        finally:
+            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _chg")
 
     def _scalar(self, sql: str) -> int:
         return int(self.conn.exec_driver_sql(sql).scalar_one())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import os
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from rashinban.errors import IngestError
-from rashinban.ingest.encoding import detect_encoding
+from rashinban.ingest.encoding import detect_encoding, locate
 
 CSV_BLOCK_SIZE = 8 << 20
 XLSX_BATCH_ROWS = 20_000
@@ -55,6 +56,7 @@ class TabularFile:
     encoding: str | None
     size: int  # bytes (CSV) or rows (XLSX)
     bad_rows: list[BadRow] = field(default_factory=list)
+    sha256: str | None = None  # of the bytes read, once a CSV has been read to the end
 
     def batches(self) -> Iterator[Batch]:
         if self.kind == "xlsx":
@@ -97,18 +99,21 @@ class _CountingReader(io.RawIOBase):
     def __init__(self, path: Path) -> None:
         self._f = path.open("rb")
         self.count = 0
+        self.sha256 = hashlib.sha256()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        n = self._f.readinto(b)
-        self.count += n or 0
-        return n or 0
+        n = self._f.readinto(b) or 0
+        self.count += n
+        self.sha256.update(memoryview(b)[:n])
+        return n
 
     def read(self, size: int = -1) -> bytes:
         data = self._f.read(size)
         self.count += len(data)
+        self.sha256.update(data)
         return data
 
     def close(self) -> None:
@@ -149,7 +154,13 @@ def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
             table = pa.Table.from_batches([rb]).rename_columns(names)
             yield Batch(table=table, first_row=row, position=counting.count)
             row += rb.num_rows
+        tf.sha256 = counting.sha256.hexdigest()
+    except UnicodeDecodeError:
+        raise locate(tf.path, enc) from None
     except pa.ArrowInvalid as e:
+        message = str(e).lower()
+        if "utf8" in message or "utf-8" in message or "decode" in message:
+            raise locate(tf.path, enc) from None
         raise IngestError(
             "csv_malformed", path=str(tf.path), row="?", reason=str(e).splitlines()[0]
         ) from None

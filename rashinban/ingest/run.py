@@ -259,7 +259,6 @@ def run_import(
                     result.inserted += counts.inserted
                     result.updated += counts.updated
                     result.unchanged += counts.unchanged
-                    loader.finish()
                 for plan, _ in plans:
                     loader.run_checks(plan.part, notes)
                 result.rejected = len(sink.rows)
@@ -286,7 +285,7 @@ def run_import(
                         dest = Path(options.rejects_path or Path.cwd() / f"{path.stem}.rejects.csv")
                         result.rejects_file = str(sink.keep(dest))
                     result.run_id = run_id
-                    _record_run(conn, result, path, now, options.actor)
+                    _record_run(conn, result, path, now, options.actor, opened[path].sha256)
                     trans.commit()
             finally:
                 if trans.is_active:
@@ -322,13 +321,15 @@ def _load_part(
         if t.rejects:
             pending.extend(t.rejects)
         if not (strict and (pending or sink.count or tf.bad_rows)):
-            b = loader.load(plan, t.table)
-            counts.add(b.counts)
-            notes.merge(b.notes)
-            pending.extend(b.rejects)
+            loader.stage(t.table)
         if len(pending) > 10_000:
             _flush(sink, tf, pending)
         reporter.advance(batch.position, batch.table.num_rows)
+    if not (strict and (pending or sink.count or tf.bad_rows)):
+        b = loader.finish_part(plan)
+        counts.add(b.counts)
+        notes.merge(b.notes)
+        pending.extend(b.rejects)
     if tf.bad_rows:
         locate_bad_rows(tf)
         pending = [
@@ -350,12 +351,14 @@ def _flush(sink: _RejectSink, tf: TabularFile, pending: list[Reject]) -> None:
     pending.clear()
 
 
-def _record_run(conn: sa.Connection, result: ImportResult, path: Path, now: datetime, actor: str) -> None:
+def _record_run(
+    conn: sa.Connection, result: ImportResult, path: Path, now: datetime, actor: str, sha256: str | None
+) -> None:
     conn.execute(
         import_runs.insert().values(
             id=result.run_id,
             file=str(path.resolve()),
-            sha256=_sha256(path),
+            sha256=sha256 or _sha256(path),
             preset=result.preset,
             status="done",
             started_at=now,

@@ -40,6 +40,10 @@ class Converted:
     bad: pa.Array  # bool: a non-empty cell that could not be read
 
 
+def _no_bad(arr: pa.Array) -> pa.Array:
+    return pa.nulls(len(arr), pa.bool_()).fill_null(False)
+
+
 def _as_int(s: pa.Array) -> pa.Array:
     """Digit strings to int64; empty strings (unmatched regex groups) to null."""
     return pc.cast(pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s), pa.int64())
@@ -82,9 +86,21 @@ def _number_text(arr: pa.Array, percent: bool = False) -> pa.Array:
     return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
 
 
+def _try_cast(arr: pa.Array, t: pa.DataType) -> pa.Array | None:
+    """Arrow's own strict cast, or None when any cell does not fit (then the careful path runs)."""
+    try:
+        return pc.cast(arr, t)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def to_number(arr: pa.Array, scale: float | None = None, percent: bool = False) -> Converted:
     """Amounts and other decimals (float64; the store rounds to its column's scale)."""
     arr = clean_text(arr)
+    fast = _try_cast(arr, pa.float64())
+    if fast is not None and pc.all(pc.fill_null(pc.is_finite(fast), True)).as_py():
+        values = pc.multiply(fast, scale) if scale is not None else fast
+        return Converted(values, _no_bad(arr))
     s = _number_text(arr, percent)
     ok = pc.fill_null(pc.match_substring_regex(s, _PLAIN_NUMBER), False)
     values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.float64())
@@ -104,7 +120,9 @@ def _slow_numbers(arr: pa.Array, values: pa.Array, percent: bool) -> pa.Array:
     for i, text in zip(idx, pc.take(arr, pa.array(idx, pa.int64())).to_pylist(), strict=True):
         number = parse_number(str(text)) if text is not None else None
         if number is not None and (percent or not str(text).strip().endswith(("%", "％"))):
-            out[i] = float(number * 100) if percent and str(text).strip().endswith(("%", "％")) else float(number)
+            out[i] = (
+                float(number * 100) if percent and str(text).strip().endswith(("%", "％")) else float(number)
+            )
     return pa.array(out, pa.float64())
 
 
@@ -115,6 +133,10 @@ def to_percent(arr: pa.Array) -> Converted:
 
 def to_int(arr: pa.Array, scale: float | None = None) -> Converted:
     arr = clean_text(arr)
+    if scale is None:
+        fast = _try_cast(arr, pa.int64())
+        if fast is not None:
+            return Converted(fast, _no_bad(arr))
     s = _number_text(arr)
     if scale is not None:
         number = to_number(arr, scale)
@@ -139,10 +161,70 @@ def to_bool(arr: pa.Array, default: bool | None = None) -> Converted:
     return Converted(values, bad)
 
 
+_SLASHED = r"^(\d{4})[/.年](\d{1,2})[/.月](\d{1,2})日?"
+_TZ_SUFFIX = r"(Z|[+-]\d{2}:?\d{2})$"
+
+
+def _iso_shaped(s: pa.Array) -> pa.Array:
+    """2026/3/31 9:05 → 2026-03-31 09:05 (only the rewrites some cell needs)."""
+    slashed = pc.fill_null(pc.match_substring(s, "/"), False)
+    if pc.any(slashed).as_py():
+        simple = pc.fill_null(pc.match_substring_regex(s, r"^\d{4}/\d{1,2}/\d{1,2}$"), False)
+        parts = pc.split_pattern(pc.if_else(simple, s, pa.scalar(None, pa.string())), "/")
+        joined = pc.binary_join_element_wise(
+            pc.list_element(parts, 0),
+            pc.utf8_lpad(pc.list_element(parts, 1), 2, "0"),
+            pc.utf8_lpad(pc.list_element(parts, 2), 2, "0"),
+            "-",
+        )
+        s = pc.if_else(simple, joined, s)
+        if not pc.all(pc.or_(simple, pc.invert(slashed))).as_py():
+            s = pc.replace_substring_regex(s, _SLASHED, r"\1-\2-\3")
+    if pc.any(pc.fill_null(pc.match_substring(s, "年"), False)).as_py():
+        s = pc.replace_substring_regex(s, _SLASHED, r"\1-\2-\3")
+    # cheap checks first: a padded ISO date is 10 characters, its hour ends at index 12
+    if (
+        pc.any(pc.fill_null(pc.less(pc.utf8_length(s), 10), False)).as_py()
+        or pc.any(pc.fill_null(pc.not_equal(pc.utf8_slice_codeunits(s, 7, 8), "-"), False)).as_py()
+    ):
+        s = pc.replace_substring_regex(s, r"^(\d{4})-(\d)-", r"\1-0\2-")
+        s = pc.replace_substring_regex(s, r"^(\d{4}-\d{2})-(\d)(\D|$)", r"\1-0\2\3")
+    if pc.any(pc.fill_null(pc.equal(pc.utf8_slice_codeunits(s, 12, 13), ":"), False)).as_py():
+        s = pc.replace_substring_regex(s, r"^(\d{4}-\d{2}-\d{2})[ T]+(\d):", r"\1 0\2:")
+    return s
+
+
+def _fast_timestamp(s: pa.Array) -> pa.Array | None:
+    """Arrow's strict ISO-8601 cast (it rejects 2026-02-30); None when some cell needs more care."""
+    tail = pc.utf8_slice_codeunits(s, -5, None)
+    maybe_tz = pc.fill_null(
+        pc.or_(pc.ends_with(s, "Z"), pc.or_(pc.match_substring(tail, "+"), pc.match_substring(tail, "-"))),
+        False,
+    )
+    if not pc.any(maybe_tz).as_py():
+        return _try_cast(s, pa.timestamp("us"))
+    has_tz = pc.fill_null(pc.match_substring_regex(s, _TZ_SUFFIX), False)
+    if not pc.any(has_tz).as_py():
+        return _try_cast(s, pa.timestamp("us"))
+    if pc.all(pc.or_(has_tz, pc.is_null(s))).as_py():
+        plain = pa.nulls(len(s), pa.timestamp("us"))
+        aware = _try_cast(s, pa.timestamp("us", "UTC"))
+    else:
+        plain = _try_cast(pc.if_else(has_tz, pa.scalar(None, pa.string()), s), pa.timestamp("us"))
+        aware = _try_cast(pc.if_else(has_tz, s, pa.scalar(None, pa.string())), pa.timestamp("us", "UTC"))
+    if plain is None or aware is None:
+        return None
+    jst = pc.cast(pc.add(pc.cast(aware, pa.int64()), JST_OFFSET_SECONDS * _US), pa.timestamp("us"))
+    return pc.coalesce(plain, jst)
+
+
 def to_timestamp(arr: pa.Array) -> Converted:
     """Dates and date-times as naive Japan-time timestamps (µs)."""
     arr = clean_text(arr)
     s = _normalized(arr)
+    fast = _fast_timestamp(_iso_shaped(s))
+    if fast is not None:
+        return Converted(fast, _no_bad(arr))
     parts = pc.extract_regex(s, _DATE_RE)
     matched = pc.fill_null(pc.is_valid(parts), False)
 

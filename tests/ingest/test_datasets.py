@@ -60,7 +60,9 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
     assert r.tables["products"]["inserted"] == _rows(maven / "products.csv") == 7
     # members: 35 agents + 6 managers; teams: 3 offices + 6 manager teams
     assert r.tables["members"]["inserted"] == len(teams) + teams["manager"].nunique() == 41
-    assert r.tables["teams"]["inserted"] == teams["regional_office"].nunique() + teams["manager"].nunique() == 9
+    assert (
+        r.tables["teams"]["inserted"] == teams["regional_office"].nunique() + teams["manager"].nunique() == 9
+    )
     assert count(store_url, "SELECT COUNT(*) FROM deals WHERE source = 'maven'") == 8800
     # hierarchy: every agent's team is a manager team under a regional office
     assert count(
@@ -80,13 +82,17 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
     lost = (pipeline["deal_stage"] == "Lost").sum()
     assert _notes(r, "zero_as_empty")[0]["count"] == lost == 2473
     assert count(store_url, "SELECT COUNT(*) FROM deals WHERE stage = 'Lost' AND amount IS NULL") == lost
-    assert count(store_url, "SELECT COUNT(*) FROM deals WHERE is_won") == (pipeline["deal_stage"] == "Won").sum()
+    assert (
+        count(store_url, "SELECT COUNT(*) FROM deals WHERE is_won") == (pipeline["deal_stage"] == "Won").sum()
+    )
     assert count(store_url, "SELECT COUNT(*) FROM accounts WHERE industry = 'technolgy'") == 0
 
     # Olist: both files, from either one
     olist = datasets / OLIST
     r = _import(store_url, olist / "olist_closed_deals_dataset.csv", "olist-funnel")
-    assert r.tables["leads"]["inserted"] == _rows(olist / "olist_marketing_qualified_leads_dataset.csv") == 8000
+    assert (
+        r.tables["leads"]["inserted"] == _rows(olist / "olist_marketing_qualified_leads_dataset.csv") == 8000
+    )
     assert r.tables["deals"]["inserted"] == _rows(olist / "olist_closed_deals_dataset.csv") == 842
     assert _notes(r, "won_before_first_contact")[0]["count"] == 1
     assert count(store_url, "SELECT COUNT(*) FROM deals WHERE source = 'olist' AND lead_id IS NULL") == 0
@@ -100,22 +106,28 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
             datasets / SFDC / name
         )
     opp = pd.read_csv(datasets / SFDC / "Opportunity.csv", dtype=str, encoding="utf-8-sig")
-    assert count(store_url, "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' AND is_won") == (
-        opp["IsWon"] == "1"
-    ).sum()
-    assert count(store_url, "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' AND account_id IS NULL") == (
-        opp["AccountId"].isna().sum()
+    assert (
+        count(store_url, "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' AND is_won")
+        == (opp["IsWon"] == "1").sum()
     )
-    # 2024-01-22T16:14:25.000+0000 is 2024-01-23 01:14:25 in Japan
     assert count(
-        store_url,
-        "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' AND created_at = TIMESTAMP '2024-01-23 01:14:25'",
-    ) == (opp["CreatedDate"] == "2024-01-22T16:14:25.000+0000").sum()
+        store_url, "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' AND account_id IS NULL"
+    ) == (opp["AccountId"].isna().sum())
+    # 2024-01-22T16:14:25.000+0000 is 2024-01-23 01:14:25 in Japan
+    assert (
+        count(
+            store_url,
+            "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' AND created_at = TIMESTAMP '2024-01-23 01:14:25'",
+        )
+        == (opp["CreatedDate"] == "2024-01-22T16:14:25.000+0000").sum()
+    )
 
     # everything again: nothing changes
     before = snapshot(store_url)
-    jobs = [(maven / "sales_pipeline.csv", "maven-crm"), (olist / "olist_marketing_qualified_leads_dataset.csv",
-                                                           "olist-funnel")]
+    jobs = [
+        (maven / "sales_pipeline.csv", "maven-crm"),
+        (olist / "olist_marketing_qualified_leads_dataset.csv", "olist-funnel"),
+    ]
     jobs += [(datasets / SFDC / name, preset) for name, preset, _ in SFDC_FILES]
     for path, preset in jobs:
         r = _import(store_url, path, preset)

@@ -20,7 +20,8 @@ HEADER = "Id,Name,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate,OwnerId\
 
 def _opps(n: int, amount: str = "1000") -> str:
     return "".join(
-        f"006{i:05d},案件{i},Prospecting,{amount},2026/3/{1 + i % 28},,,2026-01-0{1 + i % 9},005A\n" for i in range(n)
+        f"006{i:05d},案件{i},Prospecting,{amount},2026/3/{1 + i % 28},,,2026-01-0{1 + i % 9},005A\n"
+        for i in range(n)
     )
 
 
@@ -67,14 +68,31 @@ def test_skip_invalid_loads_the_rest_and_writes_rejects(loaded: str, tmp_path: P
     rows[26] = rows[26].replace(",1000,", ",12x,")
     bad.write_text(HEADER + "".join(rows), encoding="utf-8")
     rejects = tmp_path / "out" / "rejects.csv"
-    code = main(["import", str(bad), "--preset", "salesforce-opportunity", "--db", loaded, "--skip-invalid",
-                 "--rejects", str(rejects), "--json"])
+    code = main(
+        [
+            "import",
+            str(bad),
+            "--preset",
+            "salesforce-opportunity",
+            "--db",
+            loaded,
+            "--skip-invalid",
+            "--rejects",
+            str(rejects),
+            "--json",
+        ]
+    )
     assert code == 0
     assert count(loaded, "SELECT COUNT(*) FROM deals") == 29
     with rejects.open(encoding="utf-8-sig") as f:
         got = list(csv.DictReader(f))
     assert len(got) == 1
-    assert (got[0]["file"], got[0]["row"], got[0]["column"], got[0]["value"]) == ("typed.csv", "28", "Amount", "12x")
+    assert (got[0]["file"], got[0]["row"], got[0]["column"], got[0]["value"]) == (
+        "typed.csv",
+        "28",
+        "Amount",
+        "12x",
+    )
     assert got[0]["reason"] == "bad_value" and "number" in got[0]["message"]
 
 
@@ -101,7 +119,9 @@ def test_mis_encoded_file_fails_before_loading(loaded: str, tmp_path: Path) -> N
     text = HEADER + _opps(10)
     mixed = tmp_path / "mixed.csv"
     # UTF-8 Japanese, then one row saved as CP932 by another tool
-    mixed.write_bytes(text.encode("utf-8") + "006X,髙橋案件,Prospecting,1,2026/3/1,,,2026-01-01,005A\n".encode("cp932"))
+    mixed.write_bytes(
+        text.encode("utf-8") + "006X,髙橋案件,Prospecting,1,2026/3/1,,,2026-01-01,005A\n".encode("cp932")
+    )
     before = snapshot(loaded)
     with pytest.raises(IngestError) as e:
         _run(loaded, mixed)
@@ -128,7 +148,7 @@ def test_headers_of_another_export_name_the_closest_preset(duck_url: str, datase
 def test_changed_row_is_updated_and_audited(loaded: str, tmp_path: Path) -> None:
     changed = tmp_path / "changed.csv"
     rows = _opps(20).splitlines(keepends=True)
-    rows[3] = rows[3].replace(",1000,", ",\"¥2,500\",")
+    rows[3] = rows[3].replace(",1000,", ',"¥2,500",')
     changed.write_text(HEADER + "".join(rows), encoding="utf-8")
     store = Store.open(loaded)
     try:
@@ -147,7 +167,9 @@ def test_changed_row_is_updated_and_audited(loaded: str, tmp_path: Path) -> None
         with store.engine.connect() as conn:
             import sqlalchemy as sa
 
-            row = conn.execute(sa.text("SELECT row_key, before_json, after_json, import_run_id FROM audit_log")).one()
+            row = conn.execute(
+                sa.text("SELECT row_key, before_json, after_json, import_run_id FROM audit_log")
+            ).one()
     finally:
         store.dispose()
     assert row[0] == "salesforce:00600003"

@@ -15,12 +15,13 @@ from rashinban.cli import main
 from rashinban.errors import IngestError
 from rashinban.ingest import values as V
 from rashinban.ingest.encoding import detect_encoding
+from rashinban.ingest.readers import open_table
 from rashinban.ingest.run import ImportOptions, run_import
 from rashinban.store import Store
 
 REPORT_HEADER = "商談名,取引先名,フェーズ,金額,完了予定日,商談 所有者,確度 (%),リードソース,売上予測分類\n"
 REPORT_ROWS = [
-    "①新規導入,㈱髙島屋商事,提案,\"￥1,200,000\",2026/3/31,髙橋 一郎,20,Web～セミナー,パイプライン\n",
+    '①新規導入,㈱髙島屋商事,提案,"￥1,200,000",2026/3/31,髙橋 一郎,20,Web～セミナー,パイプライン\n',
     "増設案件,株式会社サンプル,受注,１５０万円,2026-03-15,山田 花子,100%,紹介,完了\n",
 ]
 
@@ -62,7 +63,9 @@ def test_cp932_report_round_trips(store_url: str, tmp_path: Path) -> None:
     assert (second[8], second[9]) == (True, True)
     # the same report saved as UTF-8 without the space in 商談所有者 is the same rows
     utf8 = tmp_path / "report-utf8.csv"
-    utf8.write_text(REPORT_HEADER.replace("商談 所有者", "商談所有者") + "".join(REPORT_ROWS), encoding="utf-8")
+    utf8.write_text(
+        REPORT_HEADER.replace("商談 所有者", "商談所有者") + "".join(REPORT_ROWS), encoding="utf-8"
+    )
     store = Store.open(store_url)
     try:
         r = run_import(store, utf8, ImportOptions(preset="salesforce-report-ja"))
@@ -80,14 +83,19 @@ def test_encoding_detection_and_override(tmp_path: Path) -> None:
     assert detect_encoding(sjis) == "cp932"
     assert detect_encoding(sjis, "Shift_JIS") == "cp932"
     with pytest.raises(IngestError) as e:
-        detect_encoding(sjis, "utf-8")
+        list(open_table(sjis, "utf-8").batches())
     assert e.value.code == "bad_encoding" and e.value.params["row"] == 2
 
 
 def test_values_parse_what_people_type() -> None:
-    ts = V.to_timestamp(pa.array(["2026-03-31", "2026/3/31", "2024-01-22T16:14:25.000+0000", "45382", "2026-02-30"]))
+    ts = V.to_timestamp(
+        pa.array(["2026-03-31", "2026/3/31", "2024-01-22T16:14:25.000+0000", "45382", "2026-02-30"])
+    )
     assert ts.values.to_pylist()[:4] == [
-        datetime(2026, 3, 31), datetime(2026, 3, 31), datetime(2024, 1, 23, 1, 14, 25), datetime(2024, 3, 31)
+        datetime(2026, 3, 31),
+        datetime(2026, 3, 31),
+        datetime(2024, 1, 23, 1, 14, 25),
+        datetime(2024, 3, 31),
     ]
     assert ts.bad.to_pylist() == [False, False, False, False, True]
     money = V.to_number(pa.array(["¥1,200,000", "１２３，４５６円", "1,000円", "12x"]))
@@ -114,7 +122,9 @@ def test_xlsx_with_excel_dates(duck_url: str, tmp_path: Path) -> None:
         assert r.inserted == 2 and r.rejected == 0
         with store.engine.connect() as conn:
             rows = conn.execute(
-                sa.text("SELECT external_id, amount, expected_close_on, created_at, is_won FROM deals ORDER BY 1")
+                sa.text(
+                    "SELECT external_id, amount, expected_close_on, created_at, is_won FROM deals ORDER BY 1"
+                )
             ).all()
     finally:
         store.dispose()

@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from rashinban.cli import main
-from rashinban.store import Store
-from rashinban.store import migrate
+from rashinban.store import Store, migrate
 from rashinban.store.ids import lock_for_write, reserve
 from rashinban.store.schema import metadata
 
@@ -44,15 +43,21 @@ def test_upgrade_from_the_initial_revision(url: str) -> None:
         insp = sa.inspect(store.engine)
         assert "contacts" not in insp.get_table_names()
         with store.engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO deals (id, source, external_id, stage, created_at) "
-                                 "VALUES (1, 'x', 'a', 'won', TIMESTAMP '2026-01-01 00:00:00')"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO deals (id, source, external_id, stage, created_at) "
+                    "VALUES (1, 'x', 'a', 'won', TIMESTAMP '2026-01-01 00:00:00')"
+                )
+            )
         assert store.upgrade() == (migrate.INITIAL_REVISION, migrate.head_revision())
         insp = sa.inspect(store.engine)
         assert {"contacts", "campaigns", "campaign_members"} <= set(insp.get_table_names())
         with store.engine.begin() as conn:
             conn.execute(sa.text("SELECT contact_id FROM activities"))  # the new column exists
             assert conn.execute(sa.text("SELECT external_id FROM deals")).scalar_one() == "a"
-            conn.execute(sa.text("INSERT INTO deals (id, source, external_id, stage) VALUES (2, 'x', 'b', 'open')"))
+            conn.execute(
+                sa.text("INSERT INTO deals (id, source, external_id, stage) VALUES (2, 'x', 'b', 'open')")
+            )
     finally:
         store.dispose()
 
@@ -76,7 +81,9 @@ def test_writer_ids_follow_the_largest(url: str) -> None:
         with store.engine.begin() as conn:
             lock_for_write(conn)
             assert reserve(conn, "members", 5) == 1
-            conn.execute(sa.text("INSERT INTO members (id, source, external_id, name) VALUES (41, 's', 'e', 'n')"))
+            conn.execute(
+                sa.text("INSERT INTO members (id, source, external_id, name) VALUES (41, 's', 'e', 'n')")
+            )
             assert reserve(conn, "members", 1) == 42
     finally:
         store.dispose()
