@@ -36,7 +36,8 @@ def write_activities(path: Path, rows: int, encoding: str = "utf-8", seed: int =
             duration = str(rnd.randrange(30, 1800)) if TYPES[t] == "Call" else ""
             lines.append(
                 f"00TR{i:014d},00QR{i % 200_000:014d},{what},{SUBJECTS[t]},{date},{STATUSES[i % 3]},"
-                f"{owners[i % 60]},{duration},{TYPES[t]},2025-{month:02d}-{day:02d}T0{i % 10}:15:00.000+0000\n"
+                f"{owners[i % 60]},{duration},{TYPES[t]},"
+                f"2025-{month:02d}-{day:02d}T0{i % 10}:15:00.000+0000\n"
             )
             if len(lines) >= 50_000:
                 f.write("".join(lines))

@@ -267,7 +267,8 @@ class Loader:
 
             self.conn.execute(
                 sa.text(
-                    "INSERT INTO audit_log (id, occurred_at, actor, action, table_name, row_key, before_json, "
+                    "INSERT INTO audit_log (id, occurred_at, actor, action, table_name, row_key, "
+                    "before_json, "
                     "after_json, import_run_id) "
                     f"SELECT {next_id_sql('audit_log')} + ROW_NUMBER() OVER (ORDER BY r._row), "
                     "CAST(:now AS TIMESTAMP), CAST(:actor AS VARCHAR), 'update', CAST(:tbl AS VARCHAR), "

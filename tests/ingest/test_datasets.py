@@ -117,7 +117,8 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
     assert (
         count(
             store_url,
-            "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' AND created_at = TIMESTAMP '2024-01-23 01:14:25'",
+            "SELECT COUNT(*) FROM deals WHERE source = 'salesforce' "
+            "AND created_at = TIMESTAMP '2024-01-23 01:14:25'",
         )
         == (opp["CreatedDate"] == "2024-01-22T16:14:25.000+0000").sum()
     )

@@ -33,8 +33,9 @@ def _deals(url: str) -> list[sa.Row[tuple[object, ...]]]:
             return list(
                 conn.execute(
                     sa.text(
-                        "SELECT d.name, a.name, d.stage, d.amount, d.expected_close_on, m.name, d.probability, "
-                        "d.channel, d.is_closed, d.is_won FROM deals d LEFT JOIN accounts a ON a.id = d.account_id "
+                        "SELECT d.name, a.name, d.stage, d.amount, d.expected_close_on, m.name, "
+                        "d.probability, d.channel, d.is_closed, d.is_won FROM deals d "
+                        "LEFT JOIN accounts a ON a.id = d.account_id "
                         "LEFT JOIN members m ON m.id = d.owner_id ORDER BY d.name"
                     )
                 )
