@@ -95,7 +95,9 @@ class Rashinban:
 
     # planning ------------------------------------------------------------------
     def load_model(self, path: str | Path) -> Model:
-        return read_model(path)
+        model = read_model(path)
+        # the web app's store: its company holidays and funnel stages (admin settings)
+        return self._with_settings(model, self.store) if self.store is not None else model
 
     def plan(
         self,
@@ -256,6 +258,8 @@ class Rashinban:
         from rashinban.metrics.report import build_status
 
         model = self.load_model(model_path or default_model_path(db))
+        if self.store is None and store_available(db):
+            model = self._with_settings(model, db)
         day = self.parse_date(as_of)
         return build_status(model, self._db(db), period, team, member, day, engine)
 
@@ -275,6 +279,8 @@ class Rashinban:
 
         path = model_path or default_model_path(db)
         model = self.load_model(path) if model_path or Path(path).exists() else None
+        if model is not None and self.store is None and store_available(db):
+            model = self._with_settings(model, db)
         try:
             kind = Period(by) if by else None
         except ValueError:
@@ -315,7 +321,6 @@ class Rashinban:
     ) -> Any:
         """Generate the demo organisation and history into ``db`` (see :mod:`rashinban.demo`)."""
         from rashinban.demo import DemoConfig, generate
-        from rashinban.demo.model import default_model_path
         from rashinban.store.db import Store, resolve_url
 
         cfg = DemoConfig.build(
@@ -323,17 +328,431 @@ class Rashinban:
         )
         url = resolve_url(db)
         if url.startswith("duckdb:///"):
-            path = Path(url.removeprefix("duckdb:///"))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            out = Path(model_out) if model_out else default_model_path(path)
-        else:
-            name = url.rsplit("/", 1)[-1].split("?", 1)[0] or "rashinban"
-            out = Path(model_out) if model_out else Path(f"{name}.model.yaml")
+            Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+        out = Path(model_out) if model_out else default_model_path(db)
         store = Store.open(db)
         try:
             return generate(store, cfg, replace=replace, model_out=out, progress=progress)
         finally:
             store.dispose()
+
+    # activity log ---------------------------------------------------------------------
+    def activity_members(self) -> list[Any]:
+        """Members the signed-in user may log activities for (``MemberChoice`` rows)."""
+        from rashinban.auth.write_access import all_members, writable_members
+        from rashinban.metrics.report import opened
+
+        with opened(self._db(None)) as store:
+            allowed = writable_members(store, self.user)
+            return all_members(store) if allowed is None else allowed
+
+    def log_activity(self, data: Mapping[str, Any], idempotency_key: str | None = None) -> tuple[Any, bool]:
+        """Validate and store one activity; returns (``LoggedActivity``, created).
+
+        ``data``: type, outcome, occurred_at (default now), member_id (default: the user's
+        member), note, duration_minutes, deal_id.  Raises :class:`FormInvalid` with field
+        errors, ``Forbidden`` for a member outside the user's scope or a read-only user.
+        """
+        from datetime import datetime
+
+        from rashinban import forms
+        from rashinban.auth.write_access import Forbidden, can_log_for, require
+        from rashinban.metrics.report import opened
+        from rashinban.store import activities as A
+        from rashinban.store.admin import member_exists
+
+        user = require(self.user, "admin", "manager", "member", "partner")
+        err = forms.Errors()
+        kind = forms.text(err, "type", data.get("type"), required=True, max_len=20)
+        if kind is not None and kind not in A.TYPES:
+            err.add("type", "bad_choice")
+            kind = None
+        outcome = forms.text(err, "outcome", data.get("outcome"), required=True, max_len=30)
+        if kind and outcome is not None and outcome not in A.OUTCOMES[kind]:
+            err.add("outcome", "bad_choice")
+        now = datetime.now().replace(microsecond=0)
+        occurred = forms.timestamp(err, "occurred_at", data.get("occurred_at")) or now
+        if occurred > now + timedelta(minutes=10):
+            err.add("occurred_at", "in_future")
+        elif occurred < now - timedelta(days=400):
+            err.add("occurred_at", "too_old")
+        member_id = forms.integer(err, "member_id", data.get("member_id"), lo=1)
+        note = forms.text(err, "note", data.get("note"), max_len=300)
+        duration = forms.integer(err, "duration_minutes", data.get("duration_minutes"), lo=0, hi=24 * 60)
+        deal_id = forms.integer(err, "deal_id", data.get("deal_id"), lo=1)
+        key = forms.text(err, "idempotency_key", idempotency_key or data.get("idempotency_key"), max_len=100)
+        if member_id is None:
+            member_id = user.member_id
+            if member_id is None:
+                err.add("member_id", "required")
+        err.check()
+        assert kind is not None and outcome is not None and member_id is not None
+        with opened(self._db(None)) as store:
+            if not can_log_for(store, user, member_id):
+                if not member_exists(store, member_id):
+                    raise forms.FormInvalid({"member_id": "unknown_member"})
+                raise Forbidden("forbidden_member", member=member_id)
+            new = A.NewActivity(member_id, kind, outcome, occurred, note, duration, deal_id)
+            return A.log_activity(store, new, A.external_id_for(user.id, key), now)
+
+    def recent_activities(self, mine: bool = True, limit: int = 20) -> list[Any]:
+        """The newest logged activities: the user's own member, or everyone in scope."""
+        from rashinban.auth.write_access import writable_members
+        from rashinban.metrics.report import opened
+        from rashinban.store.activities import recent_activities
+
+        with opened(self._db(None)) as store:
+            if self.user is None:
+                ids: list[int] | None = None
+            elif mine:
+                ids = [self.user.member_id] if self.user.member_id is not None else []
+            else:
+                allowed = writable_members(store, self.user)
+                ids = None if allowed is None else [m.id for m in allowed]
+            return recent_activities(store, ids, max(1, min(limit, 200)))
+
+    # planning (web) -------------------------------------------------------------------
+    def plan_inputs(
+        self, model_path: str | Path, values: Mapping[str, str], weights: Mapping[str, str]
+    ) -> tuple[Model, dict[str, Fraction], dict[str, Fraction], dict[str, str]]:
+        """Parse the planning form: node values (KGI target, assumptions) and member weights.
+
+        Returns (model with the weights, overrides, weights, field errors)."""
+        import dataclasses
+
+        from rashinban.kpi.units import Unit
+
+        model = self.load_model(model_path)
+        errors: dict[str, str] = {}
+        sets: dict[str, Fraction] = {}
+        for nid, raw in values.items():
+            if nid not in model.nodes or raw is None or not str(raw).strip():
+                continue
+            v = parse_number(str(raw).strip()) if len(str(raw)) <= 40 else None
+            field = f"node.{nid}"
+            if v is None:
+                errors[field] = "not_number"
+            elif v < 0:
+                errors[field] = "negative"
+            elif model.nodes[nid].unit is Unit.RATIO and v > 1:
+                errors[field] = "ratio_above_one"
+            elif nid == model.kgi and v == 0:
+                errors[field] = "zero"
+            else:
+                sets[nid] = v
+        ws: dict[str, Fraction] = {}
+        for m in model.members:
+            wraw = weights.get(m.name)
+            if wraw is None or not str(wraw).strip():
+                ws[m.name] = m.weight
+                continue
+            w = parse_number(str(wraw).strip()) if len(str(wraw)) <= 40 else None
+            if w is None:
+                errors[f"weight.{m.name}"] = "not_number"
+            elif w < 0:
+                errors[f"weight.{m.name}"] = "negative"
+            else:
+                ws[m.name] = w
+        if model.members and not errors and sum(ws.values(), Fraction(0)) <= 0:
+            errors[f"weight.{model.members[0].name}"] = "weights_zero"
+        if model.members and len(ws) == len(model.members):
+            model = dataclasses.replace(
+                model, members=tuple(dataclasses.replace(m, weight=ws[m.name]) for m in model.members)
+            )
+        return model, sets, ws, errors
+
+    def plan_live(
+        self,
+        model_path: str | Path,
+        values: Mapping[str, str],
+        weights: Mapping[str, str],
+        mode: AllocationMode = AllocationMode.WEIGHTS,
+    ) -> tuple[Plan | None, dict[str, str]]:
+        """The reverse calculation for the planning page (no I/O but the model file)."""
+        model, sets, _, errors = self.plan_inputs(model_path, values, weights)
+        if errors:
+            return None, errors
+        try:
+            return solve(model, sets, mode), {}
+        except ModelError as e:
+            return None, {f"node.{e.node}" if e.node else "form": e.code}
+
+    def save_plan_web(
+        self,
+        model_path: str | Path,
+        values: Mapping[str, str],
+        weights: Mapping[str, str],
+        mode: AllocationMode,
+        period: str | None,
+        reason: str | None,
+    ) -> int:
+        """Save the planning form's targets (company, teams, members) as a new revision."""
+        from rashinban import forms
+        from rashinban.auth.write_access import require
+        from rashinban.errors import PeriodError
+        from rashinban.metrics.report import save_plan_targets
+
+        user = require(self.user, "admin", "manager")
+        err = forms.Errors()
+        why = forms.text(err, "reason", reason, required=True, max_len=500)
+        model, sets, _, errors = self.plan_inputs(model_path, values, weights)
+        label = forms.text(err, "period", period, max_len=30) or model.plan_period
+        if label is None:
+            err.add("period", "required")
+        else:
+            try:
+                parse_period(label, model.fiscal_year_start)
+            except PeriodError:
+                err.add("period", "bad_period")
+        for k, v in errors.items():
+            err.add(k, v)
+        err.check()
+        try:
+            plan = solve(model, sets, mode)
+        except ModelError as e:
+            raise forms.FormInvalid({f"node.{e.node}" if e.node else "form": e.code}) from None
+        return save_plan_targets(plan, self._db(None), label, user.username, why)
+
+    def target_history(self, model_path: str | Path, limit: int = 200) -> list[dict[str, Any]]:
+        """Every stored target revision (newest first) with scope names, old → new."""
+        from rashinban.metrics.backends import load_scope_index
+        from rashinban.metrics.report import opened
+        from rashinban.store.targets import history
+
+        model = self.load_model(model_path)
+        with opened(self._db(None)) as store:
+            scopes = load_scope_index(store)
+            revs = history(store, model.name)[:limit]
+        out = []
+        for r in revs:
+            key = (r.scope_type, r.scope_id if r.scope_id is not None else 0)
+            scope = scopes.scopes.get(key)
+            node = model.nodes.get(r.node)
+            out.append(
+                {
+                    "node": r.node,
+                    "node_name": (node.name_en if self.lang == "en" and node.name_en else node.name)
+                    if node
+                    else r.node,
+                    "unit": node.unit.value if node else "count",
+                    "scope_type": r.scope_type,
+                    "scope_id": r.scope_id,
+                    "scope": scope.name if scope else r.scope_type,
+                    "period": r.period,
+                    "tier": r.tier,
+                    "revision": r.revision,
+                    "old": r.previous,
+                    "new": r.value,
+                    "author": r.author,
+                    "reason": r.reason,
+                    "created_at": r.created_at,
+                }
+            )
+        return out
+
+    # admin ----------------------------------------------------------------------------
+    def _admin(self) -> User:
+        from rashinban.auth.write_access import require
+
+        return require(self.user, "admin")
+
+    def admin_overview(self) -> dict[str, Any]:
+        from rashinban.auth.write_access import all_members
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        self._admin()
+        with opened(self._db(None)) as store:
+            return {
+                "users": S.list_users(store),
+                "teams": S.list_teams(store),
+                "members": all_members(store),
+                "funnel_stages": S.funnel_stages(store),
+                "company_holidays": S.company_holidays(store),
+            }
+
+    def _check_team(self, store: Store, err: Any, field: str, team_id: int | None) -> None:
+        from rashinban.store.admin import list_teams
+
+        if team_id is not None and all(t.id != team_id for t in list_teams(store)):
+            err.add(field, "unknown_team")
+
+    def create_user(self, data: Mapping[str, Any]) -> int:
+        from rashinban import forms
+        from rashinban.auth.passwords import hash_password
+        from rashinban.auth.users import ROLES
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        self._admin()
+        err = forms.Errors()
+        username = forms.text(err, "username", data.get("username"), required=True, max_len=100)
+        if username is not None and not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            err.add("username", "bad_username")
+        password = data.get("password")
+        if not isinstance(password, str) or not password:
+            err.add("password", "required")
+        elif len(password) < 10 or len(password) > 200:
+            err.add("password", "password_length")
+        role = forms.text(err, "role", data.get("role"), required=True, max_len=20)
+        if role is not None and role not in ROLES:
+            err.add("role", "bad_choice")
+        display = forms.text(err, "display_name", data.get("display_name"), max_len=200)
+        team_id = forms.integer(err, "team_id", data.get("team_id"), lo=1)
+        member_id = forms.integer(err, "member_id", data.get("member_id"), lo=1)
+        if role in ("partner", "viewer", "manager") and team_id is None:
+            err.add("team_id", "required")
+        with opened(self._db(None)) as store:
+            self._check_team(store, err, "team_id", team_id)
+            if member_id is not None and not S.member_exists(store, member_id):
+                err.add("member_id", "unknown_member")
+            if username is not None and S.username_taken(store, username):
+                err.add("username", "taken")
+            err.check()
+            assert username is not None and role is not None and isinstance(password, str)
+            return S.insert_user(store, username, hash_password(password), role, display, team_id, member_id)
+
+    def update_user(self, user_id: int, data: Mapping[str, Any]) -> None:
+        """Change a user's role and scope team, or (``active`` = false) deactivate them."""
+        from rashinban import forms
+        from rashinban.auth.users import ROLES
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        me = self._admin()
+        err = forms.Errors()
+        values: dict[str, Any] = {}
+        if "role" in data:
+            role = forms.text(err, "role", data.get("role"), required=True, max_len=20)
+            if role is not None and role not in ROLES:
+                err.add("role", "bad_choice")
+            values["role"] = role
+        if "team_id" in data:
+            values["team_id"] = forms.integer(err, "team_id", data.get("team_id"), lo=1)
+        if "active" in data:
+            values["active"] = str(data.get("active")).lower() in ("1", "true", "on", "yes")
+        if user_id == me.id and (values.get("active") is False or values.get("role", "admin") != "admin"):
+            err.add("role", "not_self")
+        with opened(self._db(None)) as store:
+            self._check_team(store, err, "team_id", values.get("team_id"))
+            err.check()
+            if not values:
+                return
+            if not S.update_user(store, user_id, **values):
+                raise NotFoundError("user_unknown", user=str(user_id))
+
+    def create_team(self, data: Mapping[str, Any]) -> int:
+        from rashinban import forms
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        self._admin()
+        err = forms.Errors()
+        name = forms.text(err, "name", data.get("name"), required=True, max_len=200)
+        parent = forms.integer(err, "parent_id", data.get("parent_id"), lo=1)
+        kind = forms.text(err, "kind", data.get("kind"), max_len=20) or "in_house"
+        if kind not in ("in_house", "agency"):
+            err.add("kind", "bad_choice")
+        client = forms.text(err, "client", data.get("client"), max_len=200)
+        with opened(self._db(None)) as store:
+            self._check_team(store, err, "parent_id", parent)
+            err.check()
+            assert name is not None
+            return S.insert_team(store, name, parent, kind, client)
+
+    def update_team(self, team_id: int, data: Mapping[str, Any]) -> None:
+        """Rename (``name``) or move (``parent_id``; empty: to the top) a team."""
+        from rashinban import forms
+        from rashinban.auth.write_access import team_subtree
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        self._admin()
+        err = forms.Errors()
+        values: dict[str, Any] = {}
+        if "name" in data:
+            values["name"] = forms.text(err, "name", data.get("name"), required=True, max_len=200)
+        with opened(self._db(None)) as store:
+            if all(t.id != team_id for t in S.list_teams(store)):
+                raise NotFoundError("team_unknown", team=str(team_id))
+            if "parent_id" in data:
+                parent = forms.integer(err, "parent_id", data.get("parent_id"), lo=1)
+                self._check_team(store, err, "parent_id", parent)
+                if parent is not None and parent in team_subtree(store, team_id):
+                    err.add("parent_id", "team_cycle")
+                values["parent_id"] = parent
+            err.check()
+            if values:
+                S.update_team(store, team_id, **values)
+
+    def set_funnel_stages(self, text: str | None) -> list[str]:
+        """One stage per line (empty: back to the model's or the default stages)."""
+        from rashinban import forms
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        user = self._admin()
+        err = forms.Errors()
+        raw = text if isinstance(text, str) else ""
+        stages = [s.strip() for s in raw.splitlines() if s.strip()]
+        if len(raw) > 5000 or len(stages) > 20 or any(len(s) > 60 for s in stages):
+            err.add("stages", "too_long")
+        elif len(set(stages)) != len(stages):
+            err.add("stages", "duplicate")
+        elif len(stages) == 1:
+            err.add("stages", "too_few")
+        err.check()
+        with opened(self._db(None)) as store:
+            S.set_setting(store, S.FUNNEL_STAGES, stages or None, user.username)
+        return stages
+
+    def set_company_holidays(self, text: str | None) -> list[date]:
+        """Dates and ranges (``2026-12-29..2027-01-03``), one per line or comma-separated."""
+        from rashinban import forms
+        from rashinban.kpi.calendar import parse_holidays
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        user = self._admin()
+        err = forms.Errors()
+        raw = text if isinstance(text, str) else ""
+        items = [s.strip() for s in raw.replace(",", "\n").splitlines() if s.strip()]
+        days: set[date] = set()
+        if len(raw) > 20000:
+            err.add("holidays", "too_long")
+        else:
+            for item in items:
+                try:
+                    days.update(parse_holidays([item]))
+                except (RashinbanError, ValueError):
+                    err.add("holidays", "bad_date")
+                    break
+        if len(days) > 3000:
+            err.add("holidays", "too_long")
+        err.check()
+        out = sorted(days)
+        with opened(self._db(None)) as store:
+            S.set_setting(store, S.COMPANY_HOLIDAYS, [d.isoformat() for d in out] or None, user.username)
+        return out
+
+    def _with_settings(self, model: Model, db: Store | str | None) -> Model:
+        """The model with the store's company holidays and funnel stages (when set)."""
+        import dataclasses
+
+        from rashinban.metrics.report import opened
+        from rashinban.store import admin as S
+
+        with opened(db) as store:
+            holidays = S.company_holidays(store)
+            stages = S.funnel_stages(store)
+        if not holidays and not stages:
+            return model
+        extra = dict(model.extra)
+        if stages:
+            extra["funnel"] = stages
+        return dataclasses.replace(
+            model, holidays=tuple(sorted(set(model.holidays) | set(holidays))), extra=extra
+        )
 
     @staticmethod
     def parse_date(text: str | None) -> date:

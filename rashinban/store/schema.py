@@ -287,6 +287,15 @@ targets = sa.Table(
     ),
 )
 
+app_settings = sa.Table(
+    "app_settings",
+    metadata,
+    sa.Column("key", sa.String(60), primary_key=True),  # funnel_stages | company_holidays
+    sa.Column("value_json", sa.Text, nullable=False),  # JSON
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=True),
+)
+
 import_runs = sa.Table(
     "import_runs",
     metadata,

@@ -1,0 +1,336 @@
+"""Activities logged in Rashinban itself: one short, race-free write per activity.
+
+Ids are writer-assigned (``store/ids.py``).  Writers in this process are serialised by a
+process-wide lock (DuckDB allows one writing process, so this covers every writer of a
+DuckDB store); on PostgreSQL the advisory lock of :func:`lock_for_write` serialises the
+processes too.  Web imports take the same process lock so that ids never collide.
+
+Idempotency: a client-supplied key becomes the row's ``external_id`` (a UUID derived from
+the user and the key), so a retried POST finds the row of the first attempt — the unique
+``(source, external_id)`` constraint makes a double insert impossible.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from rashinban.errors import StoreError
+from rashinban.store import Store
+from rashinban.store.ids import lock_for_write, reserve
+from rashinban.store.schema import activities, members
+
+SOURCE = "rashinban"
+TYPES = ("call", "email", "visit", "web_meeting", "other")
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "call": ("connected", "appointment", "no_answer"),
+    "email": ("sent", "opened", "replied"),
+    "visit": ("completed", "appointment", "cancelled"),
+    "web_meeting": ("completed", "appointment", "cancelled"),
+    "other": ("completed",),
+}
+_NS = uuid.UUID("6f1d7c1e-52a4-4f1b-9a57-7261736869bb")
+WRITE_LOCK = threading.Lock()  # every writer of this process (activity log, web imports)
+
+
+@contextmanager
+def process_write_lock(timeout: float = 15.0) -> Iterator[None]:
+    """Hold the process-wide write lock; a busy store raises ``StoreError('store_busy')``."""
+    if not WRITE_LOCK.acquire(timeout=timeout):
+        raise StoreError("store_busy")
+    try:
+        yield
+    finally:
+        WRITE_LOCK.release()
+
+
+@dataclass(frozen=True)
+class NewActivity:
+    member_id: int
+    type: str
+    outcome: str | None
+    occurred_at: datetime
+    note: str | None = None
+    duration_minutes: int | None = None
+    deal_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LoggedActivity:
+    id: int
+    external_id: str
+    member_id: int | None
+    member: str | None
+    type: str
+    outcome: str | None
+    occurred_at: datetime
+    logged_at: datetime | None
+    note: str | None
+    duration_minutes: int | None
+    deal_id: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "external_id": self.external_id,
+            "member_id": self.member_id,
+            "member": self.member,
+            "type": self.type,
+            "outcome": self.outcome,
+            "occurred_at": self.occurred_at.isoformat(timespec="minutes"),
+            "logged_at": self.logged_at.isoformat(timespec="seconds") if self.logged_at else None,
+            "note": self.note,
+            "duration_minutes": self.duration_minutes,
+            "deal_id": self.deal_id,
+        }
+
+
+def external_id_for(user_id: int, key: str | None) -> str:
+    """The row's UUID: derived from (user, idempotency key), else random."""
+    if key:
+        return str(uuid.uuid5(_NS, f"{user_id}:{key}"))
+    return str(uuid.uuid4())
+
+
+_COLUMNS = (
+    activities.c.id,
+    activities.c.external_id,
+    activities.c.member_id,
+    members.c.name.label("member"),
+    activities.c.type,
+    activities.c.outcome,
+    activities.c.occurred_at,
+    activities.c.logged_at,
+    activities.c.subject,
+    activities.c.duration_minutes,
+    activities.c.deal_id,
+)
+
+
+def _row(r: sa.Row[object]) -> LoggedActivity:
+    m = r._mapping
+    return LoggedActivity(
+        m["id"],
+        m["external_id"],
+        m["member_id"],
+        m["member"],
+        m["type"],
+        m["outcome"],
+        m["occurred_at"],
+        m["logged_at"],
+        m["subject"],
+        m["duration_minutes"],
+        m["deal_id"],
+    )
+
+
+def _select() -> sa.Select[tuple[object, ...]]:
+    return sa.select(*_COLUMNS).select_from(
+        activities.outerjoin(members, members.c.id == activities.c.member_id)
+    )
+
+
+def log_activity(
+    store: Store, new: NewActivity, external_id: str, now: datetime | None = None, timeout: float = 30.0
+) -> tuple[LoggedActivity, bool]:
+    """Insert one activity; returns (the row, True) or — for a repeated key — (the first row, False).
+
+    The row is committed when this returns.  Concurrent calls are committed together
+    (group commit by :class:`_BatchWriter`): one transaction per batch, not per row.
+    """
+    logged_at = (now or datetime.now()).replace(microsecond=0)
+    return _writer(store).submit(new, external_id, logged_at, timeout)
+
+
+@dataclass
+class _Pending:
+    new: NewActivity
+    external_id: str
+    logged_at: datetime
+    done: threading.Event = field(default_factory=threading.Event)
+    result: tuple[LoggedActivity, bool] | None = None
+    error: BaseException | None = None
+
+
+class _BatchWriter:
+    """One thread per store that writes queued activities in batches (group commit)."""
+
+    MAX_BATCH = 500
+    IDLE_SECONDS = 5.0
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.queue: queue.Queue[_Pending] = queue.Queue()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def submit(
+        self, new: NewActivity, external_id: str, logged_at: datetime, timeout: float
+    ) -> tuple[LoggedActivity, bool]:
+        item = _Pending(new, external_id, logged_at)
+        with self.lock:
+            self.queue.put(item)
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._run, name="rashinban-activity-writer", daemon=True
+                )
+                self.thread.start()
+        if not item.done.wait(timeout):
+            raise StoreError("store_busy")
+        if item.error is not None:
+            raise item.error
+        assert item.result is not None
+        return item.result
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self.queue.get(timeout=self.IDLE_SECONDS)
+            except queue.Empty:
+                with self.lock:
+                    if self.queue.empty():
+                        self.thread = None
+                        return
+                continue
+            batch = [first]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            except BaseException as e:  # every waiter hears about the failure
+                for item in batch:
+                    if not item.done.is_set():
+                        item.error = e if isinstance(e, Exception) else StoreError("store_busy")
+                        item.done.set()
+
+    def _write(self, batch: list[_Pending]) -> None:
+        """Insert the batch in one transaction.  Optimistic: most keys are new, so insert
+        first; only when the unique (source, external_id) constraint objects, look the
+        existing rows up and insert the rest."""
+        try:
+            found, fresh = self._insert(batch, lookup=False)
+        except sa.exc.DBAPIError:
+            found, fresh = self._insert(batch, lookup=True)
+        names = _member_names(self.store, {item.new.member_id for item in batch})
+        for item in batch:  # committed: answer every waiter
+            if item.external_id in found:
+                item.result = (found[item.external_id], False)
+            else:
+                rid, owner = fresh[item.external_id]
+                n = owner.new
+                row = LoggedActivity(
+                    rid,
+                    item.external_id,
+                    n.member_id,
+                    names.get(n.member_id),
+                    n.type,
+                    n.outcome,
+                    n.occurred_at,
+                    owner.logged_at,
+                    n.note,
+                    n.duration_minutes,
+                    n.deal_id,
+                )
+                item.result = (row, owner is item)
+            item.done.set()
+
+    def _insert(
+        self, batch: list[_Pending], lookup: bool
+    ) -> tuple[dict[str, LoggedActivity], dict[str, tuple[int, _Pending]]]:
+        found: dict[str, LoggedActivity] = {}
+        fresh: dict[str, tuple[int, _Pending]] = {}
+        with process_write_lock(), self.store.engine.begin() as conn:
+            lock_for_write(conn)
+            if lookup:
+                keys = list({item.external_id for item in batch})
+                where = sa.and_(activities.c.source == SOURCE, activities.c.external_id.in_(keys))
+                found = {r.external_id: _row(r) for r in conn.execute(_select().where(where))}
+            for item in batch:
+                if item.external_id not in found and item.external_id not in fresh:
+                    fresh[item.external_id] = (0, item)
+            if not fresh:
+                return found, fresh
+            first = reserve(conn, "activities", len(fresh))
+            rows = []
+            for i, (key, (_, item)) in enumerate(list(fresh.items())):
+                fresh[key] = (first + i, item)
+                n = item.new
+                rows.append(
+                    {
+                        "id": first + i,
+                        "source": SOURCE,
+                        "external_id": key,
+                        "member_id": n.member_id,
+                        "type": n.type,
+                        "outcome": n.outcome,
+                        "subject": n.note,
+                        "duration_minutes": n.duration_minutes,
+                        "deal_id": n.deal_id,
+                        "occurred_at": n.occurred_at,
+                        "logged_at": item.logged_at,
+                    }
+                )
+            conn.execute(activities.insert().values(rows))
+        return found, fresh
+
+
+_NAMES: dict[tuple[int, int], tuple[float, str | None]] = {}
+
+
+def _member_names(store: Store, ids: set[int]) -> dict[int, str | None]:
+    """Member names for the answers (cached for a minute: names rarely change)."""
+    now = time.monotonic()
+    sid = id(store)
+    missing = [i for i in ids if (sid, i) not in _NAMES or now - _NAMES[(sid, i)][0] > 60]
+    if missing:
+        with store.engine.connect() as conn:
+            got = dict(
+                conn.execute(sa.select(members.c.id, members.c.name).where(members.c.id.in_(missing))).all()
+            )
+        for i in missing:
+            _NAMES[(sid, i)] = (now, got.get(i))
+    return {i: _NAMES[(sid, i)][1] for i in ids}
+
+
+_WRITERS: dict[int, _BatchWriter] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer(store: Store) -> _BatchWriter:
+    with _WRITERS_LOCK:
+        w = _WRITERS.get(id(store))
+        if w is None or w.store is not store:
+            w = _WRITERS[id(store)] = _BatchWriter(store)
+        return w
+
+
+def recent_activities(
+    store: Store, member_ids: Sequence[int] | None, limit: int = 20
+) -> list[LoggedActivity]:
+    """The newest logged activities (by entry time) of these members (None: everyone)."""
+    q = _select().order_by(activities.c.logged_at.desc().nulls_last(), activities.c.id.desc()).limit(limit)
+    if member_ids is not None:
+        if not member_ids:
+            return []
+        q = q.where(activities.c.member_id.in_(list(member_ids)))
+    with store.engine.connect() as conn:
+        return [_row(r) for r in conn.execute(q)]
+
+
+def count_activities(store: Store, source: str | None = SOURCE) -> int:
+    q = sa.select(sa.func.count()).select_from(activities)
+    if source is not None:
+        q = q.where(activities.c.source == source)
+    with store.engine.connect() as conn:
+        return int(conn.execute(q).scalar_one())
