@@ -13,8 +13,9 @@ The same expressions run on DuckDB, PostgreSQL and PySpark (see ``backends.py``)
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,9 @@ from fractions import Fraction
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pandas as pd
 
 from rashinban.kpi.calendar import Span, span_of, spans_in
 from rashinban.kpi.errors import FormulaError
@@ -156,13 +159,71 @@ def _whole(m: Measure, t: ir.Table) -> ir.Scalar:
     return _seconds(t, m).median(where=where)  # duration median
 
 
+# Compiled SQL by query shape: compiling an Ibis expression costs far more than running it
+# on dashboard-sized data, so the SQL text (with the small in-memory tables inlined as
+# VALUES) is kept per (backend, table, measures, span, period kind, scope map).
+_SQL_CACHE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_SQL_CACHE_SIZE = 512
+_SQL_LOCK = threading.Lock()
+CACHED_BACKENDS = ("duckdb", "postgres")
+
+
+def _measure_key(m: Measure) -> tuple[Any, ...]:
+    return (m.id, m.agg, m.table, m.column, m.filter_text, m.time, m.start, m.end, m.stat, m.per, m.scope)
+
+
+def _sql_literal(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, datetime):
+        return f"TIMESTAMP '{v.isoformat(sep=' ')}'"
+    if isinstance(v, date):
+        return f"DATE '{v.isoformat()}'"
+    if hasattr(v, "item"):  # numpy scalar
+        return _sql_literal(v.item())
+    if hasattr(v, "to_pydatetime"):  # pandas Timestamp
+        return _sql_literal(v.to_pydatetime())
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _values_sql(df: Any) -> str:
+    cols = list(df.columns)
+    rows = zip(*(df[c].tolist() for c in cols), strict=True)
+    values = ", ".join("(" + ", ".join(_sql_literal(v) for v in row) + ")" for row in rows)
+    names = ", ".join('"' + str(c).replace('"', '""') + '"' for c in cols)
+    return f"(SELECT * FROM (VALUES {values}) AS _v({names}))"
+
+
+def _inline_sql(expr: ir.Table) -> str:
+    """SQL of ``expr`` with its in-memory tables written out as VALUES (no registration)."""
+    sql = str(ibis.to_sql(expr))
+    for op in expr.op().find(ops.InMemoryTable):
+        sql = sql.replace(f'"{op.name}"', _values_sql(op.data.to_frame()))
+    return sql
+
+
 class MetricsEngine:
     """Computes measures on one Ibis connection for the scopes of a ``ScopeIndex``."""
 
-    def __init__(self, con: Any, scopes: ScopeIndex, fiscal_year_start: int = 4) -> None:
+    def __init__(
+        self,
+        con: Any,
+        scopes: ScopeIndex,
+        fiscal_year_start: int = 4,
+        only: Iterable[tuple[str, int]] | None = None,
+    ) -> None:
         self.con = con
         self.scopes = scopes
         self.fys = fiscal_year_start
+        # compute these scopes only (dashboards); None: every scope of the index
+        self.only: set[tuple[str, int]] | None = set(only) if only is not None else None
+
+    def _keys(self) -> Iterable[tuple[str, int]]:
+        return self.scopes.scopes if self.only is None else [k for k in self.scopes.scopes if k in self.only]
 
     def compute(
         self,
@@ -199,16 +260,57 @@ class MetricsEngine:
                 continue
             covered = res.covered.get(m.table, set()) | res.covered.get(f"{m.table}:stock", set())
             for p in covered:
-                for key in self.scopes.scopes:
+                for key in self._keys():
                     if self._applies(m, key):
                         res.values.setdefault((key[0], key[1], p), {}).setdefault(m.id, Value(Fraction(0)))
 
     # base measures --------------------------------------------------------------------
+    def _run(self, key: tuple[Any, ...], build: Callable[[], ir.Table]) -> tuple[str, Any]:
+        """Run a query (compiled once per shape on DuckDB/PostgreSQL): (SQL, result frame)."""
+        backend = getattr(self.con, "name", "")
+        if backend not in CACHED_BACKENDS:
+            expr = build()
+            return str(ibis.to_sql(expr)), expr.execute()
+        full = (backend, *key)
+        with _SQL_LOCK:
+            sql = _SQL_CACHE.get(full)
+            if sql is not None:
+                _SQL_CACHE.move_to_end(full)
+        if sql is None:
+            sql = _inline_sql(build())
+            with _SQL_LOCK:
+                _SQL_CACHE[full] = sql
+                while len(_SQL_CACHE) > _SQL_CACHE_SIZE:
+                    _SQL_CACHE.popitem(last=False)
+        cur = self.con.raw_sql(sql)
+        try:
+            cols = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        finally:
+            if backend != "duckdb":  # DuckDB hands back the connection itself
+                cur.close()
+        return sql, pd.DataFrame(rows, columns=cols, dtype=object)
+
     def _scope_map(self, table: str, scope_col: str | None) -> tuple[str, ir.Table]:
+        col, data = self._scope_data(table, scope_col)
+        return col, ibis.memtable(data)
+
+    def _scope_data(self, table: str, scope_col: str | None) -> tuple[str, dict[str, list[Any]]]:
         info = TABLES[table]
         col = scope_col or info.scope_column
         data = self.scopes.member_map() if info.scope_kind == "member" else self.scopes.team_map()
-        return col, ibis.memtable(data)
+        if self.only is not None:
+            keep = [
+                i
+                for i, key in enumerate(zip(data["scope_type"], data["scope_id"], strict=True))
+                if key in self.only
+            ] or [-1]  # nothing to compute: a row that matches no key
+            data = {
+                "_key": [data["_key"][i] if i >= 0 else -(2**62) for i in keep],
+                "scope_type": [data["scope_type"][i] if i >= 0 else COMPANY for i in keep],
+                "scope_id": [data["scope_id"][i] if i >= 0 else 0 for i in keep],
+            }
+        return col, data
 
     def _grouped(
         self,
@@ -220,45 +322,70 @@ class MetricsEngine:
         span: Span,
         kind: Period,
     ) -> None:
-        t = table_expr(self.con, table)
-        for m in ms:
-            _check_columns(m, t)
-        col, smap = self._scope_map(table, scope_col)
-        t = t.filter(_in_span(t[time_col], span))
-        t = t.mutate(
-            _p=period_start_expr(t[time_col], kind, self.fys),
-            _key=t[col].cast("int64").fill_null(-1),
-        )
+        col, data = self._scope_data(table, scope_col)
         dec = [m for m in ms if m.agg in DECOMPOSABLE or (m.agg == "duration" and m.stat == "mean")]
         other = [m for m in ms if m not in dec]
-        parts: dict[str, ir.Scalar] = {"_rows": t.count()}
-        for m in dec:
-            parts.update(_partials(m, t))
-        inner = t.group_by(["_key", "_p"]).aggregate(**parts)
-        joined = inner.join(smap, inner._key == smap._key)
-        outer = joined.group_by(["scope_type", "scope_id", "_p"]).aggregate(
-            **{k: joined[k].sum() for k in parts}
+        key = (
+            "grouped",
+            table,
+            time_col,
+            col,
+            tuple(_measure_key(m) for m in ms),
+            span.start,
+            span.end,
+            kind.value,
+            self.fys,
+            hash((tuple(data["_key"]), tuple(data["scope_type"]), tuple(data["scope_id"]))),
         )
-        res.queries.append(str(ibis.to_sql(outer)))
-        self._absorb(res, table, outer.execute(), dec)
+        built: dict[str, ir.Table] = {}
+
+        def build(which: str) -> ir.Table:
+            if not built:
+                t = table_expr(self.con, table)
+                for m in ms:
+                    _check_columns(m, t)
+                smap = ibis.memtable(data)
+                t = t.filter(_in_span(t[time_col], span))
+                t = t.mutate(
+                    _p=period_start_expr(t[time_col], kind, self.fys),
+                    _key=t[col].cast("int64").fill_null(-1),
+                )
+                parts: dict[str, ir.Scalar] = {"_rows": t.count()}
+                for m in dec:
+                    parts.update(_partials(m, t))
+                inner = t.group_by(["_key", "_p"]).aggregate(**parts)
+                joined = inner.join(smap, inner._key == smap._key)
+                built["dec"] = joined.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+                    **{k: joined[k].sum() for k in parts}
+                )
+                if other:
+                    j = t.join(smap, t._key == smap._key)
+                    built["other"] = j.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+                        **{f"{m.id}__v": _whole(m, j) for m in other}
+                    )
+            return built[which]
+
+        sql, df = self._run((*key, "dec"), lambda: build("dec"))
+        res.queries.append(sql)
+        self._absorb(res, table, df, dec)
         if other:
-            j = t.join(smap, t._key == smap._key)
-            expr = j.group_by(["scope_type", "scope_id", "_p"]).aggregate(
-                **{f"{m.id}__v": _whole(m, j) for m in other}
-            )
-            res.queries.append(str(ibis.to_sql(expr)))
-            self._absorb(res, table, expr.execute(), other)
+            sql, df = self._run((*key, "other"), lambda: build("other"))
+            res.queries.append(sql)
+            self._absorb(res, table, df, other)
 
     def _stock(
         self, res: Results, table: str, scope_col: str | None, ms: list[Measure], periods: list[Span]
     ) -> None:
         """Rows active at the end of each period (start ≤ end of period < end or no end)."""
-        t = table_expr(self.con, table)
-        col, smap = self._scope_map(table, scope_col)
-        for m in ms:
+        col, data = self._scope_data(table, scope_col)
+        digest = hash((tuple(data["_key"]), tuple(data["scope_type"]), tuple(data["scope_id"])))
+        bounds = tuple((p.start, p.end) for p in periods)
+
+        def build(m: Measure) -> ir.Table:
+            t = table_expr(self.con, table)
             _check_columns(m, t)
-        pt = ibis.memtable({"_p": [p.start for p in periods], "_e": [p.end for p in periods]})
-        for m in ms:
+            smap = ibis.memtable(data)
+            pt = ibis.memtable({"_p": [p.start for p in periods], "_e": [p.end for p in periods]})
             assert m.start and m.end
             start = t[m.start].cast("date")
             end = t[m.end].cast("date")
@@ -268,11 +395,15 @@ class MetricsEngine:
             parts = {"_rows": j.count(), **_partials(m, j)}
             inner = j.group_by(["_key", "_p"]).aggregate(**parts)
             joined = inner.join(smap, inner._key == smap._key)
-            outer = joined.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+            return joined.group_by(["scope_type", "scope_id", "_p"]).aggregate(
                 **{k: joined[k].sum() for k in parts}
             )
-            res.queries.append(str(ibis.to_sql(outer)))
-            self._absorb(res, f"{table}:stock", outer.execute(), [m])
+
+        for m in ms:
+            key = ("stock", table, col, _measure_key(m), bounds, digest)
+            sql, df = self._run(key, lambda m=m: build(m))  # type: ignore[misc]
+            res.queries.append(sql)
+            self._absorb(res, f"{table}:stock", df, [m])
 
     def _absorb(self, res: Results, table: str, df: Any, ms: list[Measure]) -> None:
         covered = res.covered.setdefault(table, set())
@@ -318,7 +449,7 @@ class MetricsEngine:
         if not formulas:
             return
         cells = set(res.values)
-        for key in self.scopes.scopes:
+        for key in self._keys():
             for p in res.periods:
                 cells.add((key[0], key[1], p.start))
         for cell in cells:
