@@ -2,6 +2,6 @@
 deterministically for a seed, in vectorised chunks that stream into the store."""
 
 from rashinban.demo.config import DemoConfig, Scale
-from rashinban.demo.generate import DemoResult, Progress, generate
+from rashinban.demo.pipeline import DemoResult, Progress, generate
 
 __all__ = ["DemoConfig", "DemoResult", "Progress", "Scale", "generate"]

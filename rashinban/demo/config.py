@@ -28,7 +28,7 @@ class ScaleProfile:
 PROFILES: dict[Scale, ScaleProfile] = {
     Scale.SMALL: ScaleProfile(reps=10, months=12, intensity=1.0, accounts_per_rep=60, chunk_leads=50_000),
     Scale.MEDIUM: ScaleProfile(reps=40, months=24, intensity=2.0, accounts_per_rep=120, chunk_leads=60_000),
-    Scale.LARGE: ScaleProfile(reps=200, months=24, intensity=12.0, accounts_per_rep=1000, chunk_leads=60_000),
+    Scale.LARGE: ScaleProfile(reps=200, months=24, intensity=10.0, accounts_per_rep=1000, chunk_leads=30_000),
 }
 
 MIN_REPS = 4
@@ -85,6 +85,8 @@ class DemoConfig:
         now = now or datetime.now().replace(microsecond=0)
         if end_month:
             year, month = _parse_month(end_month)
+            if (year, month) > (now.year, now.month):
+                raise UsageError("demo_future_end_month", value=end_month, current=f"{now:%Y-%m}")
         else:
             year, month = now.year, now.month
         last_day = date(year, month, _cal.monthrange(year, month)[1])

@@ -17,6 +17,7 @@ from rashinban.demo.stats import Stats
 
 HEADER = """\
 # デモデータ用の KPI モデル（rashinban demo generate が生成）
+# 設定: --scale {scale} --reps {reps} --months {months} --seed {seed} --end-month {end}
 # {company}: 直近{window}か月の実績（{first}〜{last}）から前提値を置き、
 # 売上目標はその平均を {uplift:.0%} 上回る水準にして逆算する。
 # measure: は指標エンジンの計測値の名前。率のノードは「実績でも式が成り立つ」ように定義している。
@@ -215,15 +216,19 @@ def model_text(cfg: DemoConfig, org: Org, stats: Stats) -> str:
     data = model_data(cfg, org, stats)
     first, last, window, uplift = data.pop("_window")
     header = HEADER.format(
-        company=COMPANY, window=window, first=f"{first:%Y-%m}", last=f"{last:%Y-%m}", uplift=uplift
+        company=COMPANY,
+        window=window,
+        first=f"{first:%Y-%m}",
+        last=f"{last:%Y-%m}",
+        uplift=uplift,
+        scale=cfg.scale.value,
+        reps=cfg.reps,
+        months=cfg.months,
+        seed=cfg.seed,
+        end=f"{cfg.end_year:04d}-{cfg.end_month:02d}",
     )
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200, default_flow_style=False)
     return header + body
-
-
-def default_model_path(db_path: Path) -> Path:
-    """``<db stem>.model.yaml`` next to the database file."""
-    return db_path.with_name(f"{db_path.stem}.model.yaml")
 
 
 def write_model(path: Path, cfg: DemoConfig, org: Org, stats: Stats) -> Path:

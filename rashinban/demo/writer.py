@@ -35,12 +35,24 @@ def _columns(table: str, data: pa.Table) -> list[str]:
     return cols
 
 
-class DuckDBSink:
-    """``INSERT INTO t SELECT … FROM arrow_chunk`` on the raw DuckDB connection."""
+DUCKDB_MEMORY_LIMIT = "512MB"
 
-    def __init__(self, store: Store) -> None:
+
+class DuckDBSink:
+    """``INSERT INTO t SELECT … FROM arrow_chunk`` on the raw DuckDB connection.
+
+    DuckDB would otherwise keep up to 80% of the machine's memory as buffer cache while
+    tens of millions of rows stream in; a cap keeps the process flat (it spills to disk).
+    """
+
+    def __init__(self, store: Store, memory_limit: str | None = DUCKDB_MEMORY_LIMIT) -> None:
         self._raw = store.engine.raw_connection()
-        self._con: Any = self._raw.driver_connection
+        con = self._raw.driver_connection
+        assert con is not None
+        self._con: Any = con
+        if memory_limit:
+            self._con.execute(f"SET memory_limit = '{memory_limit}'")
+            self._con.execute("SET preserve_insertion_order = false")
 
     def write(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
@@ -106,12 +118,16 @@ def demo_rows_exist(store: Store) -> bool:
 
 
 def delete_demo(store: Store, usernames: list[str]) -> None:
-    """Remove every demo row (facts with source='demo' and the demo login users)."""
+    """Remove every demo row: facts with source='demo', the users linked to demo members
+    (from any earlier run, whatever its number of reps) and the named demo users."""
+    users, members = schema.users, schema.members
+    demo_members = sa.select(members.c.id).where(members.c.source == SOURCE)
     with store.engine.begin() as conn:
+        conn.execute(sa.delete(users).where(users.c.member_id.in_(demo_members)))
+        if usernames:
+            conn.execute(sa.delete(users).where(users.c.username.in_(usernames)))
         for t in schema.FACT_TABLES:
             conn.execute(sa.delete(t).where(t.c.source == SOURCE))
-        if usernames:
-            conn.execute(sa.delete(schema.users).where(schema.users.c.username.in_(usernames)))
 
 
 def existing_users(store: Store, usernames: list[str]) -> list[str]:

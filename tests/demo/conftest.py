@@ -30,7 +30,7 @@ def content_hash(store: Store) -> dict[str, str]:
         for name, table in sorted(schema.metadata.tables.items()):
             cols = [c for c in table.columns if c.name != "password_hash"]
             h = hashlib.sha256()
-            for row in conn.execute(sa.select(*cols).order_by(table.c.id)):
+            for row in conn.execute(sa.select(*cols).order_by(*table.primary_key.columns)):
                 h.update(repr(tuple(row)).encode())
             out[name] = h.hexdigest()
     return out
