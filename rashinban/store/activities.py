@@ -41,11 +41,17 @@ _NS = uuid.UUID("6f1d7c1e-52a4-4f1b-9a57-7261736869bb")
 WRITE_LOCK = threading.Lock()  # every writer of this process (activity log, web imports)
 
 
+class StoreBusy(StoreError):
+    """The store's write lock is held too long (an import is running)."""
+
+    http_status = 503
+
+
 @contextmanager
 def process_write_lock(timeout: float = 15.0) -> Iterator[None]:
     """Hold the process-wide write lock; a busy store raises ``StoreError('store_busy')``."""
     if not WRITE_LOCK.acquire(timeout=timeout):
-        raise StoreError("store_busy")
+        raise StoreBusy("store_busy")
     try:
         yield
     finally:
@@ -184,7 +190,7 @@ class _BatchWriter:
                 )
                 self.thread.start()
         if not item.done.wait(timeout):
-            raise StoreError("store_busy")
+            raise StoreBusy("store_busy")
         if item.error is not None:
             raise item.error
         assert item.result is not None
@@ -211,7 +217,7 @@ class _BatchWriter:
             except BaseException as e:  # every waiter hears about the failure
                 for item in batch:
                     if not item.done.is_set():
-                        item.error = e if isinstance(e, Exception) else StoreError("store_busy")
+                        item.error = e if isinstance(e, Exception) else StoreBusy("store_busy")
                         item.done.set()
 
     def _write(self, batch: list[_Pending]) -> None:

@@ -1,7 +1,131 @@
-"""activities pages and their JSON twins (to be filled in)."""
+"""Activity quick log: /log (phone-first, type → outcome → saved) and its JSON twin."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
+
+from rashinban.auth.write_access import Forbidden
+from rashinban.forms import FormInvalid
+from rashinban.i18n import render_error
+from rashinban.store.activities import OUTCOMES, TYPES, LoggedActivity
+from rashinban.web.deps import ApiCtx, Ctx, PageCtx
+from rashinban.web.formkit import HTMX_CONFIG, field_messages, form_data, invalid_json, is_htmx
+from rashinban.web.templating import render
 
 router = APIRouter()
+MAIN_TYPES = ("call", "email", "visit", "web_meeting")
+CAN_LOG = ("admin", "manager", "member", "partner")
+
+
+class ActivityIn(BaseModel):
+    """An activity to log.  Every field is checked by the service; errors come back per field."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: str | None = None
+    outcome: str | None = None
+    occurred_at: str | None = None
+    member_id: int | str | None = None
+    note: str | None = None
+    duration_minutes: int | str | None = None
+    deal_id: int | str | None = None
+    idempotency_key: str | None = None
+
+
+def _page(ctx: Ctx, status_code: int = 200, template: str = "activity.html", **extra: Any) -> Response:
+    user = ctx.user
+    assert user is not None
+    svc = ctx.service
+    can_log = user.role in CAN_LOG
+    members = svc.activity_members() if can_log else []
+    selected = extra.pop("type", None)
+    data = {
+        "types": MAIN_TYPES,
+        "outcomes": OUTCOMES,
+        "selected_type": selected if selected in TYPES else None,
+        "can_log": can_log,
+        "members": members,
+        "needs_member": can_log and user.member_id is None,
+        "recent": svc.recent_activities(mine=user.member_id is not None) if can_log else [],
+        "idem_key": extra.pop("idem_key", None) or str(uuid.uuid4()),
+        "errors": {},
+        "values": {},
+        "saved": None,
+        "htmx_config": HTMX_CONFIG,
+        **extra,
+    }
+    return render(ctx, template, status_code=status_code, **data)
+
+
+@router.get("/log", include_in_schema=False)
+def log_page(ctx: PageCtx, type: str | None = None) -> Response:
+    return _page(ctx, type=type)
+
+
+@router.get("/log/outcomes", include_in_schema=False)
+def log_outcomes(ctx: PageCtx, type: str = "") -> Response:
+    if type not in TYPES:
+        return render(
+            ctx, "partials/activity_outcomes.html", status_code=400, selected_type=None, outcomes={}
+        )
+    return render(ctx, "partials/activity_outcomes.html", selected_type=type, outcomes=OUTCOMES)
+
+
+@router.post("/log", include_in_schema=False)
+async def log_submit(ctx: PageCtx, request: Request) -> Response:
+    """The quick-log form.  HTMX gets the form back (fresh, or with messages next to the
+    fields); a plain form post gets the whole page."""
+    form = await form_data(request)
+    key = form.get("idempotency_key") or None
+    template = "partials/activity_form.html" if is_htmx(request) else "activity.html"
+    try:
+        row, created = ctx.service.log_activity(form, key)
+    except FormInvalid as e:
+        errors = field_messages(e, ctx.lang)
+        return _page(ctx, 422, template, errors=errors, values=form, type=form.get("type"), idem_key=key)
+    except Forbidden as e:
+        message = {"form": render_error(e, ctx.lang)}
+        return _page(ctx, 403, template, errors=message, values=form, type=form.get("type"), idem_key=key)
+    return _page(ctx, 201 if created else 200, template, saved=row, created=created, type=row.type)
+
+
+@router.post(
+    "/api/activities",
+    status_code=201,
+    summary="Log an activity",
+    responses={
+        200: {"description": "Replayed: the key was used before"},
+        422: {"description": "Field errors"},
+    },
+)
+def api_log(
+    ctx: ApiCtx,
+    body: ActivityIn,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> Response:
+    """Store one activity.  Send an ``Idempotency-Key`` header (or ``idempotency_key``) so a
+    retried request returns the first row instead of storing it twice."""
+    data = body.model_dump()
+    try:
+        row, created = ctx.service.log_activity(data, idempotency_key or body.idempotency_key)
+    except FormInvalid as e:
+        return invalid_json(e, ctx.lang)
+    return JSONResponse({**_view(row), "created": created}, status_code=201 if created else 200)
+
+
+@router.get("/api/activities", summary="Recently logged activities")
+def api_recent(
+    ctx: ApiCtx,
+    mine: bool = True,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    rows = ctx.service.recent_activities(mine=mine, limit=limit)
+    return {"activities": [_view(r) for r in rows]}
+
+
+def _view(row: LoggedActivity) -> dict[str, Any]:
+    return row.as_dict()
