@@ -26,6 +26,7 @@ from rashinban.kpi.solve import Plan, solve
 
 if TYPE_CHECKING:
     from rashinban.analysis.funnel import FunnelRow
+    from rashinban.auth.access import Access
     from rashinban.auth.users import User
     from rashinban.metrics.report import StatusReport
     from rashinban.store import Store
@@ -261,7 +262,11 @@ class Rashinban:
         if self.store is None and store_available(db):
             model = self._with_settings(model, db)
         day = self.parse_date(as_of)
-        return build_status(model, self._db(db), period, team, member, day, engine)
+        access = self._check_scope_args(db, team, member)
+        report = build_status(model, self._db(db), period, team, member, day, engine)
+        if access is not None:
+            report.rows = [r for r in report.rows if access.can_see((r.scope_type, r.scope_id))]
+        return report
 
     def funnel(
         self,
@@ -287,7 +292,148 @@ class Rashinban:
             raise UsageError(
                 "bad_option", option="--by-period", reason=f"'{by}' is not a period kind"
             ) from None
-        return build_funnel(model, self._db(db), period, team, member, self.parse_date(as_of), kind)
+        access = self._check_scope_args(db, team, member)
+        rows = build_funnel(model, self._db(db), period, team, member, self.parse_date(as_of), kind)
+        if access is not None:
+            rows = [r for r in rows if access.can_see((r.scope_type, r.scope_id))]
+        return rows
+
+    # access ----------------------------------------------------------------------------
+    def access(self, db: str | None = None) -> Access:
+        """The scopes the signed-in user may see (everything for the CLI)."""
+        from rashinban.auth.access import EVERYTHING, access_for
+
+        if self.user is None:
+            return EVERYTHING
+        from rashinban.analysis.dashboard import scope_index
+        from rashinban.metrics.report import opened
+
+        with opened(self._db(db)) as store:
+            return access_for(self.user, scope_index(store))
+
+    def _check_scope_args(self, db: str | None, team: str | None, member: str | None) -> Access | None:
+        """For a signed-in user: the access, after checking that a named team/member is
+        visible (ForbiddenError otherwise); None for the CLI."""
+        if self.user is None:
+            return None
+        from rashinban.analysis.dashboard import scope_index
+        from rashinban.auth.access import access_for
+        from rashinban.metrics.report import opened
+        from rashinban.metrics.scopes import MEMBER, TEAM
+
+        with opened(self._db(db)) as store:
+            scopes = scope_index(store)
+        access = access_for(self.user, scopes)
+        for kind, text in ((TEAM, team), (MEMBER, member)):
+            found = scopes.find(text, kind) if text is not None else None
+            if found is not None:
+                access.check((kind, found.id), text)
+        return access
+
+    # dashboards (web) ------------------------------------------------------------------
+    def _dashboard(self, model_path: str | Path | None, as_of: str | None) -> Any:
+        from rashinban.analysis.dashboard import context
+        from rashinban.store import admin as S
+
+        store = self.store
+        if store is None:
+            raise UsageError("bad_option", option="store", reason="the dashboards need an open store")
+        settings = (tuple(S.company_holidays(store)), tuple(S.funnel_stages(store) or ()))
+        path = model_path or default_model_path(None)
+        return context(
+            store,
+            path,
+            lambda p: self._with_settings(read_model(p), store),
+            self.user,
+            self.parse_date(as_of),
+            settings,
+        )
+
+    def dashboard_home(
+        self,
+        model_path: str | Path | None,
+        period: str | None = None,
+        scope: str | None = None,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
+        """The KGI and main KPIs of a scope (default: the user's own) for one month."""
+        from rashinban.analysis import dashboard as d
+
+        return d.home(self._dashboard(model_path, as_of), d.parse_scope(scope), period, self.lang)
+
+    def dashboard_tree(
+        self,
+        model_path: str | Path | None,
+        period: str | None = None,
+        scope: str | None = None,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
+        """Every KPI of the model with its status for a scope and month."""
+        from rashinban.analysis import dashboard as d
+
+        return d.tree(self._dashboard(model_path, as_of), d.parse_scope(scope), period, self.lang)
+
+    def dashboard_node(
+        self,
+        model_path: str | Path | None,
+        node: str,
+        period: str | None = None,
+        scope: str | None = None,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
+        """A node's 12-month trend and its breakdown by team/member."""
+        from rashinban.analysis import dashboard as d
+
+        ctx = self._dashboard(model_path, as_of)
+        return d.node_detail(ctx, node, d.parse_scope(scope), period, self.lang)
+
+    def dashboard_teams(
+        self, model_path: str | Path | None, period: str | None = None, as_of: str | None = None
+    ) -> dict[str, Any]:
+        from rashinban.analysis import dashboard as d
+
+        return d.teams(self._dashboard(model_path, as_of), period, self.lang)
+
+    def dashboard_team(
+        self, model_path: str | Path | None, team_id: int, period: str | None = None, as_of: str | None = None
+    ) -> dict[str, Any]:
+        from rashinban.analysis import dashboard as d
+
+        return d.team(self._dashboard(model_path, as_of), team_id, period, self.lang)
+
+    def dashboard_member(
+        self,
+        model_path: str | Path | None,
+        member_id: int,
+        period: str | None = None,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
+        from rashinban.analysis import dashboard as d
+
+        return d.member(self._dashboard(model_path, as_of), member_id, period, self.lang)
+
+    def dashboard_funnel(
+        self,
+        model_path: str | Path | None,
+        period: str | None = None,
+        scope: str | None = None,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
+        """Funnel stages of one scope (default: the user's own) by month, from ``funnel``."""
+        from rashinban.analysis import dashboard as d
+
+        ctx = self._dashboard(model_path, as_of)
+        key = ctx.resolve(d.parse_scope(scope))
+        span = d.funnel_span(ctx, period)
+        rows = self.funnel(
+            model_path or default_model_path(None),
+            period=span.label,
+            team=str(key[1]) if key[0] == "team" else None,
+            member=str(key[1]) if key[0] == "member" else None,
+            as_of=as_of,
+            by="month",
+        )
+        return d.funnel(ctx, key, span, rows, self.lang)
 
     def save_plan(
         self,

@@ -248,6 +248,8 @@ class MetricsEngine:
                 self._stock(res, table, scope_col, ms, periods)
             else:
                 self._grouped(res, table, time_col, scope_col, ms, whole, kind)
+        if self.only is not None:
+            res.values = {c: v for c, v in res.values.items() if (c[0], c[1]) in self.only}
         self._zeros(res, [measures[n] for n in names])
         self._formulas(res, measures, names)
         return res
@@ -300,16 +302,13 @@ class MetricsEngine:
         col = scope_col or info.scope_column
         data = self.scopes.member_map() if info.scope_kind == "member" else self.scopes.team_map()
         if self.only is not None:
+            # the company stays: which periods a table has rows in decides real zeros
             keep = [
                 i
                 for i, key in enumerate(zip(data["scope_type"], data["scope_id"], strict=True))
-                if key in self.only
-            ] or [-1]  # nothing to compute: a row that matches no key
-            data = {
-                "_key": [data["_key"][i] if i >= 0 else -(2**62) for i in keep],
-                "scope_type": [data["scope_type"][i] if i >= 0 else COMPANY for i in keep],
-                "scope_id": [data["scope_id"][i] if i >= 0 else 0 for i in keep],
-            }
+                if key in self.only or key[0] == COMPANY
+            ]
+            data = {c: [data[c][i] for i in keep] for c in ("_key", "scope_type", "scope_id")}
         return col, data
 
     def _grouped(
