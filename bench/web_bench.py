@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "rashinban-demo"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
 ACTIVITY_TYPES = ("call", "email", "visit", "web_meeting")
-OUTCOMES = {"call": "connected", "email": "sent", "visit": "held", "web_meeting": "held"}
+OUTCOMES = {"call": "connected", "email": "sent", "visit": "completed", "web_meeting": "completed"}
 
 
 @dataclass

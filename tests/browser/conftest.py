@@ -269,3 +269,26 @@ def assert_translated(page: object) -> None:
     text = page.inner_text("body")  # type: ignore[attr-defined]
     leaked = untranslated(text)
     assert not leaked, f"untranslated catalogue keys on {page.url}: {leaked}"  # type: ignore[attr-defined]
+
+
+_STATES: dict[str, dict[str, object]] = {}
+
+
+def signed_in_page(browser: object, live: Live, username: str, viewport: dict[str, int] = DESKTOP):
+    """A new desktop context already signed in as ``username`` (one form login per user and
+    session; later contexts reuse its cookies).  Close its context when done."""
+    if username not in _STATES:
+        ctx = _context(browser, live, viewport)
+        page = ctx.new_page()  # type: ignore[attr-defined]
+        login(page, username)
+        _STATES[username] = ctx.storage_state()  # type: ignore[attr-defined]
+        ctx.close()  # type: ignore[attr-defined]
+    ctx = browser.new_context(  # type: ignore[attr-defined]
+        base_url=live.url,
+        viewport=viewport,
+        locale="ja-JP",
+        extra_http_headers={"Accept-Language": "ja,en;q=0.5"},
+        storage_state=_STATES[username],
+    )
+    ctx.set_default_timeout(10_000)
+    return ctx.new_page()
