@@ -209,7 +209,9 @@ def generate(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch) -> DealBatch:
     new_close = np.maximum(entered_idx[:, WON - 1] + 1, march_end - rng.integers(0, 8, size=n))
     entered_idx[:, WON] = np.where(pull, new_close, entered_idx[:, WON])
 
-    entered = at_time(bd.at(entered_idx), office_seconds(rng, n * len(STAGES), 9.0, 19.0).reshape(n, -1))
+    entered = at_time(
+        bd.at(entered_idx), office_seconds(rng, n * len(STAGES), 9.0, 19.0).reshape(n, len(STAGES))
+    )
     entered[:, 0] = created
     entered = np.maximum.accumulate(entered, axis=1)
     entered = np.where(reached, entered, NAT)

@@ -314,3 +314,20 @@ def test_bad_settings_are_usage_errors(kwargs: dict[str, object], code: str) -> 
         DemoConfig.build(**kwargs)  # type: ignore[arg-type]
     assert e.value.code == code
     assert "{" not in str(e.value)  # the message is in the catalogue
+
+
+def test_a_month_just_begun_gives_tiny_chunks_without_errors(tmp_path: Path) -> None:
+    """On 3 November the current month has one business day: chunks with no deals at all."""
+    from rashinban.demo.config import DemoConfig
+
+    cfg = DemoConfig.build(reps=5, months=2, now=datetime(2026, 11, 3, 9, 0), seed=2)
+    store = Store.open(str(tmp_path / "t.duckdb"))
+    try:
+        result = generate(store, cfg, model_out=tmp_path / "t.model.yaml")
+    finally:
+        store.dispose()
+    acts = table(tmp_path / "t.duckdb", "activities")
+    assert acts.logged_at.max() <= datetime(2026, 11, 2, 23, 59, 59)
+    assert result.rows["leads"] > 0
+    _, findings = Rashinban(lang="en").check(tmp_path / "t.model.yaml")
+    assert not [f for f in findings if f.severity.value == "error"]
