@@ -1,7 +1,194 @@
-"""admin pages and their JSON twins (to be filled in)."""
+"""Admin (admins only): users and roles, teams, funnel stages, company holidays."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict
+
+from rashinban.auth.users import ROLES
+from rashinban.auth.write_access import Forbidden
+from rashinban.errors import NotFoundError
+from rashinban.forms import FormInvalid
+from rashinban.i18n import render_error
+from rashinban.web.deps import ApiCtx, Ctx, PageCtx
+from rashinban.web.formkit import field_messages, form_data, invalid_json
+from rashinban.web.templating import render
 
 router = APIRouter()
+
+
+def _page(ctx: Ctx, status_code: int = 200, **extra: Any) -> Response:
+    try:
+        data = ctx.service.admin_overview()
+    except Forbidden as e:
+        return render(ctx, "admin.html", status_code=403, forbidden=render_error(e, ctx.lang))
+    return render(
+        ctx,
+        "admin.html",
+        status_code=status_code,
+        forbidden=None,
+        roles=ROLES,
+        done=ctx.request.query_params.get("done"),
+        form_id=extra.pop("form_id", None),
+        errors=extra.pop("errors", {}),
+        values=extra.pop("values", {}),
+        **data,
+        **extra,
+    )
+
+
+@router.get("/admin", include_in_schema=False)
+def admin_page(ctx: PageCtx) -> Response:
+    return _page(ctx)
+
+
+async def _handle(
+    ctx: Ctx, request: Request, form_id: str, action: Callable[[dict[str, str]], object]
+) -> Response:
+    form = await form_data(request)
+    try:
+        action(form)
+    except FormInvalid as e:
+        return _page(ctx, 422, form_id=form_id, errors=field_messages(e, ctx.lang), values=form)
+    except Forbidden as e:
+        return render(ctx, "admin.html", status_code=403, forbidden=render_error(e, ctx.lang))
+    except NotFoundError as e:
+        return _page(ctx, 404, form_id=form_id, errors={"form": render_error(e, ctx.lang)}, values=form)
+    return RedirectResponse(f"/admin?done={form_id}#{form_id.split('-', maxsplit=1)[0]}", status_code=303)
+
+
+@router.post("/admin/users", include_in_schema=False)
+async def admin_create_user(ctx: PageCtx, request: Request) -> Response:
+    return await _handle(ctx, request, "users-new", ctx.service.create_user)
+
+
+@router.post("/admin/users/{user_id}", include_in_schema=False)
+async def admin_update_user(ctx: PageCtx, request: Request, user_id: int) -> Response:
+    def act(form: dict[str, str]) -> None:
+        data: dict[str, str] = {}
+        if form.get("action") in ("deactivate", "activate"):
+            data["active"] = "true" if form["action"] == "activate" else "false"
+        else:
+            data = {k: form.get(k, "") for k in ("role", "team_id")}
+        ctx.service.update_user(user_id, data)
+
+    return await _handle(ctx, request, f"users-{user_id}", act)
+
+
+@router.post("/admin/teams", include_in_schema=False)
+async def admin_create_team(ctx: PageCtx, request: Request) -> Response:
+    return await _handle(ctx, request, "teams-new", ctx.service.create_team)
+
+
+@router.post("/admin/teams/{team_id}", include_in_schema=False)
+async def admin_update_team(ctx: PageCtx, request: Request, team_id: int) -> Response:
+    def act(form: dict[str, str]) -> None:
+        keys = ("name",) if form.get("action") == "rename" else ("parent_id",)
+        ctx.service.update_team(team_id, {k: form.get(k, "") for k in keys})
+
+    return await _handle(ctx, request, f"teams-{team_id}", act)
+
+
+@router.post("/admin/stages", include_in_schema=False)
+async def admin_stages(ctx: PageCtx, request: Request) -> Response:
+    return await _handle(ctx, request, "stages", lambda f: ctx.service.set_funnel_stages(f.get("stages", "")))
+
+
+@router.post("/admin/holidays", include_in_schema=False)
+async def admin_holidays(ctx: PageCtx, request: Request) -> Response:
+    return await _handle(
+        ctx, request, "holidays", lambda f: ctx.service.set_company_holidays(f.get("holidays", ""))
+    )
+
+
+# JSON twins ---------------------------------------------------------------------------
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    username: str | None = None
+    password: str | None = None
+    role: str | None = None
+    display_name: str | None = None
+    team_id: int | str | None = None
+    member_id: int | str | None = None
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: str | None = None
+    team_id: int | str | None = None
+    active: bool | None = None
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str | None = None
+    parent_id: int | str | None = None
+    kind: str | None = None
+    client: str | None = None
+
+
+class ListIn(BaseModel):
+    items: list[str]
+
+
+def _overview_json(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "users": [u.__dict__ for u in data["users"]],
+        "teams": [t.__dict__ for t in data["teams"]],
+        "funnel_stages": data["funnel_stages"],
+        "company_holidays": [d.isoformat() for d in data["company_holidays"]],
+    }
+
+
+def _json_call(ctx: Ctx, fn: Callable[[], object], status: int = 200) -> Response:
+    try:
+        out = fn()
+    except FormInvalid as e:
+        return invalid_json(e, ctx.lang)
+    body: dict[str, Any] = {"ok": True}
+    if isinstance(out, int):
+        body["id"] = out
+    elif isinstance(out, list):
+        body["items"] = [x if isinstance(x, str) else x.isoformat() for x in out]
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("/api/admin", summary="Users, teams, funnel stages and company holidays (admin)")
+def api_admin(ctx: ApiCtx) -> dict[str, Any]:
+    return _overview_json(ctx.service.admin_overview())
+
+
+@router.post("/api/admin/users", status_code=201, summary="Create a user (admin)")
+def api_create_user(ctx: ApiCtx, body: UserIn) -> Response:
+    return _json_call(ctx, lambda: ctx.service.create_user(body.model_dump()), 201)
+
+
+@router.post("/api/admin/users/{user_id}", summary="Change a user's role, scope team or active flag (admin)")
+def api_update_user(ctx: ApiCtx, user_id: int, body: UserUpdate) -> Response:
+    data = body.model_dump(exclude_none=True)
+    return _json_call(ctx, lambda: ctx.service.update_user(user_id, data))
+
+
+@router.post("/api/admin/teams", status_code=201, summary="Create a team (admin)")
+def api_create_team(ctx: ApiCtx, body: TeamIn) -> Response:
+    return _json_call(ctx, lambda: ctx.service.create_team(body.model_dump()), 201)
+
+
+@router.post("/api/admin/teams/{team_id}", summary="Rename or move a team (admin)")
+def api_update_team(ctx: ApiCtx, team_id: int, body: TeamIn) -> Response:
+    data = body.model_dump(exclude_unset=True)
+    return _json_call(ctx, lambda: ctx.service.update_team(team_id, data))
+
+
+@router.put("/api/admin/funnel-stages", summary="Set the funnel stages (admin; empty: default)")
+def api_stages(ctx: ApiCtx, body: ListIn) -> Response:
+    return _json_call(ctx, lambda: ctx.service.set_funnel_stages("\n".join(body.items)))
+
+
+@router.put("/api/admin/holidays", summary="Set the company holidays (admin; dates or ranges)")
+def api_holidays(ctx: ApiCtx, body: ListIn) -> Response:
+    return _json_call(ctx, lambda: ctx.service.set_company_holidays("\n".join(body.items)))
