@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from rashinban.demo.context import Ctx
 from rashinban.demo.deals import WON, DealBatch
-from rashinban.demo.leads import LeadBatch
+from rashinban.demo.leads import EXPERIMENT_LIFT, LeadBatch
 from rashinban.demo.util import at_time, ext_ids, labels, nullable, office_seconds, seconds, spread
 
 TYPES = ("call", "email", "visit", "web_meeting")
@@ -161,7 +161,9 @@ def _call_outcomes(rng: np.random.Generator, skill: np.ndarray) -> tuple[np.ndar
     return np.where(connected, CONNECTED, NO_ANSWER), minutes
 
 
-def _email_outcomes(rng: np.random.Generator, skill: np.ndarray, reply_boost: float = 1.0) -> np.ndarray:
+def _email_outcomes(
+    rng: np.random.Generator, skill: np.ndarray, reply_boost: float | np.ndarray = 1.0
+) -> np.ndarray:
     n = len(skill)
     opened = rng.random(n) < 0.38 * reply_boost**0.5
     replied = opened & (rng.random(n) < (0.18 * skill * reply_boost).clip(0.03, 0.8))
@@ -196,10 +198,12 @@ def lead_touches(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch, acts: Act
     acts.add(
         member=leads.owner[parent],
         type_=EMAIL,
-        outcome=_email_outcomes(rng, skill),
+        outcome=_email_outcomes(
+            rng, skill, np.where(first & (leads.variant[parent] == 1), EXPERIMENT_LIFT, 1.0)
+        ),
         subject=np.where(first, S["資料送付メール"], S["フォローメール"]),
         account=leads.account[parent],
-        day=spread(rng, leads.b0[parent], leads.touch_end[parent]),
+        day=np.where(first, leads.b0[parent], spread(rng, leads.b0[parent], leads.touch_end[parent])),
         secs=office_seconds(rng, len(parent), 8.0, 21.0),
         lead_id=leads.ids[parent],
     )

@@ -12,7 +12,16 @@ from rashinban.demo.days import BusinessDays
 from rashinban.demo.org import Accounts, Org, Product
 
 # tables whose ids are counted across chunks
-COUNTED = ("leads", "deals", "deal_stage_history", "activities", "contracts", "surveys", "spend")
+COUNTED = (
+    "leads",
+    "deals",
+    "deal_stage_history",
+    "activities",
+    "contracts",
+    "surveys",
+    "spend",
+    "experiments",
+)
 
 
 @dataclass

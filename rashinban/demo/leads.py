@@ -21,7 +21,15 @@ P_DEAL = 0.9  # given SQL
 # leads that arrive outside office hours (forms, ads): they may be dated on a weekend
 P_OFF_HOURS = np.array([0.15, 0.0, 0.0, 0.0, 0.15, 0.0])
 
-LEADS_PER_REP_MONTH = 40.0  # at intensity 1, for a 20-business-day month
+LEADS_PER_REP_MONTH = 40.0
+
+# A/B test on inbound leads of the last months: a new subject line for the first email
+EXPERIMENT = "初回メール件名テスト"
+EXPERIMENT_VARIANTS = ("A", "B")
+EXPERIMENT_DAYS = 180  # the test runs over the last 180 days before the cutoff
+EXPERIMENT_LIFT = (
+    1.3  # variant B: replies × 1.3 (opens × √1.3)  # at intensity 1, for a 20-business-day month
+)
 
 
 @dataclass
@@ -42,6 +50,7 @@ class LeadBatch:
     touch_end: np.ndarray  # business-day index where prospecting stops
     converted_at: np.ndarray  # filled in by the deals generator
     deal_id: np.ndarray  # −1 when none
+    variant: np.ndarray  # A/B test of the first email: −1 not in it, 0 control, 1 new subject line
 
     def table(self, ctx: Ctx) -> pa.Table:
         cut = ctx.cut
@@ -167,6 +176,33 @@ def generate(ctx: Ctx, rng: np.random.Generator, n: int, day_lo: int, day_hi: in
         disq_at=disq_at,
         deal_idx=np.where(has_deal, deal_idx, -1),
         touch_end=touch_end,
+        variant=_variants(ctx, rng, channel, created),
         converted_at=np.full(n, NAT),
         deal_id=np.full(n, -1, np.int64),
+    )
+
+
+def _variants(ctx: Ctx, rng: np.random.Generator, channel: np.ndarray, created: np.ndarray) -> np.ndarray:
+    start = ctx.cut - np.timedelta64(EXPERIMENT_DAYS, "D")
+    inbound = np.isin(channel, [CH["web"], CH["seminar"], CH["ad"]])
+    in_test = inbound & (created >= start) & (created <= ctx.cut)
+    return np.where(in_test, rng.integers(0, 2, size=len(channel)), -1)
+
+
+def experiment_table(ctx: Ctx, leads: LeadBatch) -> pa.Table:
+    """One row per lead in the A/B test (unit_type 'lead', assigned when it arrived)."""
+    sel = np.nonzero(leads.variant >= 0)[0]
+    k = len(sel)
+    ids, local = ctx.ids.take("experiments", k)
+    return pa.table(
+        {
+            "id": ids,
+            "source": labels(["demo"], np.zeros(k, np.int32)),
+            "external_id": ext_ids("demo-exp-", local),
+            "experiment": labels([EXPERIMENT], np.zeros(k, np.int32)),
+            "variant": labels(EXPERIMENT_VARIANTS, leads.variant[sel]),
+            "unit_type": labels(["lead"], np.zeros(k, np.int32)),
+            "unit_id": leads.ids[sel],
+            "assigned_at": leads.created[sel],
+        }
     )

@@ -127,6 +127,7 @@ def generate(
                 activities.deal_touches(ctx, rng, db, acts)
                 contract_t, survey_t = contracts.generate(ctx, rng, db, acts)
                 put("leads", lb.table(ctx))
+                put("experiments", leads.experiment_table(ctx, lb))
                 put("deals", db.table(ctx))
                 put("deal_stage_history", db.history_table(ctx))
                 put("contracts", contract_t)
@@ -171,6 +172,7 @@ _ROW_ORDER = (
     "contracts",
     "surveys",
     "spend",
+    "experiments",
 )
 
 

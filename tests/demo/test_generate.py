@@ -331,3 +331,14 @@ def test_a_month_just_begun_gives_tiny_chunks_without_errors(tmp_path: Path) -> 
     assert result.rows["leads"] > 0
     _, findings = Rashinban(lang="en").check(tmp_path / "t.model.yaml")
     assert not [f for f in findings if f.severity.value == "error"]
+
+
+def test_ab_test_on_the_first_email(demo_db: Demo) -> None:
+    path, result = demo_db
+    exp = table(path, "experiments")
+    assert set(exp.experiment) == {"初回メール件名テスト"} and set(exp.unit_type) == {"lead"}
+    assert 0.4 < (exp.variant == "B").mean() < 0.6
+    leads = table(path, "leads").set_index("id").loc[exp.unit_id]
+    assert set(leads.channel) <= {"web", "seminar", "ad"}
+    assert (leads.created_at.to_numpy() == exp.assigned_at.to_numpy()).all()
+    assert exp.assigned_at.min() >= pd.Timestamp(result.config.cutoff) - pd.Timedelta(days=180)
