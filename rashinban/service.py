@@ -412,6 +412,12 @@ class Rashinban:
 
         return d.member(self._dashboard(model_path, as_of), member_id, period, self.lang)
 
+    def dashboard_scopes(self, model_path: str | Path | None = None) -> list[dict[str, Any]]:
+        """The scopes the user may pick on dashboards (company, teams, members)."""
+        from rashinban.analysis import dashboard as d
+
+        return d.scope_choices(self._dashboard(model_path, None))
+
     def dashboard_funnel(
         self,
         model_path: str | Path | None,
@@ -481,6 +487,36 @@ class Rashinban:
             return generate(store, cfg, replace=replace, model_out=out, progress=progress)
         finally:
             store.dispose()
+
+    # imports (web) --------------------------------------------------------------------
+    def import_upload(
+        self,
+        path: str | Path,
+        *,
+        preset: str | None = None,
+        skip_invalid: bool = False,
+        dry_run: bool = True,
+        rejects_path: str | Path | None = None,
+        reporter: Any = None,
+    ) -> Any:
+        """Import an uploaded file into the facade's store (admins and managers).
+
+        Holds the process-wide write lock, so activity writes wait for the import."""
+        from rashinban.auth.write_access import require
+        from rashinban.ingest.run import ImportOptions, run_import
+        from rashinban.metrics.report import opened
+        from rashinban.store.activities import process_write_lock
+
+        user = require(self.user, "admin", "manager")
+        options = ImportOptions(
+            preset=preset or None,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects_path,
+            actor=user.username,
+        )
+        with opened(self._db(None)) as store, process_write_lock(timeout=600):
+            return run_import(store, path, options, reporter)
 
     # activity log ---------------------------------------------------------------------
     def activity_members(self) -> list[Any]:

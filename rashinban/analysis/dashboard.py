@@ -27,6 +27,7 @@ from rashinban.analysis.targets import Key, plan_targets
 from rashinban.auth.access import Access, ScopeKey, access_for
 from rashinban.auth.users import User
 from rashinban.errors import ForbiddenError, NotFoundError
+from rashinban.i18n import format as fmt
 from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, span_of, spans_in
 from rashinban.kpi.model import Model
 from rashinban.kpi.solve import Plan, solve
@@ -140,6 +141,22 @@ def num(v: Fraction | None) -> float | None:
     return float(v) if v is not None else None
 
 
+def short_value(v: Fraction | float | None, unit: str, lang: str) -> str:
+    """A value for a summary card: yen as 万円/億円 rounded to 万 (ja) or ¥12.3M (en)."""
+    if v is None:
+        return "—"
+    if unit != "yen":
+        return fmt.value(v, unit, lang)
+    x = float(v)
+    if lang == "ja":
+        return fmt.yen_ja(round(x / 10_000) * 10_000 if abs(x) >= 10_000 else round(x))
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(x) >= size:
+            text = f"{abs(x) / size:,.1f}".removesuffix(".0")
+            return f"{'-' if x < 0 else ''}¥{text}{suffix}"
+    return fmt.yen_full(round(x))
+
+
 @dataclass
 class Context:
     """Everything one dashboard request works with."""
@@ -240,7 +257,7 @@ class Context:
         }
         if row is None:
             out.update(target=None, actual=None, achievement=None, pace=None, projected=None)
-            out.update(status="no_data", reason="no_data")
+            out.update(status="no_data", reason="no_data", target_text="—", actual_text="—")
             return out
         out.update(
             target=num(row.target),
@@ -250,6 +267,8 @@ class Context:
             projected=num(row.projected),
             status=row.status,
             reason=row.reason,
+            target_text=short_value(row.target, out["unit"], lang),
+            actual_text=short_value(row.actual, out["unit"], lang),
         )
         return out
 
@@ -357,8 +376,22 @@ def node_detail(
     }
 
 
+VALUE_KEYS: tuple[str, ...] = ("target", "actual", "achievement", "pace", "projected", "status", "reason")
+VALUE_KEYS += ("target_text", "actual_text")
+
+
 def _values(item: dict[str, Any]) -> dict[str, Any]:
-    keys = ("target", "actual", "achievement", "pace", "projected", "status", "reason")
+    keys = (
+        "target",
+        "actual",
+        "achievement",
+        "pace",
+        "projected",
+        "status",
+        "reason",
+        "target_text",
+        "actual_text",
+    )
     return {k: item[k] for k in keys}
 
 
@@ -452,6 +485,27 @@ def teams(ctx: Context, period: str | None, lang: str) -> dict[str, Any]:
     }
 
 
+def scope_choices(ctx: Context) -> list[dict[str, Any]]:
+    """The visible scopes for a selector: company, teams in hierarchy order, members."""
+    out: list[dict[str, Any]] = []
+    if ctx.access.can_see((COMPANY, 0)):
+        out.append({**ctx.scope((COMPANY, 0)), "value": COMPANY, "depth": 0})
+
+    def walk(parent: int | None, depth: int, seen: set[int]) -> None:
+        for t, p in sorted(ctx.scopes.team_parent.items()):
+            if p == parent and t not in seen and depth < 20:
+                seen.add(t)
+                if ctx.access.can_see((TEAM, t)):
+                    out.append({**ctx.scope((TEAM, t)), "value": f"team:{t}", "depth": depth})
+                walk(t, depth + 1, seen)
+
+    walk(None, 0, set())
+    for m in sorted(ctx.scopes.member_team):
+        if ctx.access.can_see((MEMBER, m)):
+            out.append({**ctx.scope((MEMBER, m)), "value": f"member:{m}", "depth": 0})
+    return out
+
+
 FUNNEL_MONTHS = 6
 
 
@@ -496,7 +550,6 @@ def funnel(ctx: Context, key: ScopeKey, span: Span, rows: list[FunnelRow], lang:
                 "median_days": None,
             }
         )
-    visible_teams = ctx.access.filter([k for k in ctx.scopes.scopes if k[0] in (COMPANY, TEAM)])
     return {
         "model": ctx.model.name,
         "scope": ctx.scope(key),
@@ -505,7 +558,7 @@ def funnel(ctx: Context, key: ScopeKey, span: Span, rows: list[FunnelRow], lang:
         "stages": stages,
         "total": total,
         "periods": periods,
-        "scopes": [ctx.scope(k) for k in visible_teams],
+        "scopes": [c for c in scope_choices(ctx) if c["type"] != MEMBER or (MEMBER, c["id"]) == key],
     }
 
 
@@ -540,6 +593,7 @@ __all__ = [
     "member",
     "node_detail",
     "parse_scope",
+    "scope_choices",
     "scope_index",
     "team",
     "teams",

@@ -1,7 +1,18 @@
-"""funnel pages and their JSON twins (to be filled in)."""
+"""The funnel page (JSON twin: /api/funnel)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
+
+from rashinban.web.dashkit import RangeQ, ScopeQ, dash_helpers, model_path
+from rashinban.web.deps import PageCtx
+from rashinban.web.templating import render
 
 router = APIRouter()
+
+
+@router.get("/funnel", include_in_schema=False)
+def funnel_page(ctx: PageCtx, period: RangeQ = None, scope: ScopeQ = None) -> Response:
+    data = ctx.service.dashboard_funnel(model_path(ctx), period, scope)
+    return render(ctx, "dash/funnel.html", d=data, **dash_helpers(ctx.lang))
