@@ -41,7 +41,8 @@
       series: [
         { name: d.actual, type: "line", data: d.rows.map(function (r) {
             return { value: r.actual, itemStyle: { color: color(r.status) } };
-          }), lineStyle: { color: "#1f5fbf" }, symbolSize: 8, connectNulls: false },
+          }), lineStyle: { color: "#1f5fbf" }, symbol: "circle", symbolSize: 9, showSymbol: true,
+          connectNulls: false },
         { name: d.target, type: "line", data: d.rows.map(function (r) { return r.target; }),
           lineStyle: { type: "dashed", color: "#667085" }, itemStyle: { color: "#667085" }, symbol: "none" }
       ]
@@ -115,7 +116,7 @@
           } },
           series: [{
             type: "tree", orient: "LR", data: [data], top: 20, bottom: 20, left: 90, right: 190,
-            symbolSize: 14, initialTreeDepth: -1, expandAndCollapse: false, roam: true,
+            symbol: "circle", symbolSize: 14, initialTreeDepth: -1, expandAndCollapse: false, roam: true,
             label: { position: "right", verticalAlign: "middle", align: "left", backgroundColor: "#fff",
               borderColor: "#e4e7ec", borderWidth: 1, borderRadius: 6, padding: [4, 6],
               rich: { t: { fontWeight: "bold", fontSize: 13, lineHeight: 18 }, v: { color: "#475467", fontSize: 12, lineHeight: 16 } } },
