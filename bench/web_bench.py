@@ -97,15 +97,18 @@ def db_users(db: Path) -> list[dict[str, object]]:
     return [{"username": u, "role": r, "member_id": m} for u, r, m in rows]
 
 
-def count_marked(db: Path, marker: str) -> int:
+def count_marked(db: Path, marker: str) -> tuple[int, int]:
+    """Rows whose note (stored as ``subject``) carries this run's marker, and distinct notes."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        row = con.execute("select count(*) from activities where note like ?", [f"{marker}%"]).fetchone()
+        row = con.execute(
+            "select count(*), count(distinct subject) from activities where subject like ?", [f"{marker}-%"]
+        ).fetchone()
     finally:
         con.close()
-    return int(row[0]) if row else 0
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def start_server(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -144,6 +147,23 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=30)
 
 
+def start_profile(
+    proc: subprocess.Popen[bytes], out: Path | None, seconds: float
+) -> subprocess.Popen[bytes] | None:
+    """py-spy (if asked for) samples the server for one phase: collapsed stacks in ``out``."""
+    if out is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    cmd = [str(spy), "record", "-p", str(proc.pid), "-d", str(int(seconds)), "-r", "100", "-f", "raw"]
+    return subprocess.Popen([*cmd, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def end_profile(spy: Proc | None) -> None:
+    if spy is not None:
+        spy.wait(timeout=120)
+
+
 def _csrf(html: str) -> str:
     m = CSRF_RE.search(html)
     if not m:
@@ -161,8 +181,11 @@ async def sign_in(base: str, username: str) -> tuple[httpx.AsyncClient, str]:
     r = await client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
     if r.status_code != 303:
         raise RuntimeError(f"sign-in of {username} failed: {r.status_code}")
-    page = await client.get("/")
-    return client, _csrf(page.text)
+    for path in ("/", "/log"):  # any signed-in page carries the session's CSRF token
+        page = await client.get(path)
+        if page.status_code == 200:
+            return client, _csrf(page.text)
+    raise RuntimeError(f"no signed-in page answered for {username}")
 
 
 async def read_phase(
@@ -255,35 +278,40 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     }
     marker = f"bench-{uuid.uuid4().hex[:10]}"
     try:
-        readers = [await sign_in(base, u) for u in pick_users(users, args.clients, members_only=False)]
-        paths = ["/", args.api]
-        # first request of each client: caches warm up (reported, not counted)
-        t0 = time.perf_counter()
-        for client, _ in readers[:1]:
-            for p in paths:
-                r = await client.get(p)
-                if r.status_code != 200:
-                    raise SystemExit(f"GET {p} answered {r.status_code}: {r.text[:300]}")
-        result["first_request_s"] = round(time.perf_counter() - t0, 2)
-        for client, _ in readers:
-            for p in paths:
-                await client.get(p)
-        samples, wall = await read_phase(readers, paths, args.seconds)
-        result["read"] = {
-            "clients": len(readers),
-            "seconds": round(wall, 1),
-            "endpoints": {p: s.summary(wall) for p, s in samples.items()},
-        }
-        for client, _ in readers:
-            await client.aclose()
+        if args.seconds > 0:
+            readers = [await sign_in(base, u) for u in pick_users(users, args.clients, members_only=False)]
+            paths = ["/", args.api]
+            # first request of each client: caches warm up (reported, not counted)
+            t0 = time.perf_counter()
+            for client, _ in readers[:1]:
+                for p in paths:
+                    r = await client.get(p)
+                    if r.status_code != 200:
+                        raise SystemExit(f"GET {p} answered {r.status_code}: {r.text[:300]}")
+            result["first_request_s"] = round(time.perf_counter() - t0, 2)
+            for client, _ in readers:
+                for p in paths:
+                    await client.get(p)
+            spy = start_profile(proc, args.profile and Path(args.profile) / "read.txt", args.seconds)
+            samples, wall = await read_phase(readers, paths, args.seconds)
+            end_profile(spy)
+            result["read"] = {
+                "clients": len(readers),
+                "seconds": round(wall, 1),
+                "endpoints": {p: s.summary(wall) for p, s in samples.items()},
+            }
+            for client, _ in readers:
+                await client.aclose()
 
         if args.write_seconds > 0:
             writers = [
                 await sign_in(base, u) for u in pick_users(users, args.write_clients, members_only=True)
             ]
+            spy = start_profile(proc, args.profile and Path(args.profile) / "write.txt", args.write_seconds)
             wsamples, wwall, acked = await write_phase(
                 writers, args.write_path, args.write_seconds, marker, args.max_writes
             )
+            end_profile(spy)
             for client, _ in writers:
                 await client.aclose()
             result["write"] = {
@@ -298,11 +326,12 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
         stop_server(proc)
     if "write" in result:
-        stored = count_marked(db, marker)
+        stored, distinct = count_marked(db, marker)
         write = result["write"]
         assert isinstance(write, dict)
         write["stored"] = stored
-        write["lost"] = int(write["acknowledged"]) - stored
+        write["duplicates"] = stored - distinct
+        write["lost"] = int(write["acknowledged"]) - distinct
     return result
 
 
@@ -325,7 +354,8 @@ def report(result: dict[str, object]) -> None:
             f"write: {write['clients']} clients for {write['seconds']} s: "
             f"{write['acknowledged']} acknowledged, "
             f"{write['writes_per_s']} writes/s, p50 {write['p50_ms']} ms, p95 {write['p95_ms']} ms, "
-            f"errors {write['errors']} {write['statuses']}; stored {write['stored']}, lost {write['lost']}"
+            f"errors {write['errors']} {write['statuses']}; stored {write['stored']}, "
+            f"lost {write['lost']}, duplicates {write['duplicates']}"
         )
 
 
@@ -342,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log", default="/tmp/web_bench_serve.log")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
+    parser.add_argument("--profile", default=None, help="folder for py-spy samples of each phase")
     args = parser.parse_args(argv)
     result = asyncio.run(run(args))
     report(result)
@@ -353,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         ok &= all(s["errors"] == 0 for s in read["endpoints"].values())
     write = result.get("write")
     if isinstance(write, dict):
-        ok &= write["lost"] == 0 and write["errors"] == 0
+        ok &= write["lost"] == 0 and write["duplicates"] == 0 and write["errors"] == 0
     return 0 if ok else 1
 
 

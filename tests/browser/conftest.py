@@ -53,6 +53,7 @@ class Live:
     url: str
     db: Path
     token: str  # API token of the admin user
+    log: Path  # the server's output
     teams: dict[str, int] = field(default_factory=dict)  # external id -> id
     members: dict[str, int] = field(default_factory=dict)  # external id -> id
     users: dict[str, dict[str, object]] = field(default_factory=dict)  # username -> row
@@ -140,7 +141,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             if time.monotonic() > deadline:
                 pytest.fail(f"rashinban serve did not answer in {START_TIMEOUT:.0f}s")
             time.sleep(0.2)
-        yield Live(url, db, token, teams, members, users)
+        yield Live(url, db, token, folder / "serve.log", teams, members, users)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -166,6 +167,24 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A failed test shows the tail of the server's output (tracebacks of 500s land there)."""
+    yield
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed and "live" in request.fixturenames:
+        live: Live = request.getfixturevalue("live")
+        tail = live.log.read_text(errors="replace")[-6000:] if live.log.exists() else ""
+        request.node.add_report_section("call", "rashinban serve", tail)
 
 
 def _shot_name(nodeid: str) -> str:
