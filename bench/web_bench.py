@@ -159,7 +159,7 @@ def start_profile(
     return subprocess.Popen([*cmd, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def end_profile(spy: Proc | None) -> None:
+def end_profile(spy: subprocess.Popen[bytes] | None) -> None:
     if spy is not None:
         spy.wait(timeout=120)
 
