@@ -72,6 +72,7 @@ class Loader:
         self.now = now
         self.is_pg = conn.dialect.name == "postgresql"
         self._stage_cols: tuple[str, ...] | None = None
+        self._src_literal = "'" + source.replace("'", "''") + "'"
         if self.is_pg:
             # bulk joins: freshly loaded tables have no statistics yet, and a nested loop
             # planned on "7 rows" takes seconds; hash joins are right for batches anyway
@@ -97,11 +98,10 @@ class Loader:
         collist = ", ".join(_q(c) for c in cols)
         raw = self._raw()
         if not self.is_pg:  # DuckDB scans the Arrow batch in place
-            raw.register("_batch", table)
-            try:
-                self.conn.exec_driver_sql(f"INSERT INTO _stage ({collist}) SELECT {collist} FROM _batch")
-            finally:
-                raw.unregister("_batch")
+            # (a relation, not register(): registered tables stay alive after unregister)
+            rel = raw.from_arrow(table)
+            rel.insert_into("_stage")
+            del rel
             return
         buf = io.BytesIO()
         pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
@@ -133,7 +133,8 @@ class Loader:
             self._resolve(plan, staged, result)
             self._write(plan, result)
         finally:
-            self.conn.exec_driver_sql("DROP TABLE IF EXISTS _res")
+            self.conn.exec_driver_sql("DROP VIEW IF EXISTS _res")
+            self.conn.exec_driver_sql("DROP VIEW IF EXISTS _res_all")
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
             self._stage_cols = None
         return result
@@ -150,7 +151,9 @@ class Loader:
         return self.conn.execute(sa.text(sql), {"src": self.source}).rowcount or 0
 
     def _resolve(self, plan: PartPlan, staged: int, result: BatchResult) -> None:
-        """``_res``: the batch with references resolved to ids, one row per external id."""
+        """``_res``: a view of the staged rows with references resolved to ids, one row per
+        external id, without the rows whose required reference is missing (those are rejects).
+        A view, not a copy: the staged rows are held once."""
         part = plan.part
         target = metadata.tables[part.table]
         dialect = self.conn.dialect
@@ -164,7 +167,7 @@ class Loader:
                 ref_col = _q(REF_PREFIX + spec.target)
                 joins.append(
                     f"LEFT JOIN {spec.ref.table} {alias} "
-                    f"ON {alias}.source = :src AND {alias}.external_id = s.{ref_col}"
+                    f"ON {alias}.source = {self._src_literal} AND {alias}.external_id = s.{ref_col}"
                 )
                 selects.append(f"{alias}.id AS {_q(spec.target)}")
                 selects.append(f"s.{ref_col} AS {ref_col}")
@@ -182,34 +185,44 @@ class Loader:
                 result.notes.add("duplicate_keys", dups, table=part.table)
         else:
             body = f"SELECT {', '.join(selects)} FROM _stage s {' '.join(joins)}"
-        self.conn.execute(sa.text(f"CREATE TEMP TABLE _res AS {body}"), {"src": self.source})
-        for col in plan.ref_columns:
-            self._check_refs(col, target, result)
+        self.conn.exec_driver_sql(f"CREATE TEMP VIEW _res_all AS {body}")
+        keep = [self._check_refs(col, target, result) for col in plan.ref_columns]
+        required = " AND ".join(f"{_q(c)} IS NOT NULL" for c in keep if c)
+        self.conn.exec_driver_sql(
+            f"CREATE TEMP VIEW _res AS SELECT * FROM _res_all{' WHERE ' + required if required else ''}"
+        )
 
-    def _check_refs(self, col: ColumnPlan, target: sa.Table, result: BatchResult) -> None:
+    def _check_refs(self, col: ColumnPlan, target: sa.Table, result: BatchResult) -> str | None:
+        """Reject rows whose required reference is missing, note optional ones; returns the
+        column to filter on when the reference is required."""
         spec = col.spec
         assert spec.ref is not None
         ref_col = _q(REF_PREFIX + spec.target)
         required = not target.c[spec.target].nullable
-        cond = f"r.{_q(spec.target)} IS NULL" + ("" if required else f" AND r.{ref_col} IS NOT NULL")
-        rows = self.conn.execute(
-            sa.text(f"SELECT r._row, r.{ref_col} FROM _res r WHERE {cond} ORDER BY r._row")
-        ).all()
-        if not rows:
-            return
         header = col.headers[0] if col.headers else spec.target
         cut = len(spec.ref.prefix)
-        if required:
-            for row, value in rows:
-                reason = "required" if value is None else "ref_missing"
-                shown = None if value is None else str(value)[cut:]
-                result.rejects.append(Reject(int(row), header, shown, reason, {"table": spec.ref.table}))
-            self.conn.exec_driver_sql(f"DELETE FROM _res WHERE {_q(spec.target)} IS NULL")
-        else:
-            example = str(rows[0][1])[cut:]
-            result.notes.add(
-                "unresolved_refs", len(rows), column=header, table=spec.ref.table, example=example
+        if not required:  # count and one example; the rows stay in the database
+            n, example = self.conn.execute(
+                sa.text(
+                    f"SELECT COUNT(*), MIN(r.{ref_col}) FROM _res_all r "
+                    f"WHERE r.{_q(spec.target)} IS NULL AND r.{ref_col} IS NOT NULL"
+                )
+            ).one()
+            if n:
+                result.notes.add(
+                    "unresolved_refs", int(n), column=header, table=spec.ref.table, example=str(example)[cut:]
+                )
+            return None
+        rows = self.conn.execute(
+            sa.text(
+                f"SELECT r._row, r.{ref_col} FROM _res_all r WHERE r.{_q(spec.target)} IS NULL ORDER BY 1"
             )
+        ).all()
+        for row, value in rows:
+            reason = "required" if value is None else "ref_missing"
+            shown = None if value is None else str(value)[cut:]
+            result.rejects.append(Reject(int(row), header, shown, reason, {"table": spec.ref.table}))
+        return spec.target
 
     def _write(self, plan: PartPlan, result: BatchResult) -> None:
         """Compare, audit and update the rows that were there; insert the new ones."""
@@ -227,6 +240,8 @@ class Loader:
             sa.text(f"SELECT 1 FROM {part.table} WHERE source = :src LIMIT 1"), params
         ).first()
         updated = self._update_existing(part.table, cols, params) if existing and cols else 0
+        # ids follow the file's row numbers (unique within the part: one row per external id),
+        # so no sort is needed; rows not inserted leave gaps, which ids may have
         base = self._scalar(f"SELECT {next_id_sql(part.table)}")
         collist = "".join(", " + _q(c) for c in cols)
         new_only = (
@@ -238,7 +253,7 @@ class Loader:
         self.conn.execute(
             sa.text(
                 f"INSERT INTO {part.table} (id, source, external_id{collist}) "
-                f"SELECT {base} + ROW_NUMBER() OVER (ORDER BY r._row), CAST(:src AS VARCHAR), r.external_id"
+                f"SELECT {base} + r._row - 1, CAST(:src AS VARCHAR), r.external_id"
                 f"{''.join(', r.' + _q(c) for c in cols)} FROM _res r{new_only}"
             ),
             params,

@@ -31,6 +31,20 @@ from rashinban.store.ids import lock_for_write, reserve
 from rashinban.store.schema import import_runs
 
 SHOWN_REJECTS = 20
+# DuckDB's buffer memory during an import: the staged rows spill to disk beyond this, so a
+# file of any size stays within a few hundred MB in all
+IMPORT_MEMORY_LIMIT = "200MB"
+
+
+def _limit_memory(conn: sa.Connection) -> str | None:
+    """Cap DuckDB's memory for the import; returns the setting to restore afterwards."""
+    if conn.dialect.name != "duckdb":
+        return None
+    before = str(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar_one())
+    conn.exec_driver_sql(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
+    if conn.in_transaction():
+        conn.commit()
+    return before.replace(" ", "").replace("iB", "B")
 
 
 def reject_text(reject: Reject, lang: str = "en") -> str:
@@ -243,6 +257,7 @@ def run_import(
     engine = store.engine
     try:
         with engine.connect() as conn:
+            restore = _limit_memory(conn)
             trans = conn.begin()
             try:
                 lock_for_write(conn)
@@ -290,6 +305,8 @@ def run_import(
             finally:
                 if trans.is_active:
                     trans.rollback()
+                if restore:
+                    conn.exec_driver_sql(f"SET memory_limit = '{restore}'")
     finally:
         reporter.finish()
         if result.rejects_file is None:

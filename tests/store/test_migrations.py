@@ -62,6 +62,10 @@ def test_upgrade_from_the_initial_revision(url: str) -> None:
         store.dispose()
 
 
+def test_head_constant_matches_the_migration_files() -> None:
+    assert migrate.head_revision() == migrate.head_from_files()
+
+
 def test_store_made_by_create_all_is_stamped(tmp_path: Path) -> None:
     url = str(tmp_path / "old.duckdb")
     store = Store.open(url)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import rashinban.store.migrate  # noqa: F401  (registers Alembic's DuckDB implementation)
+from rashinban.store.migrate import register_duckdb
 from rashinban.store.schema import metadata
+
+register_duckdb()
 
 
 def run() -> None:
