@@ -79,9 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         utf8 = write_activities(work / "activities-utf8.csv", args.rows)
         cp932 = write_activities(work / "activities-cp932.csv", args.rows, encoding="cp932")
-        print(
-            f"{args.rows:,} rows: UTF-8 {utf8.stat().st_size / 1e6:.0f} MB, CP932 {cp932.stat().st_size / 1e6:.0f} MB"
-        )
+        mb = (utf8.stat().st_size / 1e6, cp932.stat().st_size / 1e6)
+        print(f"{args.rows:,} rows: UTF-8 {mb[0]:.0f} MB, CP932 {mb[1]:.0f} MB")
         runs = [
             _measure("read_csv", utf8, work / "baseline.duckdb"),
             _measure("import", utf8, work / "utf8.duckdb"),
