@@ -6,15 +6,20 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from rashinban.service import Rashinban
 from rashinban.web.app import create_app
+from rashinban.web.security import COOKIE
 from rashinban.web.settings import WebSettings
 
 PASSWORD = "rashinban-demo"
+DEMO_USERS = {"admin", "manager", "partner", *(f"rep{i:03d}" for i in range(1, 11))}
+_SESSIONS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +53,14 @@ class Web:
         return self.csrf
 
     def login(self, username: str, password: str = PASSWORD) -> Web:
+        """Sign in (once per worker and user: every test app shares the secret key and the
+        demo's user ids, so a session cookie stays valid — argon2 is slow on purpose)."""
         self.client.cookies.clear()
+        cached = _SESSIONS.get((username, password))
+        if cached is not None:
+            self.client.cookies.set(COOKIE, cached[0])
+            self.csrf = cached[1]
+            return self
         token = self.token()
         r = self.client.post(
             "/login",
@@ -60,12 +72,15 @@ class Web:
         m = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
         assert m
         self.csrf = m.group(1)
+        if username in DEMO_USERS:
+            _SESSIONS[(username, password)] = (self.client.cookies[COOKIE], self.csrf)
         return self
 
-    def post(self, url: str, **kw: object) -> object:
-        headers = dict(kw.pop("headers", {}) or {})  # type: ignore[call-overload]
+    def post(self, url: str, **kw: Any) -> httpx.Response:
+        headers = dict(kw.pop("headers", None) or {})
         headers.setdefault("X-CSRF-Token", self.csrf)
-        return self.client.post(url, headers=headers, **kw)  # type: ignore[arg-type]
+        response: httpx.Response = self.client.post(url, headers=headers, **kw)
+        return response
 
 
 @pytest.fixture

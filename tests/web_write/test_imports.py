@@ -1,0 +1,140 @@
+"""Import page: a bad row is reported by row and column and nothing is stored; a confirm
+that skips invalid rows loads the good ones; only admins and managers import."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from rashinban.store import Store
+
+from .conftest import Web
+
+CSV = (
+    "Id,OwnerId,Type,Subject,ActivityDate,CreatedDate,CallDisposition\n"
+    "00T000000000001,005000000000001,Call,<script>alert(1)</script>,2026-11-02,2026-11-02T10:00:00,connected\n"
+    "00T000000000002,005000000000001,Email,hello,not-a-date,,\n"
+    "00T000000000003,005000000000002,Call,ok,2026-11-03,2026-11-03T11:00:00,no_answer\n"
+)
+
+
+def _salesforce_rows(web: Web) -> int:
+    store: Store = web.client.app.state.store  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        return int(
+            conn.execute(sa.text("select count(*) from activities where source = 'salesforce'")).scalar_one()
+        )
+
+
+def _wait(web: Web, job: str) -> str:
+    for _ in range(200):
+        r = web.client.get(f"/import/jobs/{job}")
+        assert r.status_code == 200
+        text: str = r.text
+        if 'data-status="running"' not in text:
+            return text
+        time.sleep(0.05)
+    raise AssertionError("import did not finish")
+
+
+def test_bad_row_is_named_then_skip_invalid_loads_the_rest(web: Web) -> None:
+    web.login("admin")
+    page = web.client.get("/import")
+    for testid in ("import-file", "import-preset"):
+        assert f'data-testid="{testid}"' in page.text
+    r = web.post(
+        "/import/upload",
+        files={"file": ("Task.csv", CSV.encode(), "text/csv")},
+        data={"preset": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 202 and 'data-testid="import-progress"' in r.text
+    job = re.search(r'id="job-([0-9a-f]+)"', r.text)
+    assert job
+    report = _wait(web, job.group(1))
+    assert 'data-status="rejected"' in report and 'data-testid="import-report"' in report
+    rejects = re.search(r'data-testid="import-rejects".*?</table>', report, re.S)
+    assert rejects and '<td class="num">3</td><td>ActivityDate</td><td>not-a-date</td>' in rejects.group(0)
+    assert 'data-testid="import-preview"' in report and "&lt;script&gt;" in report
+    assert _salesforce_rows(web) == 0  # the check stored nothing
+    api = web.client.get(f"/api/imports/{job.group(1)}").json()
+    assert (
+        api["status"] == "rejected"
+        and api["rejects"][0]["row"] == 3
+        and api["rejects"][0]["column"] == "ActivityDate"
+    )
+
+    confirm = web.post(
+        f"/import/jobs/{job.group(1)}/confirm", data={"skip_invalid": "on"}, headers={"HX-Request": "true"}
+    )
+    assert confirm.status_code == 202
+    done = _wait(web, job.group(1))
+    assert 'data-status="done"' in done and 'data-testid="import-done"' in done
+    assert _salesforce_rows(web) == 2
+    # the uploaded file is gone
+    assert (
+        web.client.post(
+            f"/import/jobs/{job.group(1)}/confirm", headers={"X-CSRF-Token": web.csrf}
+        ).status_code
+        == 404
+    )
+
+
+def test_clean_file_checks_then_loads(web: Web) -> None:
+    web.login("manager")
+    good = "\n".join(line for line in CSV.splitlines() if "not-a-date" not in line) + "\n"
+    r = web.post(
+        "/api/imports",
+        files={"file": ("Task.csv", good.encode(), "text/csv")},
+        data={"preset": "salesforce-task"},
+    )
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    for _ in range(200):
+        state = web.client.get(f"/api/imports/{job}").json()
+        if state["status"] != "running":
+            break
+        time.sleep(0.05)
+    assert state["status"] == "checked" and state["result"]["inserted"] == 2 and state["can_confirm"]
+    assert _salesforce_rows(web) == 0
+    assert web.post(f"/api/imports/{job}/confirm").status_code == 202
+    for _ in range(200):
+        state = web.client.get(f"/api/imports/{job}").json()
+        if state["status"] != "running":
+            break
+        time.sleep(0.05)
+    assert state["status"] == "done" and _salesforce_rows(web) == 2
+
+
+def test_upload_limits_and_field_errors(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    web.login("admin")
+    r = web.post(
+        "/import/upload",
+        files={"file": ("x.exe", b"MZ", "application/octet-stream")},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 422 and re.search(
+        r'id="err-file" class="field-error" hx-swap-oob="true">[^<]+<', r.text
+    )
+    r = web.post("/import/upload", data={"preset": "no-such"}, headers={"HX-Request": "true"})
+    assert r.status_code == 422 and re.search(
+        r'id="err-preset" class="field-error" hx-swap-oob="true">[^<]+<', r.text
+    )
+    monkeypatch.setenv("RASHINBAN_UPLOAD_MB", "1")
+    big = CSV.encode() + b"00T9,005,Call,x,2026-11-02,,\n" * 60_000
+    r = web.post(
+        "/import/upload", files={"file": ("Task.csv", big, "text/csv")}, headers={"HX-Request": "true"}
+    )
+    assert r.status_code == 413 and "1 MB" in r.text
+    assert web.client.get("/import/jobs/doesnotexist").status_code == 404
+
+
+def test_members_cannot_import(web: Web) -> None:
+    web.login("rep001")
+    assert web.client.get("/import").status_code == 403
+    r = web.post("/import/upload", files={"file": ("Task.csv", CSV.encode(), "text/csv")})
+    assert r.status_code == 403
+    assert web.post("/api/imports", files={"file": ("Task.csv", CSV.encode(), "text/csv")}).status_code == 403
