@@ -155,8 +155,15 @@ def _whole(m: Measure, t: ir.Table) -> ir.Scalar:
         return t[m.column].nunique(where=where)
     if m.agg == "median":
         assert m.column is not None
-        return t[m.column].cast("float64").median(where=where)
-    return _seconds(t, m).median(where=where)  # duration median
+        return _only(t[m.column].cast("float64"), where).median()
+    return _only(_seconds(t, m), where).median()  # duration median
+
+
+def _only(v: ir.NumericValue, where: ir.BooleanValue | None) -> ir.NumericValue:
+    """``v`` where the filter holds, else NULL.  Medians take no ``where=``: Ibis applies it to
+    the quantile argument too (``percentile(IF(c, x, NULL), IF(c, 0.5, NULL))``), which Spark
+    refuses (the percentage must be a constant); NULLs are left out of a median everywhere."""
+    return v if where is None else ibis.ifelse(where, v, ibis.null("float64"))
 
 
 # Compiled SQL by query shape: compiling an Ibis expression costs far more than running it

@@ -44,7 +44,7 @@ appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
 """
 
 _lock = threading.Lock()
-_session: Any = None
+_state: dict[str, Any] = {"session": None}  # the process's one Spark session
 _exports: list[Path] = []
 
 
@@ -64,10 +64,10 @@ def cache_root() -> Path:
 
 def spark_session() -> Any:
     """The process's one local Spark session, started on first use."""
-    global _session
     with _lock:
-        if _session is not None and _session.sparkContext._jsc is not None:
-            return _session
+        current = _state["session"]
+        if current is not None and current.sparkContext._jsc is not None:
+            return current
         try:
             from pyspark.sql import SparkSession
         except ImportError as e:  # pragma: no cover - depends on the install
@@ -86,7 +86,8 @@ def spark_session() -> Any:
             .config("spark.driver.extraJavaOptions", java_opts)
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "2")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.warehouse.dir", str(cache_root() / "warehouse"))
             .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
@@ -96,19 +97,16 @@ def spark_session() -> Any:
         except Exception as e:  # Java missing, port refused, …
             raise SparkError("spark_unavailable", reason=str(e).splitlines()[0] if str(e) else repr(e)) from e
         session.sparkContext.setLogLevel("ERROR")
-        _session = session
+        _state["session"] = session
         return session
 
 
 def stop_spark() -> None:
     """Stop the session (if any) and remove this process's exported files."""
-    global _session
     with _lock:
-        if _session is not None:
-            try:
-                _session.stop()
-            finally:
-                _session = None
+        session, _state["session"] = _state["session"], None
+        if session is not None:
+            session.stop()
         while _exports:
             shutil.rmtree(_exports.pop(), ignore_errors=True)
 
@@ -117,8 +115,35 @@ atexit.register(stop_spark)
 
 
 def _fact_tables(store: Store) -> list[sa.Table]:
+    """The tables the metrics engine reads: organisation and the measured facts."""
+    from rashinban.metrics.tables import TABLES
+
+    wanted = {"teams", "members", "deal_stage_history", *TABLES}
     present = set(sa.inspect(store.engine).get_table_names())
-    return [t for t in s.FACT_TABLES if t.name in present]
+    return [t for t in s.FACT_TABLES if t.name in present and t.name in wanted]
+
+
+def spark_ddl(table: sa.Table) -> str:
+    """The Spark schema of a canonical table (given to the reader: no inference job)."""
+    cols = []
+    for c in table.columns:
+        ct = c.type
+        if isinstance(ct, sa.BigInteger):
+            typ = "BIGINT"
+        elif isinstance(ct, sa.Integer):
+            typ = "INT"
+        elif isinstance(ct, sa.Boolean):
+            typ = "BOOLEAN"
+        elif isinstance(ct, sa.DateTime):
+            typ = "TIMESTAMP_NTZ"
+        elif isinstance(ct, sa.Date):
+            typ = "DATE"
+        elif isinstance(ct, sa.Numeric):
+            typ = f"DECIMAL({ct.precision or 38},{ct.scale or 0})"
+        else:
+            typ = "STRING"
+        cols.append(f"`{c.name}` {typ}")
+    return ", ".join(cols)
 
 
 def export_parquet(store: Store, dest: Path) -> dict[str, Path]:
@@ -131,7 +156,10 @@ def export_parquet(store: Store, dest: Path) -> dict[str, Path]:
             for t in tables:
                 path = dest / f"{t.name}.parquet"
                 literal = str(path).replace("'", "''")
-                conn.exec_driver_sql(f"COPY \"{t.name}\" TO '{literal}' (FORMAT parquet)")
+                cols = ", ".join(f'"{c.name}"' for c in t.columns)  # in the schema's order
+                conn.exec_driver_sql(
+                    f"COPY (SELECT {cols} FROM \"{t.name}\") TO '{literal}' (FORMAT parquet)"
+                )
                 out[t.name] = path
         return out
     for t in tables:
@@ -207,7 +235,8 @@ def spark_connection(store: Store, cache_dir: Path | None = None) -> Any:
     # of another store read in the same process
     own = session.newSession()
     for name, path in files.items():
-        own.read.parquet(str(path)).createOrReplaceTempView(name)
+        ddl = spark_ddl(s.metadata.tables[name])
+        own.read.schema(ddl).parquet(str(path)).createOrReplaceTempView(name)
     return ibis.pyspark.connect(own)
 
 

@@ -1,0 +1,816 @@
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."leads__n") AS "leads__n",
+  SUM("t6"."valid_leads__n") AS "valid_leads__n"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."leads__n",
+    "t5"."valid_leads__n",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) AS "leads__n",
+      COUNT(*) FILTER(WHERE
+        "t3"."valid") AS "valid_leads__n"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."account_id",
+        "t1"."owner_id",
+        "t1"."channel",
+        "t1"."status",
+        "t1"."valid",
+        "t1"."created_at",
+        "t1"."mql_at",
+        "t1"."sql_at",
+        "t1"."disqualified_at",
+        "t1"."converted_at",
+        "t1"."converted_deal_id",
+        CAST(DATE_TRUNC('MONTH', "t1"."created_at") AS DATE) AS "_p",
+        COALESCE("t1"."owner_id", -1) AS "_key"
+      FROM "leads" AS "t1"
+      WHERE
+        "t1"."created_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND "t1"."created_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."mqls__n") AS "mqls__n"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."mqls__n",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) FILTER(WHERE
+        NOT (
+          "t3"."mql_at" IS NULL
+        )) AS "mqls__n"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."account_id",
+        "t1"."owner_id",
+        "t1"."channel",
+        "t1"."status",
+        "t1"."valid",
+        "t1"."created_at",
+        "t1"."mql_at",
+        "t1"."sql_at",
+        "t1"."disqualified_at",
+        "t1"."converted_at",
+        "t1"."converted_deal_id",
+        CAST(DATE_TRUNC('MONTH', "t1"."mql_at") AS DATE) AS "_p",
+        COALESCE("t1"."owner_id", -1) AS "_key"
+      FROM "leads" AS "t1"
+      WHERE
+        "t1"."mql_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND "t1"."mql_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."calls__n") AS "calls__n",
+  SUM("t6"."connected_calls__n") AS "connected_calls__n",
+  SUM("t6"."entry_lag_hours__s") AS "entry_lag_hours__s",
+  SUM("t6"."entry_lag_hours__c") AS "entry_lag_hours__c",
+  SUM("t6"."avg_meeting_minutes__s") AS "avg_meeting_minutes__s",
+  SUM("t6"."avg_meeting_minutes__c") AS "avg_meeting_minutes__c"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."calls__n",
+    "t5"."connected_calls__n",
+    "t5"."entry_lag_hours__s",
+    "t5"."entry_lag_hours__c",
+    "t5"."avg_meeting_minutes__s",
+    "t5"."avg_meeting_minutes__c",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) FILTER(WHERE
+        "t3"."type" = 'call') AS "calls__n",
+      COUNT(*) FILTER(WHERE
+        (
+          "t3"."type" = 'call'
+        ) AND "t3"."outcome" IN ('connected', 'appointment')) AS "connected_calls__n",
+      SUM(
+        CAST(EXTRACT('epoch' FROM CAST("t3"."logged_at" AS TIMESTAMP)) - EXTRACT('epoch' FROM CAST("t3"."occurred_at" AS TIMESTAMP)) AS DOUBLE PRECISION)
+      ) AS "entry_lag_hours__s",
+      COUNT(
+        CAST(EXTRACT('epoch' FROM CAST("t3"."logged_at" AS TIMESTAMP)) - EXTRACT('epoch' FROM CAST("t3"."occurred_at" AS TIMESTAMP)) AS DOUBLE PRECISION)
+      ) AS "entry_lag_hours__c",
+      SUM("t3"."duration_minutes") FILTER(WHERE
+        "t3"."type" IN ('visit', 'web_meeting')) AS "avg_meeting_minutes__s",
+      COUNT("t3"."duration_minutes") FILTER(WHERE
+        "t3"."type" IN ('visit', 'web_meeting')) AS "avg_meeting_minutes__c"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."member_id",
+        "t1"."type",
+        "t1"."outcome",
+        "t1"."lead_id",
+        "t1"."deal_id",
+        "t1"."account_id",
+        "t1"."subject",
+        "t1"."duration_minutes",
+        "t1"."occurred_at",
+        "t1"."logged_at",
+        "t1"."contact_id",
+        CAST(DATE_TRUNC('MONTH', "t1"."occurred_at") AS DATE) AS "_p",
+        COALESCE("t1"."member_id", -1) AS "_key"
+      FROM "activities" AS "t1"
+      WHERE
+        "t1"."occurred_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND "t1"."occurred_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t5"."scope_type",
+  "t5"."scope_id",
+  "t5"."_p",
+  COUNT(DISTINCT "t5"."account_id") AS "x_accounts_touched__v"
+FROM (
+  SELECT
+    "t4"."id",
+    "t4"."source",
+    "t4"."external_id",
+    "t4"."member_id",
+    "t4"."type",
+    "t4"."outcome",
+    "t4"."lead_id",
+    "t4"."deal_id",
+    "t4"."account_id",
+    "t4"."subject",
+    "t4"."duration_minutes",
+    "t4"."occurred_at",
+    "t4"."logged_at",
+    "t4"."contact_id",
+    "t4"."_p",
+    "t4"."_key",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t0"."id",
+      "t0"."source",
+      "t0"."external_id",
+      "t0"."member_id",
+      "t0"."type",
+      "t0"."outcome",
+      "t0"."lead_id",
+      "t0"."deal_id",
+      "t0"."account_id",
+      "t0"."subject",
+      "t0"."duration_minutes",
+      "t0"."occurred_at",
+      "t0"."logged_at",
+      "t0"."contact_id",
+      CAST(DATE_TRUNC('MONTH', "t0"."occurred_at") AS DATE) AS "_p",
+      COALESCE("t0"."member_id", -1) AS "_key"
+    FROM "activities" AS "t0"
+    WHERE
+      "t0"."occurred_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+      AND "t0"."occurred_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+  ) AS "t4"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t4"."_key" = "t2"."_key"
+) AS "t5"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."revenue__s") AS "revenue__s",
+  SUM("t6"."revenue__c") AS "revenue__c",
+  SUM("t6"."won_deals__n") AS "won_deals__n",
+  SUM("t6"."sales_cycle_days__s") AS "sales_cycle_days__s",
+  SUM("t6"."sales_cycle_days__c") AS "sales_cycle_days__c"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."revenue__s",
+    "t5"."revenue__c",
+    "t5"."won_deals__n",
+    "t5"."sales_cycle_days__s",
+    "t5"."sales_cycle_days__c",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      SUM("t3"."amount") FILTER(WHERE
+        "t3"."is_won") AS "revenue__s",
+      COUNT("t3"."amount") FILTER(WHERE
+        "t3"."is_won") AS "revenue__c",
+      COUNT(*) FILTER(WHERE
+        "t3"."is_won") AS "won_deals__n",
+      SUM(
+        CAST(EXTRACT('epoch' FROM CAST("t3"."closed_at" AS TIMESTAMP)) - EXTRACT('epoch' FROM CAST("t3"."created_at" AS TIMESTAMP)) AS DOUBLE PRECISION)
+      ) FILTER(WHERE
+        "t3"."is_won") AS "sales_cycle_days__s",
+      COUNT(
+        CAST(EXTRACT('epoch' FROM CAST("t3"."closed_at" AS TIMESTAMP)) - EXTRACT('epoch' FROM CAST("t3"."created_at" AS TIMESTAMP)) AS DOUBLE PRECISION)
+      ) FILTER(WHERE
+        "t3"."is_won") AS "sales_cycle_days__c"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."name",
+        "t1"."account_id",
+        "t1"."owner_id",
+        "t1"."product_id",
+        "t1"."lead_id",
+        "t1"."channel",
+        "t1"."stage",
+        "t1"."amount",
+        "t1"."currency",
+        "t1"."probability",
+        "t1"."created_at",
+        "t1"."expected_close_on",
+        "t1"."closed_at",
+        "t1"."is_closed",
+        "t1"."is_won",
+        "t1"."lost_reason",
+        "t1"."valid",
+        CAST(DATE_TRUNC('MONTH', "t1"."closed_at") AS DATE) AS "_p",
+        COALESCE("t1"."owner_id", -1) AS "_key"
+      FROM "deals" AS "t1"
+      WHERE
+        "t1"."closed_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND "t1"."closed_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t5"."scope_type",
+  "t5"."scope_id",
+  "t5"."_p",
+  PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY
+    CASE
+      WHEN "t5"."is_won"
+      THEN CAST("t5"."amount" AS DOUBLE PRECISION)
+      ELSE CAST(NULL AS DOUBLE PRECISION)
+    END) AS "x_median_won_amount__v"
+FROM (
+  SELECT
+    "t4"."id",
+    "t4"."source",
+    "t4"."external_id",
+    "t4"."name",
+    "t4"."account_id",
+    "t4"."owner_id",
+    "t4"."product_id",
+    "t4"."lead_id",
+    "t4"."channel",
+    "t4"."stage",
+    "t4"."amount",
+    "t4"."currency",
+    "t4"."probability",
+    "t4"."created_at",
+    "t4"."expected_close_on",
+    "t4"."closed_at",
+    "t4"."is_closed",
+    "t4"."is_won",
+    "t4"."lost_reason",
+    "t4"."valid",
+    "t4"."_p",
+    "t4"."_key",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t0"."id",
+      "t0"."source",
+      "t0"."external_id",
+      "t0"."name",
+      "t0"."account_id",
+      "t0"."owner_id",
+      "t0"."product_id",
+      "t0"."lead_id",
+      "t0"."channel",
+      "t0"."stage",
+      "t0"."amount",
+      "t0"."currency",
+      "t0"."probability",
+      "t0"."created_at",
+      "t0"."expected_close_on",
+      "t0"."closed_at",
+      "t0"."is_closed",
+      "t0"."is_won",
+      "t0"."lost_reason",
+      "t0"."valid",
+      CAST(DATE_TRUNC('MONTH', "t0"."closed_at") AS DATE) AS "_p",
+      COALESCE("t0"."owner_id", -1) AS "_key"
+    FROM "deals" AS "t0"
+    WHERE
+      "t0"."closed_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+      AND "t0"."closed_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+  ) AS "t4"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t4"."_key" = "t2"."_key"
+) AS "t5"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."deals_created__n") AS "deals_created__n"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."deals_created__n",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) AS "deals_created__n"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."name",
+        "t1"."account_id",
+        "t1"."owner_id",
+        "t1"."product_id",
+        "t1"."lead_id",
+        "t1"."channel",
+        "t1"."stage",
+        "t1"."amount",
+        "t1"."currency",
+        "t1"."probability",
+        "t1"."created_at",
+        "t1"."expected_close_on",
+        "t1"."closed_at",
+        "t1"."is_closed",
+        "t1"."is_won",
+        "t1"."lost_reason",
+        "t1"."valid",
+        CAST(DATE_TRUNC('MONTH', "t1"."created_at") AS DATE) AS "_p",
+        COALESCE("t1"."owner_id", -1) AS "_key"
+      FROM "deals" AS "t1"
+      WHERE
+        "t1"."created_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND "t1"."created_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t10"."scope_type",
+  "t10"."scope_id",
+  "t10"."_p",
+  SUM("t10"."_rows") AS "_rows",
+  SUM("t10"."proposals__n") AS "proposals__n"
+FROM (
+  SELECT
+    "t9"."_key",
+    "t9"."_p",
+    "t9"."_rows",
+    "t9"."proposals__n",
+    "t3"."scope_type",
+    "t3"."scope_id"
+  FROM (
+    SELECT
+      "t7"."_key",
+      "t7"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) FILTER(WHERE
+        "t7"."stage" = '提案・見積') AS "proposals__n"
+    FROM (
+      SELECT
+        "t6"."id",
+        "t6"."deal_id",
+        "t6"."stage",
+        "t6"."entered_at",
+        "t6"."amount",
+        "t6"."owner_id",
+        "t6"."channel",
+        "t6"."product_id",
+        "t6"."is_won",
+        CAST(DATE_TRUNC('MONTH', "t6"."entered_at") AS DATE) AS "_p",
+        COALESCE("t6"."owner_id", -1) AS "_key"
+      FROM (
+        SELECT
+          "t4"."id",
+          "t4"."deal_id",
+          "t4"."stage",
+          "t4"."entered_at",
+          "t4"."amount",
+          "t5"."owner_id",
+          "t5"."channel",
+          "t5"."product_id",
+          "t5"."is_won"
+        FROM "deal_stage_history" AS "t4"
+        INNER JOIN "deals" AS "t5"
+          ON "t4"."deal_id" = "t5"."id"
+      ) AS "t6"
+      WHERE
+        "t6"."entered_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND "t6"."entered_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS "t7"
+    GROUP BY
+      1,
+      2
+  ) AS "t9"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t3"
+    ON "t9"."_key" = "t3"."_key"
+) AS "t10"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t10"."scope_type",
+  "t10"."scope_id",
+  "t10"."_p",
+  SUM("t10"."_rows") AS "_rows",
+  SUM("t10"."active_contracts__n") AS "active_contracts__n"
+FROM (
+  SELECT
+    "t9"."_key",
+    "t9"."_p",
+    "t9"."_rows",
+    "t9"."active_contracts__n",
+    "t3"."scope_type",
+    "t3"."scope_id"
+  FROM (
+    SELECT
+      "t7"."_key",
+      "t7"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) AS "active_contracts__n"
+    FROM (
+      SELECT
+        "t6"."id",
+        "t6"."source",
+        "t6"."external_id",
+        "t6"."account_id",
+        "t6"."deal_id",
+        "t6"."owner_id",
+        "t6"."start_on",
+        "t6"."end_on",
+        "t6"."mrr",
+        "t6"."status",
+        "t6"."churned_on",
+        "t6"."renewed",
+        "t6"."expansion",
+        "t6"."_p",
+        "t6"."_e",
+        COALESCE("t6"."owner_id", -1) AS "_key"
+      FROM (
+        SELECT
+          "t4"."id",
+          "t4"."source",
+          "t4"."external_id",
+          "t4"."account_id",
+          "t4"."deal_id",
+          "t4"."owner_id",
+          "t4"."start_on",
+          "t4"."end_on",
+          "t4"."mrr",
+          "t4"."status",
+          "t4"."churned_on",
+          "t4"."renewed",
+          "t4"."expansion",
+          "t5"."_p",
+          "t5"."_e"
+        FROM "contracts" AS "t4"
+        CROSS JOIN (SELECT * FROM (VALUES (DATE '2025-04-01', DATE '2025-04-30'), (DATE '2025-05-01', DATE '2025-05-31'), (DATE '2025-06-01', DATE '2025-06-30'), (DATE '2025-07-01', DATE '2025-07-31'), (DATE '2025-08-01', DATE '2025-08-31'), (DATE '2025-09-01', DATE '2025-09-30'), (DATE '2025-10-01', DATE '2025-10-31'), (DATE '2025-11-01', DATE '2025-11-30'), (DATE '2025-12-01', DATE '2025-12-31'), (DATE '2026-01-01', DATE '2026-01-31'), (DATE '2026-02-01', DATE '2026-02-28'), (DATE '2026-03-01', DATE '2026-03-31'), (DATE '2026-04-01', DATE '2026-04-30'), (DATE '2026-05-01', DATE '2026-05-31'), (DATE '2026-06-01', DATE '2026-06-30'), (DATE '2026-07-01', DATE '2026-07-31'), (DATE '2026-08-01', DATE '2026-08-31'), (DATE '2026-09-01', DATE '2026-09-30'), (DATE '2026-10-01', DATE '2026-10-31'), (DATE '2026-11-01', DATE '2026-11-30'), (DATE '2026-12-01', DATE '2026-12-31'), (DATE '2027-01-01', DATE '2027-01-31'), (DATE '2027-02-01', DATE '2027-02-28'), (DATE '2027-03-01', DATE '2027-03-31')) AS _v("_p", "_e")) AS "t5"
+      ) AS "t6"
+      WHERE
+        CAST("t6"."start_on" AS DATE) <= "t6"."_e"
+        AND (
+          (
+            "t6"."end_on" IS NULL
+          ) OR (
+            "t6"."end_on" > "t6"."_e"
+          )
+        )
+    ) AS "t7"
+    GROUP BY
+      1,
+      2
+  ) AS "t9"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t3"
+    ON "t9"."_key" = "t3"."_key"
+) AS "t10"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t10"."scope_type",
+  "t10"."scope_id",
+  "t10"."_p",
+  SUM("t10"."_rows") AS "_rows",
+  SUM("t10"."mrr__s") AS "mrr__s",
+  SUM("t10"."mrr__c") AS "mrr__c"
+FROM (
+  SELECT
+    "t9"."_key",
+    "t9"."_p",
+    "t9"."_rows",
+    "t9"."mrr__s",
+    "t9"."mrr__c",
+    "t3"."scope_type",
+    "t3"."scope_id"
+  FROM (
+    SELECT
+      "t7"."_key",
+      "t7"."_p",
+      COUNT(*) AS "_rows",
+      SUM("t7"."mrr") AS "mrr__s",
+      COUNT("t7"."mrr") AS "mrr__c"
+    FROM (
+      SELECT
+        "t6"."id",
+        "t6"."source",
+        "t6"."external_id",
+        "t6"."account_id",
+        "t6"."deal_id",
+        "t6"."owner_id",
+        "t6"."start_on",
+        "t6"."end_on",
+        "t6"."mrr",
+        "t6"."status",
+        "t6"."churned_on",
+        "t6"."renewed",
+        "t6"."expansion",
+        "t6"."_p",
+        "t6"."_e",
+        COALESCE("t6"."owner_id", -1) AS "_key"
+      FROM (
+        SELECT
+          "t4"."id",
+          "t4"."source",
+          "t4"."external_id",
+          "t4"."account_id",
+          "t4"."deal_id",
+          "t4"."owner_id",
+          "t4"."start_on",
+          "t4"."end_on",
+          "t4"."mrr",
+          "t4"."status",
+          "t4"."churned_on",
+          "t4"."renewed",
+          "t4"."expansion",
+          "t5"."_p",
+          "t5"."_e"
+        FROM "contracts" AS "t4"
+        CROSS JOIN (SELECT * FROM (VALUES (DATE '2025-04-01', DATE '2025-04-30'), (DATE '2025-05-01', DATE '2025-05-31'), (DATE '2025-06-01', DATE '2025-06-30'), (DATE '2025-07-01', DATE '2025-07-31'), (DATE '2025-08-01', DATE '2025-08-31'), (DATE '2025-09-01', DATE '2025-09-30'), (DATE '2025-10-01', DATE '2025-10-31'), (DATE '2025-11-01', DATE '2025-11-30'), (DATE '2025-12-01', DATE '2025-12-31'), (DATE '2026-01-01', DATE '2026-01-31'), (DATE '2026-02-01', DATE '2026-02-28'), (DATE '2026-03-01', DATE '2026-03-31'), (DATE '2026-04-01', DATE '2026-04-30'), (DATE '2026-05-01', DATE '2026-05-31'), (DATE '2026-06-01', DATE '2026-06-30'), (DATE '2026-07-01', DATE '2026-07-31'), (DATE '2026-08-01', DATE '2026-08-31'), (DATE '2026-09-01', DATE '2026-09-30'), (DATE '2026-10-01', DATE '2026-10-31'), (DATE '2026-11-01', DATE '2026-11-30'), (DATE '2026-12-01', DATE '2026-12-31'), (DATE '2027-01-01', DATE '2027-01-31'), (DATE '2027-02-01', DATE '2027-02-28'), (DATE '2027-03-01', DATE '2027-03-31')) AS _v("_p", "_e")) AS "t5"
+      ) AS "t6"
+      WHERE
+        CAST("t6"."start_on" AS DATE) <= "t6"."_e"
+        AND (
+          (
+            "t6"."end_on" IS NULL
+          ) OR (
+            "t6"."end_on" > "t6"."_e"
+          )
+        )
+    ) AS "t7"
+    GROUP BY
+      1,
+      2
+  ) AS "t9"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t3"
+    ON "t9"."_key" = "t3"."_key"
+) AS "t10"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."csat__s") AS "csat__s",
+  SUM("t6"."csat__c") AS "csat__c"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."csat__s",
+    "t5"."csat__c",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      SUM("t3"."score") FILTER(WHERE
+        "t3"."kind" = 'csat') AS "csat__s",
+      COUNT("t3"."score") FILTER(WHERE
+        "t3"."kind" = 'csat') AS "csat__c"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."account_id",
+        "t1"."owner_id",
+        "t1"."kind",
+        "t1"."score",
+        "t1"."answered_at",
+        "t1"."referral",
+        "t1"."complaint",
+        CAST(DATE_TRUNC('MONTH', "t1"."answered_at") AS DATE) AS "_p",
+        COALESCE("t1"."owner_id", -1) AS "_key"
+      FROM "surveys" AS "t1"
+      WHERE
+        "t1"."answered_at" >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND "t1"."answered_at" < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."spend__s") AS "spend__s",
+  SUM("t6"."spend__c") AS "spend__c"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."spend__s",
+    "t5"."spend__c",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      SUM("t3"."amount") AS "spend__s",
+      COUNT("t3"."amount") AS "spend__c"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."channel",
+        "t1"."period_start",
+        "t1"."period_end",
+        "t1"."amount",
+        "t1"."team_id",
+        DATE_TRUNC('MONTH', "t1"."period_start") AS "_p",
+        COALESCE("t1"."team_id", -1) AS "_key"
+      FROM "spend" AS "t1"
+      WHERE
+        "t1"."period_start" >= MAKE_DATE(2025, 4, 1)
+        AND "t1"."period_start" <= MAKE_DATE(2027, 3, 31)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (1, 'team', 1), (1, 'company', 0), (2, 'team', 2), (2, 'team', 1), (2, 'company', 0), (3, 'team', 3), (3, 'team', 1), (3, 'company', 0), (4, 'team', 4), (4, 'team', 2), (4, 'team', 1), (4, 'company', 0), (5, 'team', 5), (5, 'team', 3), (5, 'team', 1), (5, 'company', 0), (6, 'team', 6), (6, 'company', 0), (7, 'team', 7), (7, 'team', 2), (7, 'team', 1), (7, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
