@@ -197,9 +197,17 @@ def _sql_literal(v: Any) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
+SCOPE_MAP = "rashinban_scope_map"  # the scope map's placeholder name in cached SQL
+SCOPE_COLUMNS = ("_key", "scope_type", "scope_id")
+
+
 def _values_sql(df: Any) -> str:
     cols = list(df.columns)
-    rows = zip(*(df[c].tolist() for c in cols), strict=True)
+    return _values_of(cols, [df[c].tolist() for c in cols])
+
+
+def _values_of(cols: list[str], columns: list[list[Any]]) -> str:
+    rows = zip(*columns, strict=True)
     values = ", ".join("(" + ", ".join(_sql_literal(v) for v in row) + ")" for row in rows)
     names = ", ".join('"' + str(c).replace('"', '""') + '"' for c in cols)
     return f"(SELECT * FROM (VALUES {values}) AS _v({names}))"
@@ -209,7 +217,10 @@ def _inline_sql(expr: ir.Table) -> str:
     """SQL of ``expr`` with its in-memory tables written out as VALUES (no registration)."""
     sql = str(ibis.to_sql(expr))
     for op in expr.op().find(ops.InMemoryTable):
-        sql = sql.replace(f'"{op.name}"', _values_sql(op.data.to_frame()))
+        if tuple(op.schema.names) == SCOPE_COLUMNS:  # filled in per run: one compiled query
+            sql = sql.replace(f'"{op.name}"', f'"{SCOPE_MAP}"')  # serves every scope set
+        else:
+            sql = sql.replace(f'"{op.name}"', _values_sql(op.data.to_frame()))
     return sql
 
 
@@ -274,8 +285,11 @@ class MetricsEngine:
                         res.values.setdefault((key[0], key[1], p), {}).setdefault(m.id, Value(Fraction(0)))
 
     # base measures --------------------------------------------------------------------
-    def _run(self, key: tuple[Any, ...], build: Callable[[], ir.Table]) -> tuple[str, Any]:
-        """Run a query (compiled once per shape on DuckDB/PostgreSQL): (SQL, result frame)."""
+    def _run(
+        self, key: tuple[Any, ...], build: Callable[[], ir.Table], smap: dict[str, list[Any]]
+    ) -> tuple[str, Any]:
+        """Run a query (compiled once per shape on DuckDB/PostgreSQL, the scope map ``smap``
+        written in as VALUES): (SQL, result frame)."""
         backend = getattr(self.con, "name", "")
         if backend not in CACHED_BACKENDS:
             expr = build()
@@ -291,6 +305,7 @@ class MetricsEngine:
                 _SQL_CACHE[full] = sql
                 while len(_SQL_CACHE) > _SQL_CACHE_SIZE:
                     _SQL_CACHE.popitem(last=False)
+        sql = sql.replace(f'"{SCOPE_MAP}"', _values_of(list(SCOPE_COLUMNS), [smap[c] for c in SCOPE_COLUMNS]))
         cur = self.con.raw_sql(sql)
         try:
             cols = [d[0] for d in cur.description]
@@ -341,7 +356,6 @@ class MetricsEngine:
             span.end,
             kind.value,
             self.fys,
-            hash((tuple(data["_key"]), tuple(data["scope_type"]), tuple(data["scope_id"]))),
         )
         built: dict[str, ir.Table] = {}
 
@@ -371,11 +385,11 @@ class MetricsEngine:
                     )
             return built[which]
 
-        sql, df = self._run((*key, "dec"), lambda: build("dec"))
+        sql, df = self._run((*key, "dec"), lambda: build("dec"), data)
         res.queries.append(sql)
         self._absorb(res, table, df, dec)
         if other:
-            sql, df = self._run((*key, "other"), lambda: build("other"))
+            sql, df = self._run((*key, "other"), lambda: build("other"), data)
             res.queries.append(sql)
             self._absorb(res, table, df, other)
 
@@ -384,7 +398,6 @@ class MetricsEngine:
     ) -> None:
         """Rows active at the end of each period (start ≤ end of period < end or no end)."""
         col, data = self._scope_data(table, scope_col)
-        digest = hash((tuple(data["_key"]), tuple(data["scope_type"]), tuple(data["scope_id"])))
         bounds = tuple((p.start, p.end) for p in periods)
 
         def build(m: Measure) -> ir.Table:
@@ -406,8 +419,8 @@ class MetricsEngine:
             )
 
         for m in ms:
-            key = ("stock", table, col, _measure_key(m), bounds, digest)
-            sql, df = self._run(key, lambda m=m: build(m))  # type: ignore[misc]
+            key = ("stock", table, col, _measure_key(m), bounds)
+            sql, df = self._run(key, lambda m=m: build(m), data)  # type: ignore[misc]
             res.queries.append(sql)
             self._absorb(res, f"{table}:stock", df, [m])
 
