@@ -50,7 +50,7 @@ def _page(ctx: Ctx, status_code: int = 200, template: str = "activity.html", **e
         "can_log": can_log,
         "members": members,
         "needs_member": can_log and user.member_id is None,
-        "recent": svc.recent_activities(mine=user.member_id is not None) if can_log else [],
+        "recent": svc.recent_activities(mine=user.member_id is not None, limit=10) if can_log else [],
         "idem_key": extra.pop("idem_key", None) or str(uuid.uuid4()),
         "errors": {},
         "values": {},

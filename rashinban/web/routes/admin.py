@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from rashinban.analysis.funnel import DEFAULT_STAGES
 from rashinban.auth.users import ROLES
 from rashinban.auth.write_access import Forbidden
 from rashinban.errors import NotFoundError
@@ -32,6 +33,7 @@ def _page(ctx: Ctx, status_code: int = 200, **extra: Any) -> Response:
         status_code=status_code,
         forbidden=None,
         roles=ROLES,
+        default_stages=DEFAULT_STAGES,
         done=ctx.request.query_params.get("done"),
         form_id=extra.pop("form_id", None),
         errors=extra.pop("errors", {}),
