@@ -72,9 +72,11 @@ def test_save_creates_revisions_with_author_and_reason(web: Web) -> None:
     assert "40,000,000" in page and "45,000,000" in page and "期初計画" in page
 
 
-def test_members_cannot_save_plans(web: Web) -> None:
+def test_members_cannot_see_or_save_plans(web: Web) -> None:
     web.login("rep001")
-    assert web.client.get("/planning").status_code == 200
+    assert web.client.get("/planning").status_code == 403
+    assert web.client.get("/api/planning").status_code == 403
+    assert web.post("/api/planning/preview", json={"values": {}}).status_code == 403
     r = web.post("/api/planning/save", json={"values": {"revenue": "1億"}, "reason": "x"})
     assert r.status_code == 403
     r = web.post(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from rashinban.auth.write_access import require
 from rashinban.errors import ModelError
 from rashinban.forms import FormInvalid
 from rashinban.i18n import render_error, render_finding, t
@@ -133,8 +134,22 @@ def _error_page(ctx: Ctx, e: ModelError) -> Response:
     )
 
 
+def _denied(ctx: Ctx) -> Response | None:
+    """Plans hold every team's and member's targets: planners (admins, managers) only."""
+    if ctx.user is not None and ctx.user.role in CAN_SAVE:
+        return None
+    message = t("forms.plan.read_only", ctx.lang)
+    return render(ctx, "planning.html", status_code=403, model_error=message, htmx_config=HTMX_CONFIG)
+
+
+def _api_denied(ctx: Ctx) -> None:
+    require(ctx.user, *CAN_SAVE)
+
+
 @router.get("/planning", include_in_schema=False)
 def planning_page(ctx: PageCtx) -> Response:
+    if (denied := _denied(ctx)) is not None:
+        return denied
     try:
         data = _context(ctx)
         history = ctx.service.target_history(_model_path(ctx), limit=100)
@@ -145,6 +160,8 @@ def planning_page(ctx: PageCtx) -> Response:
 
 @router.post("/planning/preview", include_in_schema=False)
 async def planning_preview(ctx: PageCtx, request: Request) -> Response:
+    if (denied := _denied(ctx)) is not None:
+        return denied
     form = await form_data(request)
     try:
         data = _context(ctx, form)
@@ -222,6 +239,7 @@ def _history_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @router.get("/api/planning", summary="The plan from the model, and the target revision history")
 def api_planning(ctx: ApiCtx, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    _api_denied(ctx)
     svc = ctx.service
     path = _model_path(ctx)
     plan, _ = svc.plan_live(path, {}, {}, AllocationMode.WEIGHTS)
@@ -236,6 +254,7 @@ def api_planning(ctx: ApiCtx, limit: Annotated[int, Query(ge=1, le=1000)] = 100)
     "/api/planning/preview", summary="Reverse calculation with the given KGI, assumptions and weights"
 )
 def api_preview(ctx: ApiCtx, body: PlanIn) -> Response:
+    _api_denied(ctx)
     plan, codes = ctx.service.plan_live(_model_path(ctx), _strs(body.values), _strs(body.weights), body.mode)
     if plan is None:
         return invalid_json(FormInvalid(codes), ctx.lang)
