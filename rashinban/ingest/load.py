@@ -72,6 +72,7 @@ class Loader:
         self.now = now
         self.is_pg = conn.dialect.name == "postgresql"
         self._stage_cols: tuple[str, ...] | None = None
+        self.memory_limits: tuple[str, str] | None = None  # DuckDB: (while staging, while writing)
         self._src_literal = "'" + source.replace("'", "''") + "'"
         if self.is_pg:
             # bulk joins: freshly loaded tables have no statistics yet, and a nested loop
@@ -93,7 +94,13 @@ class Loader:
         if self._stage_cols != cols:
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
             defs = ", ".join(f"{_q(c)} {_PG_TYPES.get(table.schema.field(c).type, 'TEXT')}" for c in cols)
-            self.conn.exec_driver_sql(f"CREATE TEMP TABLE _stage ({defs})")
+            # DuckDB: a table of the database file, created and dropped inside the import's
+            # transaction (never committed), so that its row groups go to disk as they fill
+            # instead of staying in memory like a TEMP table's
+            kind = "TEMP TABLE" if self.is_pg else "TABLE"
+            if self.memory_limits:  # staging: keep DuckDB's buffers small
+                self.conn.exec_driver_sql(f"SET memory_limit = '{self.memory_limits[0]}'")
+            self.conn.exec_driver_sql(f"CREATE {kind} _stage ({defs})")
             self._stage_cols = cols
         collist = ", ".join(_q(c) for c in cols)
         raw = self._raw()
@@ -130,6 +137,8 @@ class Loader:
                     if made:
                         header = col.headers[0] if col.headers else ""
                         result.notes.add("created_refs", made, column=header, table=col.spec.ref.table)
+            if self.memory_limits:
+                self.conn.exec_driver_sql(f"SET memory_limit = '{self.memory_limits[1]}'")
             self._resolve(plan, staged, result)
             self._write(plan, result)
         finally:

@@ -13,19 +13,23 @@ import hashlib
 import json
 import os
 import tempfile
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 from rashinban.errors import IngestError
 from rashinban.ingest import presets as P
 from rashinban.ingest.load import Counts, Loader
-from rashinban.ingest.readers import TabularFile, locate_bad_rows, open_table, true_row
+from rashinban.ingest.readers import Batch, TabularFile, locate_bad_rows, open_table, true_row
 from rashinban.ingest.spec import PartSpec, Preset
-from rashinban.ingest.validate import Notes, Reject, detect_preset, match_part, transform
+from rashinban.ingest.validate import Notes, Reject, Transformed, detect_preset, match_part, transform
 from rashinban.store.db import Store
 from rashinban.store.ids import lock_for_write, reserve
 from rashinban.store.schema import import_runs
@@ -210,6 +214,29 @@ def _plan_files(preset: Preset, path: Path) -> list[tuple[PartSpec, Path]]:
 def run_import(
     store: Store, path: str | Path, options: ImportOptions, reporter: Reporter | None = None
 ) -> ImportResult:
+    """Import ``path`` into ``store`` (one transaction); see :class:`ImportOptions`."""
+    previous = _use_jemalloc()
+    try:
+        return _run_import(store, path, options, reporter)
+    finally:
+        if previous is not None:
+            pa.set_memory_pool(previous)
+
+
+def _use_jemalloc() -> Any:
+    """jemalloc hands freed batch memory back sooner than the default pool: a lower peak."""
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        return None
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    return previous
+
+
+def _run_import(
+    store: Store, path: str | Path, options: ImportOptions, reporter: Reporter | None = None
+) -> ImportResult:
     reporter = reporter or NullReporter()
     path = Path(path)
     first = open_table(path, options.encoding)
@@ -263,6 +290,7 @@ def run_import(
                 lock_for_write(conn)
                 run_id = reserve(conn, "import_runs", 1)
                 loader = Loader(conn, preset.source, run_id, options.actor, now)
+                loader.memory_limits = (IMPORT_MEMORY_LIMIT, restore) if restore else None
                 for plan, tf in plans:
                     counts = _load_part(loader, plan, tf, sink, notes, options, reporter, result)
                     agg = result.tables.setdefault(
@@ -306,6 +334,8 @@ def run_import(
                 if trans.is_active:
                     trans.rollback()
                 if restore:
+                    if conn.in_transaction():
+                        conn.rollback()
                     conn.exec_driver_sql(f"SET memory_limit = '{restore}'")
     finally:
         reporter.finish()
@@ -331,8 +361,7 @@ def _load_part(
     reporter.start(label, tf.size, "bytes" if tf.kind == "csv" else "rows")
     strict = not options.skip_invalid
     pending: list[Reject] = []
-    for batch in tf.batches():
-        t = transform(plan, batch.table, batch.first_row)
+    for batch, t in _transformed(plan, tf.batches()):
         notes.merge(t.notes)
         result.rows += batch.table.num_rows
         if t.rejects:
@@ -360,6 +389,21 @@ def _load_part(
         tf.bad_rows.clear()
     _flush(sink, tf, pending)
     return counts
+
+
+def _transformed(plan: Any, batches: Iterator[Batch], ahead: int = 3) -> Iterator[tuple[Batch, Transformed]]:
+    """Convert batches on two threads (pyarrow kernels release the GIL) while the next are read,
+    in file order, holding at most ``ahead`` batches."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rashinban-transform") as pool:
+        pending: deque[tuple[Batch, Future[Transformed]]] = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(transform, plan, batch.table, batch.first_row)))
+            if len(pending) >= ahead:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def _flush(sink: _RejectSink, tf: TabularFile, pending: list[Reject]) -> None:

@@ -190,21 +190,22 @@ def _coalesce(table: pa.Table, headers: tuple[str, ...]) -> pa.Array:
 
 
 def _convert(spec: ColumnSpec, raw: pa.Array) -> V.Converted:
+    """``raw`` is already trimmed, with blanks as null (see ``_coalesce``)."""
     t = spec.type
     if t == "text":
-        return V.to_text(raw, spec.max_length)
+        return V.to_text(raw, spec.max_length, cleaned=True)
     if t == "int":
-        return V.to_int(raw, spec.scale)
+        return V.to_int(raw, spec.scale, cleaned=True)
     if t in ("number", "money"):
-        return V.to_number(raw, spec.scale)
+        return V.to_number(raw, spec.scale, cleaned=True)
     if t == "percent":
-        return V.to_percent(raw)
+        return V.to_percent(raw, cleaned=True)
     if t == "bool":
         default = None if spec.default is None else str(spec.default).lower() in V.TRUE_WORDS
-        return V.to_bool(raw, default)
+        return V.to_bool(raw, default, cleaned=True)
     if t == "date":
-        return V.to_date(raw)
-    return V.to_timestamp(raw)
+        return V.to_date(raw, cleaned=True)
+    return V.to_timestamp(raw, cleaned=True)
 
 
 def _const(spec: ColumnSpec, n: int) -> pa.Array:
@@ -254,7 +255,7 @@ def transform(plan: PartPlan, batch: pa.Table, first_row: int) -> Transformed:
                 other_raw = _coalesce(batch, (other,)) if other in batch.column_names else None
                 if other_raw is None:
                     continue
-                number = V.to_number(raw).values
+                number = V.to_number(raw, cleaned=True).values
                 zero = pc.fill_null(
                     pc.and_(pc.equal(number, 0), pc.is_in(other_raw, pa.array(labels))), False
                 )

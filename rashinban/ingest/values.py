@@ -71,8 +71,8 @@ def _normalized(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC"))
 
 
-def to_text(arr: pa.Array, max_length: int | None = None) -> Converted:
-    values = clean_text(arr)
+def to_text(arr: pa.Array, max_length: int | None = None, *, cleaned: bool = False) -> Converted:
+    values = arr if cleaned else clean_text(arr)
     if max_length is None:
         return Converted(values, pa.array([False] * len(arr), pa.bool_()))
     too_long = pc.fill_null(pc.greater(pc.utf8_length(values), max_length), False)
@@ -94,9 +94,11 @@ def _try_cast(arr: pa.Array, t: pa.DataType) -> pa.Array | None:
         return None
 
 
-def to_number(arr: pa.Array, scale: float | None = None, percent: bool = False) -> Converted:
+def to_number(
+    arr: pa.Array, scale: float | None = None, percent: bool = False, *, cleaned: bool = False
+) -> Converted:
     """Amounts and other decimals (float64; the store rounds to its column's scale)."""
-    arr = clean_text(arr)
+    arr = arr if cleaned else clean_text(arr)
     fast = _try_cast(arr, pa.float64())
     if fast is not None and pc.all(pc.fill_null(pc.is_finite(fast), True)).as_py():
         values = pc.multiply(fast, scale) if scale is not None else fast
@@ -126,31 +128,31 @@ def _slow_numbers(arr: pa.Array, values: pa.Array, percent: bool) -> pa.Array:
     return pa.array(out, pa.float64())
 
 
-def to_percent(arr: pa.Array) -> Converted:
+def to_percent(arr: pa.Array, *, cleaned: bool = False) -> Converted:
     """Percent 0-100 as Salesforce writes it: ``10``, ``10%``, ``１０％``."""
-    return to_number(arr, percent=True)
+    return to_number(arr, percent=True, cleaned=cleaned)
 
 
-def to_int(arr: pa.Array, scale: float | None = None) -> Converted:
-    arr = clean_text(arr)
+def to_int(arr: pa.Array, scale: float | None = None, *, cleaned: bool = False) -> Converted:
+    arr = arr if cleaned else clean_text(arr)
     if scale is None:
         fast = _try_cast(arr, pa.int64())
         if fast is not None:
             return Converted(fast, _no_bad(arr))
-    s = _number_text(arr)
     if scale is not None:
-        number = to_number(arr, scale)
+        number = to_number(arr, scale, cleaned=True)
         values = pc.cast(pc.round(number.values), pa.int64())
         return Converted(values, number.bad)
+    s = _number_text(arr)
     ok = pc.fill_null(pc.match_substring_regex(s, _INTEGER), False)
     s = pc.replace_substring_regex(s, r"\.0*$", "")
     values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.int64())
     return Converted(values, _bad(arr, values))
 
 
-def to_bool(arr: pa.Array, default: bool | None = None) -> Converted:
+def to_bool(arr: pa.Array, default: bool | None = None, *, cleaned: bool = False) -> Converted:
     """``1``/``TRUE``/``true``/``はい`` → true, ``0``/``FALSE``/``いいえ`` → false, empty → default."""
-    arr = clean_text(arr)
+    arr = arr if cleaned else clean_text(arr)
     low = pc.utf8_lower(_normalized(arr))
     true = pc.is_in(low, pa.array(TRUE_WORDS))
     false = pc.is_in(low, pa.array(FALSE_WORDS))
@@ -218,9 +220,9 @@ def _fast_timestamp(s: pa.Array) -> pa.Array | None:
     return pc.coalesce(plain, jst)
 
 
-def to_timestamp(arr: pa.Array) -> Converted:
+def to_timestamp(arr: pa.Array, *, cleaned: bool = False) -> Converted:
     """Dates and date-times as naive Japan-time timestamps (µs)."""
-    arr = clean_text(arr)
+    arr = arr if cleaned else clean_text(arr)
     s = _normalized(arr)
     fast = _fast_timestamp(_iso_shaped(s))
     if fast is not None:
@@ -288,8 +290,8 @@ def _with_serials(ts: pa.Array, s: pa.Array) -> pa.Array:
     return pc.if_else(in_range, from_serial, ts)
 
 
-def to_date(arr: pa.Array) -> Converted:
-    c = to_timestamp(arr)
+def to_date(arr: pa.Array, *, cleaned: bool = False) -> Converted:
+    c = to_timestamp(arr, cleaned=cleaned)
     return Converted(pc.cast(c.values, pa.date32()), c.bad)
 
 
