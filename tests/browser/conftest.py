@@ -252,15 +252,16 @@ def api_client(live: Live, token: str | None = None) -> httpx.Client:
     return httpx.Client(base_url=live.url, headers=headers, timeout=30)
 
 
-def session_client(live: Live, username: str, password: str = PASSWORD) -> httpx.Client:
+@contextlib.contextmanager
+def session_client(live: Live, username: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
     """An httpx client signed in with the session cookie (as the browser is)."""
-    client = httpx.Client(base_url=live.url, timeout=30, follow_redirects=False)
-    form = client.get("/login").text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert match, "no CSRF token on the login form"
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": match[1]})
-    assert r.status_code == 303, r.text
-    return client
+    with httpx.Client(base_url=live.url, timeout=30, follow_redirects=False) as client:
+        form = client.get("/login").text
+        match = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert match, "no CSRF token on the login form"
+        r = client.post("/login", data={"username": username, "password": password, "csrf_token": match[1]})
+        assert r.status_code == 303, r.text
+        yield client
 
 
 def copy_to_docs(src: Path, name: str) -> None:
