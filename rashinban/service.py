@@ -194,7 +194,7 @@ class Rashinban:
         """Create or upgrade the store's schema (``db init`` and ``db upgrade``)."""
         store = self.open_store(db)
         try:
-            before, after = store.upgrade()
+            before, after = store.ready()
             return {
                 "url": store.engine.url.render_as_string(hide_password=True),
                 "before": before,
@@ -211,7 +211,7 @@ class Rashinban:
 
         store = self.open_store(db)
         try:
-            store.upgrade()
+            store.ready()
             return run_import(store, path, options or ImportOptions(), reporter)
         finally:
             store.dispose()

@@ -57,6 +57,17 @@ class Store:
 
         return migrate.upgrade(self.engine)
 
+    def ready(self) -> tuple[str | None, str | None]:
+        """Upgrade the schema; a store that cannot be reached or opened is a ``StoreError``."""
+        from rashinban.errors import StoreError
+
+        try:
+            return self.upgrade()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
+            reason = str(getattr(e, "orig", e) or e).strip().splitlines()[0]
+            url = self.engine.url.render_as_string(hide_password=True)
+            raise StoreError("store_unavailable", url=url, reason=reason) from None
+
     def revision(self) -> str | None:
         from rashinban.store import migrate
 
