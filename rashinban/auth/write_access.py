@@ -2,7 +2,7 @@
 
 The rules are those of the read side's role scopes: ``admin`` everything; ``manager`` own
 team and its sub-teams; ``member`` own data; ``partner`` only the agency team; ``viewer``
-read-only.  (To be replaced by ``rashinban.auth.access`` once it exists.)
+read-only — the scopes of :mod:`rashinban.auth.access`, writable unless read-only.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from rashinban.auth.users import User
-from rashinban.errors import RashinbanError
+from rashinban.errors import ForbiddenError
 from rashinban.store import Store
 from rashinban.store.schema import members, teams
 
 
-class Forbidden(RashinbanError):
-    """The signed-in user may not do this."""
-
-    http_status = 403
+class Forbidden(ForbiddenError):
+    """The signed-in user may not do this (write)."""
 
 
 @dataclass(frozen=True)
@@ -56,35 +54,29 @@ def team_subtree(store: Store, team_id: int) -> set[int]:
     return out
 
 
-def _is_agency(store: Store, team_id: int | None) -> bool:
-    if team_id is None:
-        return False
-    with store.engine.connect() as conn:
-        kind = conn.execute(sa.select(teams.c.kind).where(teams.c.id == team_id)).scalar()
-    return kind == "agency"
-
-
 def writable_members(store: Store, user: User | None) -> list[MemberChoice] | None:
-    """Members this user may log activities for (None: every member — admins and the CLI)."""
+    """Members this user may log activities for (None: every member — admins and the CLI).
+
+    The member scopes that :func:`rashinban.auth.access.access_for` lets the user see,
+    unless the role is read-only (viewer)."""
+    from rashinban.auth.access import access_for
+    from rashinban.metrics.backends import load_scope_index
+    from rashinban.metrics.scopes import MEMBER
+
     if user is None or user.role == "admin":
         return None
-    team_ids: set[int] = set()
-    own: set[int] = set()
-    scoped = user.role == "manager" or (user.role == "partner" and _is_agency(store, user.team_id))
-    if scoped and user.team_id is not None:
-        team_ids = team_subtree(store, user.team_id)
-    if user.role in ("manager", "member") and user.member_id is not None:
-        own.add(user.member_id)
-    if user.role == "viewer":
+    access = access_for(user, load_scope_index(store))
+    if access.read_only or user.role not in ("manager", "member", "partner"):
+        return []
+    ids = [sid for (kind, sid) in (access.visible or frozenset()) if kind == MEMBER]
+    if not ids:
         return []
     q = (
         sa.select(members.c.id, members.c.name, teams.c.name.label("team"))
         .select_from(members.outerjoin(teams, teams.c.id == members.c.team_id))
-        .where(members.c.active, sa.or_(members.c.team_id.in_(team_ids), members.c.id.in_(own)))
+        .where(members.c.active, members.c.id.in_(ids))
         .order_by(members.c.id)
     )
-    if not team_ids and not own:
-        return []
     with store.engine.connect() as conn:
         return [MemberChoice(r.id, r.name, r.team) for r in conn.execute(q)]
 
