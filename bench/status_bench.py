@@ -290,7 +290,7 @@ def child_pandas(db: str, model_path: str) -> dict[str, Any]:
     t0 = time.perf_counter()
 
     def load(sql: str) -> pd.DataFrame:  # the store's own connection, Arrow to pandas
-        return con.raw_sql(sql).fetch_arrow_table().to_pandas(strings_to_categorical=True)
+        return con.con.sql(sql).to_arrow_table().to_pandas(strings_to_categorical=True)
 
     acts = load("SELECT member_id, type, outcome, occurred_at FROM activities")
     leads = load("SELECT owner_id, created_at FROM leads")
