@@ -61,10 +61,12 @@ class Ctx:
 
 
 def make_calendar(cfg: DemoConfig) -> BusinessDays:
-    """Business days from the first month to well after the cutoff (events run past it and
-    are then cut)."""
-    last = cfg.cutoff.date() + timedelta(days=900)
-    return BusinessDays.between(cfg.warmup_starts[0], last)
+    """Business days from the first month to well after the cutoff: events run past it and
+    are then cut, so beyond a margin after the cutoff only weekends matter."""
+    cutoff = cfg.cutoff.date()
+    return BusinessDays.between(
+        cfg.warmup_starts[0], cutoff + timedelta(days=900), cutoff + timedelta(days=14)
+    )
 
 
 def month_index(starts: np.ndarray, when: np.ndarray) -> np.ndarray:

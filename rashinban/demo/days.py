@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import jpholiday
 import numpy as np
@@ -34,8 +35,14 @@ def is_company_holiday(d: date) -> bool:
     return (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3)
 
 
+@cache
+def public_holidays(year: int) -> frozenset[date]:
+    """Japanese public holidays of a year (jpholiday, once per year: per-day calls are slow)."""
+    return frozenset(d for d, _ in jpholiday.year_holidays(year))
+
+
 def is_business_day(d: date) -> bool:
-    return d.weekday() < 5 and not jpholiday.is_holiday(d) and not is_company_holiday(d)
+    return d.weekday() < 5 and d not in public_holidays(d.year) and not is_company_holiday(d)
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,14 @@ class BusinessDays:
     last: date
 
     @classmethod
-    def between(cls, first: date, last: date) -> BusinessDays:
+    def between(cls, first: date, last: date, exact_until: date | None = None) -> BusinessDays:
+        """Business days in [first, last]; after ``exact_until`` only weekends are skipped
+        (cheap: no holiday look-ups for days whose events are cut anyway)."""
         out = []
         d = first
         while d <= last:
-            if is_business_day(d):
+            exact = exact_until is None or d <= exact_until
+            if is_business_day(d) if exact else d.weekday() < 5:
                 out.append(d)
             d += timedelta(days=1)
         return cls(np.array(out, dtype="datetime64[D]"), first, last)

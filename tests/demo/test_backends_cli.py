@@ -21,7 +21,7 @@ from tests.demo.conftest import content_hash, small_config
 
 @pytest.mark.postgres
 def test_postgres_gets_exactly_the_duckdb_rows(pg_url: str, tmp_path: Path) -> None:
-    cfg = small_config(seed=3, reps=6, months=4)
+    cfg = small_config(seed=3, reps=5, months=2)
     duck = Store.open(str(tmp_path / "d.duckdb"))
     pg = Store.open(pg_url)
     try:

@@ -35,7 +35,7 @@ def table(path: Path, name: str) -> pd.DataFrame:
 def _generate(path: Path, seed: int) -> dict[str, str]:
     store = Store.open(str(path))
     try:
-        generate(store, small_config(seed=seed, reps=5, months=3))
+        generate(store, small_config(seed=seed, reps=4, months=2))
         return content_hash(store)
     finally:
         store.dispose()
