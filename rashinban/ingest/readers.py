@@ -121,11 +121,46 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
+class _ToUtf8(io.RawIOBase):
+    """Bytes in ``encoding`` (CP932) read back as UTF-8, decoded with Python's codec in 1 MB steps."""
+
+    def __init__(self, raw: io.RawIOBase, encoding: str) -> None:
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self._buf = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        while not self._buf and not self._eof:
+            chunk = self._raw.read(1 << 20)
+            self._eof = not chunk
+            self._buf = self._decoder.decode(chunk or b"", final=self._eof).encode("utf-8")
+
+    def readinto(self, b: Any) -> int:
+        self._fill()
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        self._fill()
+        if size < 0 or size >= len(self._buf):
+            out, self._buf = self._buf, b""
+            return out
+        out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+
 def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
     names = tf.headers
     enc = tf.encoding or "utf-8"
-    arrow_enc = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
     counting = _CountingReader(tf.path)
+    # pyarrow reads UTF-8; other encodings are decoded here, a megabyte at a time
+    source: io.RawIOBase = counting if enc in ("utf-8", "utf-8-sig") else _ToUtf8(counting, enc)
 
     def on_bad_row(row: Any) -> str:
         tf.bad_rows.append(BadRow(text=row.text, expected=row.expected_columns, actual=row.actual_columns))
@@ -133,9 +168,9 @@ def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
 
     try:
         reader = pacsv.open_csv(
-            counting,
+            source,
             read_options=pacsv.ReadOptions(
-                encoding=arrow_enc,
+                encoding="utf8",
                 block_size=CSV_BLOCK_SIZE,
                 use_threads=True,
                 skip_rows=1,
