@@ -39,6 +39,7 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
 }
 _NS = uuid.UUID("6f1d7c1e-52a4-4f1b-9a57-7261736869bb")
 WRITE_LOCK = threading.Lock()  # every writer of this process (activity log, web imports)
+_OTHER_WRITES = [0]  # how often a writer other than the activity log held the lock
 
 
 class StoreBusy(StoreError):
@@ -48,10 +49,12 @@ class StoreBusy(StoreError):
 
 
 @contextmanager
-def process_write_lock(timeout: float = 15.0) -> Iterator[None]:
+def process_write_lock(timeout: float = 15.0, activity_writer: bool = False) -> Iterator[None]:
     """Hold the process-wide write lock; a busy store raises ``StoreError('store_busy')``."""
     if not WRITE_LOCK.acquire(timeout=timeout):
         raise StoreBusy("store_busy")
+    if not activity_writer:
+        _OTHER_WRITES[0] += 1
     try:
         yield
     finally:
@@ -177,6 +180,8 @@ class _BatchWriter:
         self.queue: queue.Queue[_Pending] = queue.Queue()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self.next_id: int | None = None
+        self.seen_other = -1
 
     def submit(
         self, new: NewActivity, external_id: str, logged_at: datetime, timeout: float
@@ -227,7 +232,12 @@ class _BatchWriter:
         try:
             found, fresh = self._insert(batch, lookup=False)
         except sa.exc.DBAPIError:
-            found, fresh = self._insert(batch, lookup=True)
+            self.next_id = None
+            try:
+                found, fresh = self._insert(batch, lookup=True)
+            except BaseException:
+                self.next_id = None
+                raise
         names = _member_names(self.store, {item.new.member_id for item in batch})
         for item in batch:  # committed: answer every waiter
             if item.external_id in found:
@@ -251,12 +261,25 @@ class _BatchWriter:
                 item.result = (row, owner is item)
             item.done.set()
 
+    def _reserve(self, conn: sa.Connection, count: int) -> int:
+        """Ids for ``count`` rows.  On DuckDB (one writing process) the next id is kept in
+        memory between batches — read again after anyone else wrote (imports) or a failure;
+        on PostgreSQL other processes write too, so it is read under the advisory lock."""
+        if not self.store.is_duckdb:
+            return reserve(conn, "activities", count)
+        if self.next_id is None or self.seen_other != _OTHER_WRITES[0]:
+            self.next_id = reserve(conn, "activities", count)
+            self.seen_other = _OTHER_WRITES[0]
+        first = self.next_id
+        self.next_id = first + count
+        return first
+
     def _insert(
         self, batch: list[_Pending], lookup: bool
     ) -> tuple[dict[str, LoggedActivity], dict[str, tuple[int, _Pending]]]:
         found: dict[str, LoggedActivity] = {}
         fresh: dict[str, tuple[int, _Pending]] = {}
-        with process_write_lock(), self.store.engine.begin() as conn:
+        with process_write_lock(activity_writer=True), self.store.engine.begin() as conn:
             lock_for_write(conn)
             if lookup:
                 keys = list({item.external_id for item in batch})
@@ -267,7 +290,7 @@ class _BatchWriter:
                     fresh[item.external_id] = (0, item)
             if not fresh:
                 return found, fresh
-            first = reserve(conn, "activities", len(fresh))
+            first = self._reserve(conn, len(fresh))
             rows = []
             for i, (key, (_, item)) in enumerate(list(fresh.items())):
                 fresh[key] = (first + i, item)
