@@ -32,14 +32,16 @@ USERS = ("admin", "manager", "rep001", "partner", "viewer")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("read_demo")
     db = folder / "demo.duckdb"
-    Rashinban("en").generate_demo(str(db), scale="small", months=12, seed=11, end_month="2026-11")
+    Rashinban("en").generate_demo(str(db), scale="small", months=6, seed=11, end_month="2026-11")
     store = Store.open(str(db))
     try:
         admin = find_user(store, "admin")
         agency = _scalar(store, "SELECT id FROM teams WHERE kind = 'agency' ORDER BY id LIMIT 1")
-        Rashinban("en", admin, store).create_user(
-            {"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency}
-        )
+        in_house = _scalar(store, "SELECT id FROM teams WHERE kind <> 'agency' ORDER BY id LIMIT 1")
+        svc = Rashinban("en", admin, store)
+        svc.create_user({"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency})
+        # a partner pointed at an in-house team by mistake sees nothing
+        svc.create_user({"username": "stray", "password": PASSWORD, "role": "partner", "team_id": in_house})
     finally:
         store.dispose()
     return db

@@ -69,16 +69,28 @@ def test_role_matrix(web: Web, username: str) -> None:
     user = users_table(web)[username]
     visible = expected_visible(user, o)
     web.login(username)
-    for tid in sorted(o.parent):
-        code = 200 if ("team", tid) in visible else 403
-        r = web.get(f"/api/teams/{tid}?period={PERIOD}")
-        assert r.status_code == code, (username, "team", tid, r.text[:200])
-        r = web.get(f"/api/home?period={PERIOD}&scope=team:{tid}")
-        assert r.status_code == code, (username, "home team", tid)
-    for mid in sorted(o.member_team):
-        code = 200 if ("member", mid) in visible else 403
-        r = web.get(f"/api/members/{mid}?period={PERIOD}")
-        assert r.status_code == code, (username, "member", mid, r.text[:200])
+    # in scope: the cheap home API for every scope and one full team/member page each;
+    # out of scope: every API
+    pages = {"team": False, "member": False}
+    for kind, ids in (("team", sorted(o.parent)), ("member", sorted(o.member_team))):
+        for sid in ids:
+            key = (kind, sid)
+            code = 200 if key in visible else 403
+            r = web.get(f"/api/home?period={PERIOD}&scope={kind}:{sid}")
+            assert r.status_code == code, (username, "home", key, r.text[:200])
+            if code == 200 and pages[kind]:
+                continue
+            pages[kind] = pages[kind] or code == 200
+            r = web.get(f"/api/{kind}s/{sid}?period={PERIOD}")
+            assert r.status_code == code, (username, key, r.text[:200])
+            if code == 403:
+                for url in (
+                    f"/api/tree?scope={kind}:{sid}",
+                    f"/api/tree/nodes/revenue?scope={kind}:{sid}",
+                    f"/api/funnel?scope={kind}:{sid}",
+                    f"/{kind}s/{sid}",
+                ):
+                    assert web.get(url).status_code == 403, (username, url)
     company = 200 if ("company", 0) in visible else 403
     for url in (
         f"/api/home?period={PERIOD}&scope=company",
@@ -201,3 +213,13 @@ def test_access_rules_edge_cases(web: Web) -> None:
     assert access_for(_user("member", None, 99999), scopes).visible == frozenset()
     assert access_for(_user("viewer", agency), scopes).read_only
     assert access_for(_user("stranger", agency), scopes).visible == frozenset()
+
+
+def test_user_without_a_scope_sees_nothing(web: Web) -> None:
+    web.login("stray")
+    page = web.get("/")
+    assert page.status_code == 403 and 'data-testid="no-scope"' in page.text
+    for url in ("/api/home", "/api/tree", "/api/funnel", "/api/teams/1", "/api/members/1"):
+        assert web.get(url).status_code == 403, url
+    assert web.json("/api/teams")["teams"] == []
+    web.login(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from rashinban.errors import ForbiddenError
 from rashinban.web.dashkit import PeriodQ, ScopeQ, dash_helpers, model_path
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
@@ -14,7 +15,13 @@ router = APIRouter()
 
 @router.get("/", include_in_schema=False)
 def home(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
-    data = ctx.service.dashboard_home(model_path(ctx), period, scope)
-    partial = ctx.request.headers.get("hx-request") == "true"
+    try:
+        data = ctx.service.dashboard_home(model_path(ctx), period, scope)
+    except ForbiddenError:
+        if scope is not None:
+            raise
+        return render(ctx, "dash/no_scope.html", status_code=403)  # a user linked to no scope
+    headers = ctx.request.headers
+    partial = headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
     name = "dash/home_cards.html" if partial else "dash/home.html"
     return render(ctx, name, d=data, **dash_helpers(ctx.lang))
