@@ -200,3 +200,35 @@ def test_malformed_requests_never_500(web: Web) -> None:
         assert r.status_code < 500, (kw, r.status_code)
     assert web.client.get("/log/outcomes?type=<script>").status_code == 400
     assert web.client.get("/api/activities?limit=abc").status_code == 422
+
+
+def test_ids_stay_unique_after_other_writers(web: Web) -> None:
+    """The writer keeps its next id in memory; an import (any other writer) resets it."""
+    import sqlalchemy as sa
+
+    from rashinban.store.activities import process_write_lock
+
+    store = _store(web)
+    svc = Rashinban("en", find_user(store, "rep001"), store)
+    first, _ = svc.log_activity({"type": "call", "outcome": "connected"})
+    with process_write_lock(), store.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into activities (id, source, external_id, type, occurred_at) "
+                "select max(id) + 1, 'other', 'o-1', 'call', current_timestamp from activities"
+            )
+        )
+    middle, _ = svc.log_activity({"type": "call", "outcome": "connected"})
+    with store.engine.begin() as conn:  # even a writer that skips the lock only costs a retry
+        conn.execute(
+            sa.text(
+                "insert into activities (id, source, external_id, type, occurred_at) "
+                "select max(id) + 1, 'other', 'o-2', 'call', current_timestamp from activities"
+            )
+        )
+    second, created = svc.log_activity({"type": "call", "outcome": "connected"})
+    assert middle.id > first.id + 1
+    assert created and second.id > middle.id + 1
+    with store.engine.connect() as conn:
+        total, distinct = conn.execute(sa.text("select count(*), count(distinct id) from activities")).one()
+    assert total == distinct
