@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rashinban.i18n import t
-from tests.browser.conftest import Live, assert_translated, login
+from tests.browser.conftest import Live, assert_translated, login, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -70,8 +70,13 @@ def test_language_switch(page, live: Live) -> None:
     assert t("web.nav_home", "ja") not in nav_text
 
     # the choice sticks for the session: other pages come in English too
+    page.goto("/tree")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_translated(page)
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "en"
+    assert_translated(page)
+    shoot(page, "lang_en_home")
 
     with page.expect_navigation():
         page.get_by_role("link", name="日本語").click()

@@ -117,3 +117,16 @@ def test_partner_cannot_reach_another_team_by_api(live: Live) -> None:
         own = partner.get(f"/api/teams/{live.teams[AGENCY]}")
         assert own.status_code == 200, own.text[:200]
         assert OTHER_TEAM_NAME not in own.text
+
+
+def test_a_forbidden_page_is_a_page(page, live: Live) -> None:
+    """An edited URL lands on an error page of the app (layout, navigation, the user's
+    language), not on a raw JSON document."""
+    login(page, "partner")
+    response = page.goto(f"/teams/{live.teams[OTHER_TEAM]}")
+    assert response is not None
+    assert response.status in (403, 404)
+    assert "text/html" in (response.headers.get("content-type") or "")
+    assert page.get_by_test_id("current-user").count() == 1
+    assert page.locator("html").get_attribute("lang") == "ja"
+    shoot(page, "partner_forbidden_html")
