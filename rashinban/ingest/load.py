@@ -73,6 +73,7 @@ class Loader:
         self.is_pg = conn.dialect.name == "postgresql"
         self._stage_cols: tuple[str, ...] | None = None
         self.memory_limits: tuple[str, str] | None = None  # DuckDB: (while staging, while writing)
+        self._total = 0  # rows in _res
         self._src_literal = "'" + source.replace("'", "''") + "'"
         if self.is_pg:
             # bulk joins: freshly loaded tables have no statistics yet, and a nested loop
@@ -195,33 +196,47 @@ class Loader:
         else:
             body = f"SELECT {', '.join(selects)} FROM _stage s {' '.join(joins)}"
         self.conn.exec_driver_sql(f"CREATE TEMP VIEW _res_all AS {body}")
-        keep = [self._check_refs(col, target, result) for col in plan.ref_columns]
-        required = " AND ".join(f"{_q(c)} IS NOT NULL" for c in keep if c)
+        # one scan for every reference: rows without a match, and an example of each
+        refs = plan.ref_columns
+        parts = ["COUNT(*)"]
+        for col in refs:
+            ref_col, tgt = _q(REF_PREFIX + col.spec.target), _q(col.spec.target)
+            cond = f"{tgt} IS NULL" + (
+                "" if not target.c[col.spec.target].nullable else f" AND {ref_col} IS NOT NULL"
+            )
+            parts += [f"COUNT(*) FILTER (WHERE {cond})", f"MIN({ref_col}) FILTER (WHERE {cond})"]
+        summary = self.conn.exec_driver_sql(f"SELECT {', '.join(parts)} FROM _res_all").one()
+        self._total = int(summary[0])
+        required = []
+        for i, col in enumerate(refs):
+            missing, example = int(summary[1 + 2 * i]), summary[2 + 2 * i]
+            if self._check_refs(col, target, result, missing, example):
+                required.append(col.spec.target)
+        where = " AND ".join(f"{_q(c)} IS NOT NULL" for c in required)
         self.conn.exec_driver_sql(
-            f"CREATE TEMP VIEW _res AS SELECT * FROM _res_all{' WHERE ' + required if required else ''}"
+            f"CREATE TEMP VIEW _res AS SELECT * FROM _res_all{' WHERE ' + where if where else ''}"
         )
+        if required:
+            self._total = self._scalar("SELECT COUNT(*) FROM _res")
 
-    def _check_refs(self, col: ColumnPlan, target: sa.Table, result: BatchResult) -> str | None:
-        """Reject rows whose required reference is missing, note optional ones; returns the
-        column to filter on when the reference is required."""
+    def _check_refs(
+        self, col: ColumnPlan, target: sa.Table, result: BatchResult, missing: int, example: object
+    ) -> bool:
+        """Reject rows whose required reference is missing, note optional ones; True when the
+        reference is required (its rows without a match are left out of ``_res``)."""
         spec = col.spec
         assert spec.ref is not None
         ref_col = _q(REF_PREFIX + spec.target)
         required = not target.c[spec.target].nullable
         header = col.headers[0] if col.headers else spec.target
         cut = len(spec.ref.prefix)
+        if not missing:
+            return required
         if not required:  # count and one example; the rows stay in the database
-            n, example = self.conn.execute(
-                sa.text(
-                    f"SELECT COUNT(*), MIN(r.{ref_col}) FROM _res_all r "
-                    f"WHERE r.{_q(spec.target)} IS NULL AND r.{ref_col} IS NOT NULL"
-                )
-            ).one()
-            if n:
-                result.notes.add(
-                    "unresolved_refs", int(n), column=header, table=spec.ref.table, example=str(example)[cut:]
-                )
-            return None
+            result.notes.add(
+                "unresolved_refs", missing, column=header, table=spec.ref.table, example=str(example)[cut:]
+            )
+            return False
         rows = self.conn.execute(
             sa.text(
                 f"SELECT r._row, r.{ref_col} FROM _res_all r WHERE r.{_q(spec.target)} IS NULL ORDER BY 1"
@@ -231,7 +246,7 @@ class Loader:
             reason = "required" if value is None else "ref_missing"
             shown = None if value is None else str(value)[cut:]
             result.rejects.append(Reject(int(row), header, shown, reason, {"table": spec.ref.table}))
-        return spec.target
+        return True
 
     def _write(self, plan: PartPlan, result: BatchResult) -> None:
         """Compare, audit and update the rows that were there; insert the new ones."""
@@ -244,7 +259,7 @@ class Loader:
             "run": self.run_id,
             "tbl": part.table,
         }
-        total = self._scalar("SELECT COUNT(*) FROM _res")
+        total = self._total
         existing = self.conn.execute(
             sa.text(f"SELECT 1 FROM {part.table} WHERE source = :src LIMIT 1"), params
         ).first()

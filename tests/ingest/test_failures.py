@@ -175,3 +175,30 @@ def test_changed_row_is_updated_and_audited(loaded: str, tmp_path: Path) -> None
     assert row[0] == "salesforce:00600003"
     assert float(json.loads(row[1])["amount"]) == 1000 and float(json.loads(row[2])["amount"]) == 2500
     assert row[3] == r.run_id
+
+
+def test_history_of_an_unknown_deal_is_rejected(loaded: str, tmp_path: Path) -> None:
+    history = tmp_path / "OpportunityHistory.csv"
+    history.write_text(
+        "OpportunityId,CreatedDate,StageName,Amount,CloseDate,Probability\n"
+        "00600001,2026-01-05T09:00:00.000+0000,Prospecting,1000,2026-03-01,10\n"
+        "006NOPE,2026-01-06T09:00:00.000+0000,Negotiation,1000,2026-03-01,60\n",
+        encoding="utf-8",
+    )
+    store = Store.open(loaded)
+    try:
+        with pytest.raises(IngestError) as e:
+            run_import(store, history, ImportOptions(preset="salesforce-opportunity-history"))
+        assert (e.value.params["row"], e.value.params["reason"]) == (3, "ref_missing")
+        assert "no such row in deals" in render_error(e.value, "en")
+        r = run_import(
+            store,
+            history,
+            ImportOptions(
+                preset="salesforce-opportunity-history", skip_invalid=True, rejects_path=tmp_path / "r.csv"
+            ),
+        )
+    finally:
+        store.dispose()
+    assert (r.inserted, r.rejected) == (1, 1)
+    assert count(loaded, "SELECT COUNT(*) FROM deal_stage_history") == 1
