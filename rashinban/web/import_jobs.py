@@ -7,6 +7,7 @@ loaded, when a load fails, and when the job expires (an hour after its last use)
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import tempfile
@@ -98,6 +99,13 @@ class _Progress:
 
 _JOBS: dict[str, Job] = {}
 _LOCK = threading.Lock()
+
+
+@atexit.register
+def _remove_all() -> None:
+    """Uploaded files never outlive the server process."""
+    for job in list(_JOBS.values()):
+        shutil.rmtree(job.folder, ignore_errors=True)
 
 
 def safe_name(name: str | None) -> str:
