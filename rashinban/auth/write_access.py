@@ -106,7 +106,7 @@ def invalidate() -> None:
 def can_log_for(store: Store, user: User | None, member_id: int) -> bool:
     """May ``user`` log for this (existing, active) member?  Cached briefly per user: the
     activity log is the hot write path."""
-    key = (id(store), user)
+    key = (id(store), store.url, user)
     now = time.monotonic()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)

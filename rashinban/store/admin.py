@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,14 +22,30 @@ COMPANY_HOLIDAYS = "company_holidays"
 
 
 # settings -----------------------------------------------------------------------------
-def get_setting(store: Store, key: str) -> Any:
-    """The setting's value (decoded JSON), or None when unset (or the table is missing)."""
+_SETTINGS: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
+SETTINGS_SECONDS = 5.0  # other worker processes (PostgreSQL) see a change within this time
+
+
+def all_settings(store: Store) -> dict[str, Any]:
+    """Every setting (decoded JSON) in one query, cached briefly: dashboards read them on
+    every request.  Empty when the table is missing (a store not yet upgraded)."""
+    now = time.monotonic()
+    hit = _SETTINGS.get((id(store), store.url))
+    if hit is not None and now - hit[0] < SETTINGS_SECONDS:
+        return hit[1]
     try:
         with store.engine.connect() as conn:
-            raw = conn.execute(sa.select(app_settings.c.value_json).where(app_settings.c.key == key)).scalar()
+            rows = conn.execute(sa.select(app_settings.c.key, app_settings.c.value_json)).all()
     except sa.exc.DBAPIError:
-        return None
-    return json.loads(raw) if raw else None
+        rows = []
+    values = {key: json.loads(raw) for key, raw in rows if raw}
+    _SETTINGS[(id(store), store.url)] = (now, values)
+    return values
+
+
+def get_setting(store: Store, key: str) -> Any:
+    """The setting's value, or None when unset."""
+    return all_settings(store).get(key)
 
 
 def set_setting(store: Store, key: str, value: Any, actor: str | None) -> None:
@@ -40,6 +57,7 @@ def set_setting(store: Store, key: str, value: Any, actor: str | None) -> None:
         if value is not None:
             row = {"key": key, "value_json": text, "updated_at": now, "updated_by": actor}
             conn.execute(app_settings.insert().values(**row))
+    _SETTINGS.pop((id(store), store.url), None)
 
 
 def company_holidays(store: Store) -> list[date]:
