@@ -69,7 +69,7 @@ class _RowsPerSecond(ProgressColumn):
         rows = task.fields.get("rows", 0)
         elapsed = task.elapsed or 0
         rate = rows / elapsed if elapsed > 0 else 0
-        return Text(f"{rows:,} rows · {rate:,.0f} rows/s", style="cyan")
+        return Text(f"{rows:,} rows {rate:,.0f}/s", style="cyan")
 
 
 class RichReporter:
@@ -107,6 +107,8 @@ class RichReporter:
 
     def finish(self) -> None:
         if self.progress is not None:
+            for task in self.progress.tasks:
+                self.progress.update(task.id, completed=task.total)
             self.progress.stop()
             self.progress = None
 

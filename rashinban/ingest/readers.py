@@ -57,6 +57,7 @@ class TabularFile:
     size: int  # bytes (CSV) or rows (XLSX)
     bad_rows: list[BadRow] = field(default_factory=list)
     sha256: str | None = None  # of the bytes read, once a CSV has been read to the end
+    row_bytes: float = 100.0  # average row length in the first megabyte (progress estimate)
 
     def batches(self) -> Iterator[Batch]:
         if self.kind == "xlsx":
@@ -76,7 +77,11 @@ def open_table(path: str | Path, encoding: str | None = None) -> TabularFile:
         return _open_xlsx(p)
     enc = detect_encoding(p, encoding)
     headers = _csv_header(p, enc)
-    return TabularFile(path=p, kind="csv", headers=headers, encoding=enc, size=p.stat().st_size)
+    tf = TabularFile(path=p, kind="csv", headers=headers, encoding=enc, size=p.stat().st_size)
+    with p.open("rb") as f:
+        sample = f.read(1 << 20)
+    tf.row_bytes = max(len(sample) / max(sample.count(b"\n"), 1), 1.0)
+    return tf
 
 
 def _csv_header(p: Path, enc: str) -> list[str]:
@@ -187,8 +192,10 @@ def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
         row = 2
         for rb in reader:
             table = pa.Table.from_batches([rb]).rename_columns(names)
-            yield Batch(table=table, first_row=row, position=counting.count)
             row += rb.num_rows
+            # pyarrow reads ahead, so the bytes read say little; rows done × row length do
+            done = min(int((row - 1) * tf.row_bytes), tf.size - 1)
+            yield Batch(table=table, first_row=row - rb.num_rows, position=done)
         tf.sha256 = counting.sha256.hexdigest()
     except UnicodeDecodeError:
         raise locate(tf.path, enc) from None
