@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rashinban.errors import RashinbanError
 from rashinban.i18n import render_error
 from rashinban.store import Store
-from rashinban.web.deps import LoginRequired
+from rashinban.web.deps import LoginRequired, _UserCache
 from rashinban.web.i18n import request_lang
 from rashinban.web.routes import (
     activities,
@@ -61,6 +61,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.codec = SessionCodec(settings.secret_key, settings.session_hours * 3600)
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.state.user_cache = _UserCache()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, pages, dashboard, tree, teams, funnel, activities, imports, planning, admin):
         app.include_router(module.router)

@@ -6,12 +6,16 @@ pages redirect anonymous visitors to the login page, the API answers 401.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from rashinban.auth.users import User, get_user, user_for_token
+from rashinban.errors import RashinbanError
 from rashinban.service import Rashinban
 from rashinban.store import Store
 from rashinban.web.i18n import request_lang
@@ -19,8 +23,37 @@ from rashinban.web.security import UNSAFE_METHODS, Session, csrf_ok
 from rashinban.web.settings import WebSettings
 
 
-class LoginRequired(Exception):
+class LoginRequired(RashinbanError):
     """Raised for an anonymous page request: the app redirects to the login page."""
+
+    http_status = 401
+
+    def __init__(self) -> None:
+        super().__init__("login_required")
+
+
+class _UserCache:
+    """Signed-in users and token owners for a few seconds, so that a burst of requests does
+    not read the users table each time.  A deactivated user or a revoked token stops working
+    within ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[float, User | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], User | None]) -> User | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        user = load()
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[key] = (now, user)
+        return user
 
 
 @dataclass
@@ -59,13 +92,16 @@ async def get_ctx(request: Request) -> Ctx:
     auth = request.headers.get("authorization", "")
     user = None
     token = False
+    cache: _UserCache = request.app.state.user_cache
     if auth.lower().startswith("bearer "):
-        user = user_for_token(store, auth[7:].strip())
+        raw = auth[7:].strip()
+        user = cache.get("t:" + raw, lambda: user_for_token(store, raw))
         token = user is not None
         if user is None:
             raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
     elif session.user_id is not None:
-        user = get_user(store, int(session.user_id))
+        uid = int(session.user_id)
+        user = cache.get(f"u:{uid}", lambda: get_user(store, uid))
     lang = request_lang(request, session.lang or (user.locale if user else None))
     ctx = Ctx(request, session, user, lang, token)
     if request.method in UNSAFE_METHODS and not token:
