@@ -157,3 +157,26 @@ def test_hubspot_label_and_internal_headers(duck_url: str, tmp_path: Path) -> No
         store.dispose()
     assert a.preset == "hubspot-deals" and (a.inserted, b.inserted) == (1, 1)
     assert rows == [("101", True, True), ("102", True, False)]
+
+
+def test_repeated_ids_keep_the_last_row_and_say_so(duck_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "dups.csv"
+    path.write_text(
+        "Id,Name,StageName,Amount,CloseDate,CreatedDate\n"
+        "006A,first,Prospecting,100,2026-03-31,2026-01-01\n"
+        "006B,other,Prospecting,200,2026-03-31,2026-01-01\n"
+        "006A,second,Negotiation,300,2026-03-31,2026-01-01\n",
+        encoding="utf-8",
+    )
+    store = Store.open(duck_url)
+    store.create_all()
+    try:
+        r = run_import(store, path, ImportOptions(preset="salesforce-opportunity"))
+        again = run_import(store, path, ImportOptions(preset="salesforce-opportunity"))
+        with store.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT external_id, name, stage FROM deals ORDER BY 1")).all()
+    finally:
+        store.dispose()
+    assert r.inserted == 2 and [n["count"] for n in r.notes if n["code"] == "duplicate_keys"] == [1]
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert rows == [("006A", "second", "Negotiation"), ("006B", "other", "Prospecting")]
