@@ -84,6 +84,7 @@ def test_home_shows_what_its_json_twin_says(browser, live: Live) -> None:
         assert data["kgi"]["name"] in text
         for kpi, card in zip(data["kpis"], kpis.all(), strict=True):
             assert kpi["name"] in card.inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "home_json_twin.png"), full_page=True)
     finally:
         page.context.close()
 
@@ -152,5 +153,6 @@ def test_period_switch_changes_the_home_numbers(browser, live: Live) -> None:
         assert twin["period"] == periods[1]
         after = page.get_by_test_id("kgi-actual").inner_text()
         assert after != before or twin["kgi"]["actual"] is None
+        page.screenshot(path=str(SCREENSHOTS / "home_period_switch.png"), full_page=True)
     finally:
         page.context.close()
