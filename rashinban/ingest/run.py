@@ -111,6 +111,7 @@ class ImportResult:
     notes: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)  # the first few, for messages
     files: list[str] = field(default_factory=list)
+    file_rows: dict[str, int] = field(default_factory=dict)  # data rows per file read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -122,6 +123,7 @@ class ImportResult:
             "rows": self.rows,
             "file": self.file,
             "files": self.files,
+            "file_rows": self.file_rows,
             "preset": self.preset,
             "source": self.source,
             "encoding": self.encoding,
@@ -360,10 +362,11 @@ def _load_part(
     label = f"{tf.path.name} → {plan.part.table}"
     reporter.start(label, tf.size, "bytes" if tf.kind == "csv" else "rows")
     strict = not options.skip_invalid
+    rows_read = 0
     pending: list[Reject] = []
     for batch, t in _transformed(plan, tf.batches()):
         notes.merge(t.notes)
-        result.rows += batch.table.num_rows
+        rows_read += batch.table.num_rows
         if t.rejects:
             pending.extend(t.rejects)
         if not (strict and (pending or sink.count or tf.bad_rows)):
@@ -385,9 +388,12 @@ def _load_part(
             Reject(b.row or 0, "", b.text, "wrong_field_count", {"expected": b.expected, "actual": b.actual})
             for b in tf.bad_rows
         )
-        result.rows += len(tf.bad_rows)
+        rows_read += len(tf.bad_rows)
         tf.bad_rows.clear()
     _flush(sink, tf, pending)
+    # a file read by several parts (Maven's sales_teams.csv) counts once
+    result.file_rows[str(tf.path)] = max(result.file_rows.get(str(tf.path), 0), rows_read)
+    result.rows = sum(result.file_rows.values())
     return counts
 
 

@@ -55,6 +55,10 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
     pipeline = pd.read_csv(maven / "sales_pipeline.csv", dtype=str)
     teams = pd.read_csv(maven / "sales_teams.csv", dtype=str)
     assert r.rejected == 0
+    assert r.file_rows == {
+        str(maven / f): _rows(maven / f)
+        for f in ("sales_teams.csv", "products.csv", "accounts.csv", "sales_pipeline.csv")
+    }
     assert r.tables["deals"]["inserted"] == len(pipeline) == 8800
     assert r.tables["accounts"]["inserted"] == _rows(maven / "accounts.csv") == 85
     assert r.tables["products"]["inserted"] == _rows(maven / "products.csv") == 7
@@ -95,6 +99,7 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
     )
     assert r.tables["deals"]["inserted"] == _rows(olist / "olist_closed_deals_dataset.csv") == 842
     assert _notes(r, "won_before_first_contact")[0]["count"] == 1
+    assert r.rows == sum(r.file_rows.values()) == 8000 + 842
     assert count(store_url, "SELECT COUNT(*) FROM deals WHERE source = 'olist' AND lead_id IS NULL") == 0
 
     # Salesforce object exports (UTF-8 with BOM, API-name headers)
