@@ -146,10 +146,11 @@ def test_member_sees_own_team_aggregate_but_not_colleagues(web: Web) -> None:
     o = org(web.store)
     user = users_table(web)["rep001"]
     team = o.member_team[user.member_id]
+    assert team is not None
     web.login("rep001")
     d = web.json(f"/api/teams/{team}?period={PERIOD}")
     assert [r["member"]["id"] for r in d["ranking"]] == [user.member_id]
-    colleagues = o.members_in("team", team) - {user.member_id}
+    colleagues = (o.members_in("team", team) or set()) - {user.member_id}
     for m in colleagues:
         assert web.get(f"/api/members/{m}").status_code == 403
 
