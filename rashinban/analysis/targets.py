@@ -12,13 +12,37 @@ from __future__ import annotations
 from fractions import Fraction
 
 from rashinban.kpi.allocate import split_whole
-from rashinban.kpi.model import Model
+from rashinban.kpi.model import Member, Model
 from rashinban.kpi.solve import Plan
 from rashinban.kpi.tree import per_year
 from rashinban.kpi.units import WHOLE_UNITS, Period
 from rashinban.metrics.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
 
 Key = tuple[str, str, int | None, str]  # node, scope_type, scope_id, period label
+
+
+def _people_for(
+    owner: str | None,
+    listed: list[Member],
+    by_name: dict[str, int],
+    members: list[int],
+    scopes: ScopeIndex,
+) -> tuple[list[int], list[Fraction]]:
+    """Who shares a volume target: the model's listed members within the node's owner team
+    (when ``owner`` names a team of the store), else all members of that team equally, else
+    the listed members, else everyone."""
+    team = scopes.find(owner, TEAM) if owner else None
+    if team is not None:
+        in_team = set(scopes.members_of(team.id))
+        chosen = [mb for mb in listed if by_name[mb.name] in in_team]
+        if chosen:
+            return [by_name[mb.name] for mb in chosen], [mb.weight for mb in chosen]
+        if in_team:
+            people = sorted(in_team)
+            return people, [Fraction(1)] * len(people)
+    if listed:
+        return [by_name[mb.name] for mb in listed], [mb.weight for mb in listed]
+    return members, [Fraction(1)] * len(members)
 
 
 def plan_targets(plan: Plan, scopes: ScopeIndex, kind: Period, labels: list[str]) -> dict[Key, Fraction]:
@@ -32,7 +56,8 @@ def plan_targets(plan: Plan, scopes: ScopeIndex, kind: Period, labels: list[str]
             value = value * Fraction(per_year(model, pv.period), per_year(model, kind))
         company[nid] = value
     members = [sid for (stype, sid) in scopes.scopes if stype == MEMBER]
-    by_name = {scopes.scopes[(MEMBER, m)].name: m for m in members}
+    by_name = {scopes.scopes[(MEMBER, m)].external_id or "": m for m in members}
+    by_name.update({scopes.scopes[(MEMBER, m)].name: m for m in members})  # names win over ids
     listed = [mb for mb in model.members if mb.name in by_name]
     member_values: dict[tuple[str, int], Fraction] = {}
     for nid, value in company.items():
@@ -40,11 +65,7 @@ def plan_targets(plan: Plan, scopes: ScopeIndex, kind: Period, labels: list[str]
             for m in members:
                 member_values[(nid, m)] = value
             continue
-        if listed and len(listed) == len(model.members):
-            people = [by_name[mb.name] for mb in listed]
-            weights = [mb.weight for mb in listed]
-        else:
-            people, weights = members, [Fraction(1)] * len(members)
+        people, weights = _people_for(model.nodes[nid].owner, listed, by_name, members, scopes)
         if not people:
             continue
         step = Fraction(1) if model.nodes[nid].unit in WHOLE_UNITS else Fraction(0)

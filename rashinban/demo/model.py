@@ -68,6 +68,7 @@ def model_data(
             measure="revenue",
             role="main",
             owner="営業本部",
+            ksf="受注の最大化",
         ),
         "won_deals": node(
             "受注件数",
@@ -78,6 +79,7 @@ def model_data(
             measure="won_deals",
             role="main",
             owner="営業本部",
+            ksf="受注の最大化",
         ),
         "avg_deal_size": node(
             "平均受注単価",
@@ -88,6 +90,7 @@ def model_data(
             measure="avg_deal_size",
             role="aux",
             owner="営業本部",
+            ksf="受注の最大化",
         ),
         "deals": node(
             "商談数",
@@ -98,6 +101,7 @@ def model_data(
             measure="deals_created",
             role="main",
             owner="営業本部",
+            ksf="質の高い商談機会の創出",
         ),
         "win_rate": node(
             "受注率",
@@ -108,6 +112,7 @@ def model_data(
             measure="win_rate",
             role="main",
             owner="営業本部",
+            ksf="受注の最大化",
         ),
         "leads": node(
             "リード獲得数",
@@ -117,6 +122,7 @@ def model_data(
             measure="leads",
             role="main",
             owner="営業本部",
+            ksf="質の高い商談機会の創出",
         ),
         "deal_rate": node(
             "商談化率",
@@ -126,6 +132,8 @@ def model_data(
             assume=deal_rate,
             role="aux",
             owner="営業本部",
+            ksf="質の高い商談機会の創出",
+            measure="lead_to_deal_rate",
         ),
         "calls": node(
             "架電数",
@@ -136,6 +144,7 @@ def model_data(
             measure="calls",
             role="main",
             owner="インサイドセールス部",
+            ksf="質の高い商談機会の創出",
         ),
         "connected_calls": node(
             "接続数",
@@ -146,6 +155,7 @@ def model_data(
             measure="connected_calls",
             role="aux",
             owner="インサイドセールス部",
+            ksf="質の高い商談機会の創出",
         ),
         "contact_rate": node(
             "接触率",
@@ -155,6 +165,8 @@ def model_data(
             assume=contact_rate,
             role="aux",
             owner="インサイドセールス部",
+            ksf="質の高い商談機会の創出",
+            measure="contact_rate",
         ),
         "appointments": node(
             "アポイント獲得数",
@@ -165,6 +177,7 @@ def model_data(
             measure="appointments",
             role="main",
             owner="インサイドセールス部",
+            ksf="質の高い商談機会の創出",
         ),
         "appointment_rate": node(
             "アポイント率",
@@ -174,6 +187,8 @@ def model_data(
             assume=appt_rate,
             role="aux",
             owner="インサイドセールス部",
+            ksf="質の高い商談機会の創出",
+            measure="appointment_rate",
         ),
         "visits": node(
             "訪問件数",
@@ -184,6 +199,7 @@ def model_data(
             measure="visits",
             role="aux",
             owner="フィールドセールス",
+            ksf="質の高い商談機会の創出",
         ),
     }
     field_reps = [r for r in org.reps if r.role == ROLE_FIELD]

@@ -98,9 +98,12 @@ def smart_findings(model: Model) -> list[Finding]:
 
 
 def related_nodes(model: Model) -> set[str]:
-    """Nodes on the KGI's tree, plus derived monitoring KPIs built only from related nodes
-    (商談単価 = 費用 ÷ 送客数 is related when both inputs are)."""
+    """Nodes on the KGI's tree, KPIs sharing a success factor (``ksf``) with them, and derived
+    monitoring KPIs built only from related nodes (商談単価 = 費用 ÷ 送客数)."""
     related = set(model.reachable())
+    # a KPI under a success factor (KSF) that the KGI's tree already serves is related too
+    related_ksf = {model.nodes[n].ksf for n in related if model.nodes[n].ksf}
+    related |= {nid for nid, n in model.nodes.items() if n.ksf and n.ksf in related_ksf}
     changed = True
     while changed:
         changed = False
