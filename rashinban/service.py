@@ -293,7 +293,8 @@ class Rashinban:
                 "bad_option", option="--by-period", reason=f"'{by}' is not a period kind"
             ) from None
         access = self._check_scope_args(db, team, member)
-        rows = build_funnel(model, self._db(db), period, team, member, self.parse_date(as_of), kind)
+        visible = access.visible if access is not None else None
+        rows = build_funnel(model, self._db(db), period, team, member, self.parse_date(as_of), kind, visible)
         if access is not None:
             rows = [r for r in rows if access.can_see((r.scope_type, r.scope_id))]
         return rows

@@ -47,9 +47,22 @@ def compute_funnel(
     kind: Period,
     fiscal_year_start: int = 4,
     stages: tuple[str, ...] = DEFAULT_STAGES,
+    only: set[tuple[str, int]] | None = None,
 ) -> list[FunnelRow]:
+    """``only``: compute these scopes only (the company is always among them)."""
     h = table_expr(con, "deal_stage_entries")
-    smap = ibis.memtable(scopes.member_map())
+    # a deal whose first entry falls in the span has an entry in the span: look at those only
+    touched = h.filter(_in_span(h.entered_at, span)).select("deal_id").distinct()
+    h = h.semi_join(touched, h.deal_id == touched.deal_id)
+    data = scopes.member_map()
+    if only is not None:
+        keep = [
+            i
+            for i, key in enumerate(zip(data["scope_type"], data["scope_id"], strict=True))
+            if key in only or key[0] == "company"
+        ]
+        data = {c: [data[c][i] for i in keep] for c in data}
+    smap = ibis.memtable(data)
     idx = ibis.memtable({"stage": list(stages), "_idx": list(range(len(stages)))})
     # time in each history entry: until the deal's next entry
     w = ibis.window(group_by=h.deal_id, order_by=[h.entered_at, h.id])

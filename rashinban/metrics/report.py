@@ -130,6 +130,7 @@ def build_funnel(
     member: str | None,
     as_of: date,
     by_period: Period | None = None,
+    visible: frozenset[tuple[str, int]] | None = None,
 ) -> list[FunnelRow]:
     """Funnel rows for the wanted scopes; stages from the model's ``funnel:`` or the default."""
     fys = model.fiscal_year_start if model else 4
@@ -147,8 +148,11 @@ def build_funnel(
     )
     with opened(db) as store:
         scopes = load_scope_index(store)
-        rows = compute_funnel(ibis_connection(store), scopes, span, kind, fys, stages)
         wanted = set(wanted_scopes(scopes, team, member))
+        if visible is not None:
+            wanted &= visible
+        only = wanted if (team or member or visible is not None) else None
+        rows = compute_funnel(ibis_connection(store), scopes, span, kind, fys, stages, only)
         return [r for r in rows if (r.scope_type, r.scope_id) in wanted]
 
 
