@@ -28,6 +28,7 @@ PAGES = {
     "funnel": ("/funnel", ("funnel-table",)),
     "log": ("/log", ("log-type-call", "log-type-email", "log-type-visit", "log-type-web_meeting")),
     "planning": ("/planning", ("plan-kgi-input", "plan-table", "plan-member-table", "plan-save")),
+    "admin": ("/admin", ("admin-users", "admin-teams", "admin-stages", "admin-holidays")),
 }
 DOCS = {"home": "home.png", "tree": "tree.png"}
 # RASHINBAN_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots/ (committed; off by default so a
@@ -154,5 +155,20 @@ def test_period_switch_changes_the_home_numbers(browser, live: Live) -> None:
         after = page.get_by_test_id("kgi-actual").inner_text()
         assert after != before or twin["kgi"]["actual"] is None
         page.screenshot(path=str(SCREENSHOTS / "home_period_switch.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def test_admin_pages_are_for_admins_only(browser, live: Live) -> None:
+    page = signed_in_page(browser, live, "manager")
+    try:
+        page.goto("/")
+        page.get_by_test_id("current-user").wait_for()
+        assert page.locator("nav a[href='/admin']").count() == 0, "no admin link for a manager"
+        response = page.goto("/admin")
+        assert response is not None
+        assert response.status in (403, 404) or page.get_by_test_id("admin-forbidden").count() == 1
+        assert page.get_by_test_id("admin-users").count() == 0
+        page.screenshot(path=str(SCREENSHOTS / "admin_as_manager.png"), full_page=True)
     finally:
         page.context.close()
