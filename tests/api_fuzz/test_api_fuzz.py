@@ -4,7 +4,7 @@ The ASGI app runs in-process on its own small demo store (fuzzed writes must not
 browser tests' server); every request carries an admin API token.  For every operation and
 every generated request — valid and invalid ones — the app must not answer 5xx, and what it
 answers must conform to the document (schema, content type).  The number of examples per
-operation and mode is bounded (RASHINBAN_FUZZ_EXAMPLES, default 10) so the module runs in well under
+operation and mode is bounded (RASHINBAN_FUZZ_EXAMPLES, default 6) so the module runs in well under
 a minute on two cores.
 """
 
@@ -28,7 +28,7 @@ from rashinban.store import Store
 from rashinban.web.app import create_app
 from rashinban.web.settings import WebSettings
 
-EXAMPLES = int(os.environ.get("RASHINBAN_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("RASHINBAN_FUZZ_EXAMPLES", "6"))
 TIMINGS = os.environ.get("RASHINBAN_FUZZ_TIMINGS")  # write per-operation seconds here
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
