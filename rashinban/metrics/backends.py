@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
 from typing import Any
 
 import ibis
@@ -17,24 +20,57 @@ from rashinban.metrics.scopes import ScopeIndex
 from rashinban.store import Store
 from rashinban.store import schema as s
 
+_LOCK = threading.Lock()
+
 
 def ibis_connection(store: Store) -> Any:
+    """An Ibis client for one unit of work (one request, one command).
+
+    DuckDB: a fresh cursor — its own connection to the shared database instance, safe to
+    use from one thread — on a base connection that the store holds until ``dispose()``
+    (taking it from the pool and handing it back would let the pool close it under a
+    running query).  PostgreSQL: one client per thread, reused.
+    """
     if store.is_duckdb:
-        raw = store.engine.raw_connection()
-        try:
-            wrapper = raw.driver_connection
-            duck: Any = getattr(wrapper, "_ConnectionWrapper__c", wrapper)  # duckdb_engine's wrapper
-            return ibis.duckdb.from_connection(duck.cursor())
-        finally:
-            raw.close()
-    url = sa.make_url(store.url)
-    return ibis.postgres.connect(
-        host=url.host or "localhost",
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
+        with _LOCK:
+            base: Any = store.resources.get("duckdb_base")
+            if base is None:
+                raw = store.engine.raw_connection()  # kept checked out for the store's life
+                wrapper = raw.driver_connection
+                base = getattr(wrapper, "_ConnectionWrapper__c", wrapper)  # duckdb_engine's wrapper
+                store.resources["duckdb_base"] = base
+                cursors: weakref.WeakSet[Any] = weakref.WeakSet()
+                store.resources["duckdb_cursors"] = cursors
+
+                def close() -> None:
+                    for cur in list(cursors):
+                        with contextlib.suppress(Exception):
+                            cur.close()
+                    raw.close()
+
+                store.on_dispose.append(close)
+            cur = base.cursor()
+            store.resources["duckdb_cursors"].add(cur)
+        return ibis.duckdb.from_connection(cur)
+    local = store.resources.setdefault("pg_local", threading.local())
+    con = getattr(local, "ibis", None)
+    if con is None:
+        url = sa.make_url(store.url)
+        con = ibis.postgres.connect(
+            host=url.host or "localhost",
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+        )
+        local.ibis = con
+        store.on_dispose.append(lambda: _disconnect(con))
+    return con
+
+
+def _disconnect(con: Any) -> None:
+    with contextlib.suppress(Exception):
+        con.disconnect()
 
 
 def load_scope_index(store: Store, company_name: str = "全社") -> ScopeIndex:

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,6 +33,10 @@ def resolve_url(db: str | None = None) -> str:
 class Store:
     url: str
     engine: sa.Engine
+    # long-lived resources other layers hang on the store (e.g. the metrics layer's DuckDB
+    # connection); closed by dispose()
+    on_dispose: list[Callable[[], None]] = field(default_factory=list)
+    resources: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, db: str | None = None) -> Store:
@@ -77,4 +83,7 @@ class Store:
         return [name for name in metadata.tables if sa.inspect(self.engine).has_table(name)]
 
     def dispose(self) -> None:
+        for close in self.on_dispose:
+            close()
+        self.on_dispose.clear()
         self.engine.dispose()

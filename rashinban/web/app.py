@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rashinban.errors import RashinbanError
-from rashinban.i18n import render_error
+from rashinban.i18n import render_error, t
 from rashinban.store import Store
 from rashinban.web.deps import LoginRequired, _UserCache
 from rashinban.web.i18n import request_lang
@@ -98,9 +98,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.exception_handler(RashinbanError)
     async def domain_error(request: Request, exc: RashinbanError) -> Response:
-        lang = request_lang(request, getattr(request.state, "session", None) and request.state.session.lang)
+        lang = _lang(request)
+        message = render_error(exc, lang)
+        if _wants_page(request):
+            return _error_page(request, exc.http_status, message)
         return JSONResponse(
-            {"error": exc.code, "message": render_error(exc, lang), "params": _plain(exc.params)},
+            {"error": exc.code, "message": message, "params": _plain(exc.params)},
             status_code=exc.http_status,
         )
 
@@ -114,11 +117,44 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_page(request) and exc.status_code in (403, 404, 405):
+            return _error_page(request, exc.status_code, t(f"web.http_{exc.status_code}", _lang(request)))
         return JSONResponse(
             {"error": "http", "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
     return app
+
+
+def _lang(request: Request) -> str:
+    session = getattr(request.state, "session", None)
+    return request_lang(request, session.lang if session is not None else None)
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser page request (not the API, not static files, not an HTMX fragment)."""
+    path = request.url.path
+    return (
+        request.method == "GET"
+        and not path.startswith(("/api/", "/static/"))
+        and "text/html" in request.headers.get("accept", "")
+        and request.headers.get("hx-request") != "true"
+    )
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    from rashinban.auth.users import get_user
+    from rashinban.web.deps import Ctx
+    from rashinban.web.templating import render
+
+    session = request.state.session
+    user = None
+    if session.user_id is not None:
+        user = request.app.state.user_cache.get(
+            f"u:{session.user_id}", lambda: get_user(request.app.state.store, int(session.user_id))
+        )
+    ctx = Ctx(request, session, user, _lang(request))
+    return render(ctx, "error.html", status_code=status, status=status, message=message)
 
 
 def _plain(params: dict[str, object]) -> dict[str, object]:
