@@ -1,8 +1,10 @@
 """Generated SQL, pinned per dialect under ``snapshots/<dialect>/<name>.sql``.
 
-The SQL is what the engine reports in ``Results.queries`` for a fixed set of measures, a
-fixed scope index (the dataset's) and a fixed span.  Random in-memory table names are
-replaced by ``ibis_memtable_<n>`` (numbered by first appearance).  With
+The SQL is what the engine reports in ``Results.queries`` for every measure the engine
+tests compute (the built-in catalogue and the extra aggregations), a fixed scope index (the
+dataset's) and a fixed span: the very runs that are compared with the oracle.  Random
+in-memory table names are replaced by ``ibis_memtable_<n>`` (numbered by first
+appearance).  With
 ``RASHINBAN_UPDATE_SNAPSHOTS=1`` the files are rewritten instead of compared; review the
 diff and commit it with the engine change that caused it.
 """
@@ -15,34 +17,12 @@ import re
 from pathlib import Path
 
 from rashinban.kpi.units import Period
-from rashinban.metrics.engine import MetricsEngine
+from rashinban.metrics.engine import MetricsEngine, Results
 from tests.metrics_engines.conftest import SPAN, all_measures, scope_index
 from tests.metrics_engines.dataset import Dataset
 
 DIR = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("RASHINBAN_UPDATE_SNAPSHOTS") == "1"
-# one measure of each kind: counts, filters, a mean, durations, sums, stock, team-level
-# spend, a virtual table, non-additive aggregates, and ratios over them
-MEASURES = [
-    "leads",
-    "valid_lead_rate",
-    "mqls",
-    "calls",
-    "contact_rate",
-    "entry_lag_hours",
-    "avg_meeting_minutes",
-    "revenue",
-    "win_rate",
-    "sales_cycle_days",
-    "proposals",
-    "active_contracts",
-    "mrr",
-    "csat",
-    "spend",
-    "cpa",
-    "x_median_won_amount",
-    "x_accounts_touched",
-]
 CASES = {"quarter": Period.QUARTER, "month": Period.MONTH}
 _MEMTABLE = re.compile(r"ibis_[a-z]*_?memtable_[a-z0-9]+")
 
@@ -57,10 +37,13 @@ def normalise(sql: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
 
 
+def render(res: Results) -> str:
+    return "\n;\n\n".join(normalise(q).rstrip("\n") for q in res.queries) + "\n;\n"
+
+
 def generated(con: object, data: Dataset, kind: str) -> str:
     ms = all_measures()
-    res = MetricsEngine(con, scope_index(data), 4).compute(ms, MEASURES, SPAN, CASES[kind])
-    return "\n;\n\n".join(normalise(q).rstrip("\n") for q in res.queries) + "\n;\n"
+    return render(MetricsEngine(con, scope_index(data), 4).compute(ms, list(ms), SPAN, CASES[kind]))
 
 
 def check(dialect: str, name: str, sql: str) -> None:

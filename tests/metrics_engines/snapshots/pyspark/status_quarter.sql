@@ -58,6 +58,63 @@ GROUP BY
 ;
 
 SELECT
+  `t5`.`scope_type`,
+  `t5`.`scope_id`,
+  `t5`.`_p`,
+  COUNT(DISTINCT IF(`t5`.`valid`, `t5`.`channel`, NULL)) AS `x_channels_valid__v`
+FROM (
+  SELECT
+    `t4`.`id`,
+    `t4`.`source`,
+    `t4`.`external_id`,
+    `t4`.`account_id`,
+    `t4`.`owner_id`,
+    `t4`.`channel`,
+    `t4`.`status`,
+    `t4`.`valid`,
+    `t4`.`created_at`,
+    `t4`.`mql_at`,
+    `t4`.`sql_at`,
+    `t4`.`disqualified_at`,
+    `t4`.`converted_at`,
+    `t4`.`converted_deal_id`,
+    `t4`.`_p`,
+    `t4`.`_key`,
+    `t2`.`scope_type`,
+    `t2`.`scope_id`
+  FROM (
+    SELECT
+      `t0`.`id`,
+      `t0`.`source`,
+      `t0`.`external_id`,
+      `t0`.`account_id`,
+      `t0`.`owner_id`,
+      `t0`.`channel`,
+      `t0`.`status`,
+      `t0`.`valid`,
+      `t0`.`created_at`,
+      `t0`.`mql_at`,
+      `t0`.`sql_at`,
+      `t0`.`disqualified_at`,
+      `t0`.`converted_at`,
+      `t0`.`converted_deal_id`,
+      DATE_TRUNC('quarter', CAST(`t0`.`created_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+      COALESCE(`t0`.`owner_id`, -1) AS `_key`
+    FROM `leads` AS `t0`
+    WHERE
+      `t0`.`created_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+      AND `t0`.`created_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+  ) AS `t4`
+  INNER JOIN `ibis_memtable_1` AS `t2`
+    ON `t4`.`_key` = `t2`.`_key`
+) AS `t5`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
   `t6`.`scope_type`,
   `t6`.`scope_id`,
   `t6`.`_p`,
@@ -120,10 +177,173 @@ SELECT
   `t6`.`scope_id`,
   `t6`.`_p`,
   SUM(`t6`.`_rows`) AS `_rows`,
+  SUM(`t6`.`sqls__n`) AS `sqls__n`
+FROM (
+  SELECT
+    `t5`.`_key`,
+    `t5`.`_p`,
+    `t5`.`_rows`,
+    `t5`.`sqls__n`,
+    `t2`.`scope_type`,
+    `t2`.`scope_id`
+  FROM (
+    SELECT
+      `t3`.`_key`,
+      `t3`.`_p`,
+      COUNT(*) AS `_rows`,
+      SUM(CAST(NOT (
+        `t3`.`sql_at` IS NULL
+      ) AS BIGINT)) AS `sqls__n`
+    FROM (
+      SELECT
+        `t1`.`id`,
+        `t1`.`source`,
+        `t1`.`external_id`,
+        `t1`.`account_id`,
+        `t1`.`owner_id`,
+        `t1`.`channel`,
+        `t1`.`status`,
+        `t1`.`valid`,
+        `t1`.`created_at`,
+        `t1`.`mql_at`,
+        `t1`.`sql_at`,
+        `t1`.`disqualified_at`,
+        `t1`.`converted_at`,
+        `t1`.`converted_deal_id`,
+        DATE_TRUNC('quarter', CAST(`t1`.`sql_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        COALESCE(`t1`.`owner_id`, -1) AS `_key`
+      FROM `leads` AS `t1`
+      WHERE
+        `t1`.`sql_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND `t1`.`sql_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS `t3`
+    GROUP BY
+      1,
+      2
+  ) AS `t5`
+  INNER JOIN `ibis_memtable_1` AS `t2`
+    ON `t5`.`_key` = `t2`.`_key`
+) AS `t6`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  `t6`.`scope_type`,
+  `t6`.`scope_id`,
+  `t6`.`_p`,
+  SUM(`t6`.`_rows`) AS `_rows`,
+  SUM(`t6`.`spend__s`) AS `spend__s`,
+  SUM(`t6`.`spend__c`) AS `spend__c`
+FROM (
+  SELECT
+    `t5`.`_key`,
+    `t5`.`_p`,
+    `t5`.`_rows`,
+    `t5`.`spend__s`,
+    `t5`.`spend__c`,
+    `t2`.`scope_type`,
+    `t2`.`scope_id`
+  FROM (
+    SELECT
+      `t3`.`_key`,
+      `t3`.`_p`,
+      COUNT(*) AS `_rows`,
+      SUM(`t3`.`amount`) AS `spend__s`,
+      COUNT(`t3`.`amount`) AS `spend__c`
+    FROM (
+      SELECT
+        `t1`.`id`,
+        `t1`.`source`,
+        `t1`.`external_id`,
+        `t1`.`channel`,
+        `t1`.`period_start`,
+        `t1`.`period_end`,
+        `t1`.`amount`,
+        `t1`.`team_id`,
+        DATE_TRUNC('quarter', `t1`.`period_start` - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        COALESCE(`t1`.`team_id`, -1) AS `_key`
+      FROM `spend` AS `t1`
+      WHERE
+        `t1`.`period_start` >= MAKE_DATE(2025, 4, 1)
+        AND `t1`.`period_start` <= MAKE_DATE(2027, 3, 31)
+    ) AS `t3`
+    GROUP BY
+      1,
+      2
+  ) AS `t5`
+  INNER JOIN `ibis_memtable_1` AS `t2`
+    ON `t5`.`_key` = `t2`.`_key`
+) AS `t6`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  `t5`.`scope_type`,
+  `t5`.`scope_id`,
+  `t5`.`_p`,
+  PERCENTILE(CAST(`t5`.`amount` AS DOUBLE), 0.5) AS `x_median_spend__v`
+FROM (
+  SELECT
+    `t4`.`id`,
+    `t4`.`source`,
+    `t4`.`external_id`,
+    `t4`.`channel`,
+    `t4`.`period_start`,
+    `t4`.`period_end`,
+    `t4`.`amount`,
+    `t4`.`team_id`,
+    `t4`.`_p`,
+    `t4`.`_key`,
+    `t2`.`scope_type`,
+    `t2`.`scope_id`
+  FROM (
+    SELECT
+      `t0`.`id`,
+      `t0`.`source`,
+      `t0`.`external_id`,
+      `t0`.`channel`,
+      `t0`.`period_start`,
+      `t0`.`period_end`,
+      `t0`.`amount`,
+      `t0`.`team_id`,
+      DATE_TRUNC('quarter', `t0`.`period_start` - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+      COALESCE(`t0`.`team_id`, -1) AS `_key`
+    FROM `spend` AS `t0`
+    WHERE
+      `t0`.`period_start` >= MAKE_DATE(2025, 4, 1)
+      AND `t0`.`period_start` <= MAKE_DATE(2027, 3, 31)
+  ) AS `t4`
+  INNER JOIN `ibis_memtable_1` AS `t2`
+    ON `t4`.`_key` = `t2`.`_key`
+) AS `t5`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  `t6`.`scope_type`,
+  `t6`.`scope_id`,
+  `t6`.`_p`,
+  SUM(`t6`.`_rows`) AS `_rows`,
   SUM(`t6`.`calls__n`) AS `calls__n`,
   SUM(`t6`.`connected_calls__n`) AS `connected_calls__n`,
+  SUM(`t6`.`emails_sent__n`) AS `emails_sent__n`,
+  SUM(`t6`.`emails_opened__n`) AS `emails_opened__n`,
+  SUM(`t6`.`emails_replied__n`) AS `emails_replied__n`,
   SUM(`t6`.`entry_lag_hours__s`) AS `entry_lag_hours__s`,
   SUM(`t6`.`entry_lag_hours__c`) AS `entry_lag_hours__c`,
+  SUM(`t6`.`appointments__n`) AS `appointments__n`,
+  SUM(`t6`.`visits__n`) AS `visits__n`,
+  SUM(`t6`.`web_meetings__n`) AS `web_meetings__n`,
+  SUM(`t6`.`meetings__n`) AS `meetings__n`,
   SUM(`t6`.`avg_meeting_minutes__s`) AS `avg_meeting_minutes__s`,
   SUM(`t6`.`avg_meeting_minutes__c`) AS `avg_meeting_minutes__c`
 FROM (
@@ -133,8 +353,15 @@ FROM (
     `t5`.`_rows`,
     `t5`.`calls__n`,
     `t5`.`connected_calls__n`,
+    `t5`.`emails_sent__n`,
+    `t5`.`emails_opened__n`,
+    `t5`.`emails_replied__n`,
     `t5`.`entry_lag_hours__s`,
     `t5`.`entry_lag_hours__c`,
+    `t5`.`appointments__n`,
+    `t5`.`visits__n`,
+    `t5`.`web_meetings__n`,
+    `t5`.`meetings__n`,
     `t5`.`avg_meeting_minutes__s`,
     `t5`.`avg_meeting_minutes__c`,
     `t2`.`scope_type`,
@@ -150,12 +377,27 @@ FROM (
           `t3`.`type` = 'call'
         ) AND `t3`.`outcome` IN ('connected', 'appointment') AS BIGINT)
       ) AS `connected_calls__n`,
+      SUM(CAST(`t3`.`type` = 'email' AS BIGINT)) AS `emails_sent__n`,
+      SUM(
+        CAST((
+          `t3`.`type` = 'email'
+        ) AND `t3`.`outcome` IN ('opened', 'replied') AS BIGINT)
+      ) AS `emails_opened__n`,
+      SUM(CAST((
+        `t3`.`type` = 'email'
+      ) AND (
+        `t3`.`outcome` = 'replied'
+      ) AS BIGINT)) AS `emails_replied__n`,
       SUM(
         CAST(UNIX_TIMESTAMP(CAST(`t3`.`logged_at` AS TIMESTAMP)) - UNIX_TIMESTAMP(CAST(`t3`.`occurred_at` AS TIMESTAMP)) AS DOUBLE)
       ) AS `entry_lag_hours__s`,
       COUNT(
         CAST(UNIX_TIMESTAMP(CAST(`t3`.`logged_at` AS TIMESTAMP)) - UNIX_TIMESTAMP(CAST(`t3`.`occurred_at` AS TIMESTAMP)) AS DOUBLE)
       ) AS `entry_lag_hours__c`,
+      SUM(CAST(`t3`.`outcome` = 'appointment' AS BIGINT)) AS `appointments__n`,
+      SUM(CAST(`t3`.`type` = 'visit' AS BIGINT)) AS `visits__n`,
+      SUM(CAST(`t3`.`type` = 'web_meeting' AS BIGINT)) AS `web_meetings__n`,
+      SUM(CAST(`t3`.`type` IN ('visit', 'web_meeting') AS BIGINT)) AS `meetings__n`,
       SUM(IF(`t3`.`type` IN ('visit', 'web_meeting'), `t3`.`duration_minutes`, NULL)) AS `avg_meeting_minutes__s`,
       COUNT(IF(`t3`.`type` IN ('visit', 'web_meeting'), `t3`.`duration_minutes`, NULL)) AS `avg_meeting_minutes__c`
     FROM (
@@ -256,9 +498,216 @@ SELECT
   `t6`.`scope_id`,
   `t6`.`_p`,
   SUM(`t6`.`_rows`) AS `_rows`,
+  SUM(`t6`.`deals_created__n`) AS `deals_created__n`,
+  SUM(`t6`.`valid_deals__n`) AS `valid_deals__n`
+FROM (
+  SELECT
+    `t5`.`_key`,
+    `t5`.`_p`,
+    `t5`.`_rows`,
+    `t5`.`deals_created__n`,
+    `t5`.`valid_deals__n`,
+    `t2`.`scope_type`,
+    `t2`.`scope_id`
+  FROM (
+    SELECT
+      `t3`.`_key`,
+      `t3`.`_p`,
+      COUNT(*) AS `_rows`,
+      COUNT(*) AS `deals_created__n`,
+      SUM(CAST(`t3`.`valid` AS BIGINT)) AS `valid_deals__n`
+    FROM (
+      SELECT
+        `t1`.`id`,
+        `t1`.`source`,
+        `t1`.`external_id`,
+        `t1`.`name`,
+        `t1`.`account_id`,
+        `t1`.`owner_id`,
+        `t1`.`product_id`,
+        `t1`.`lead_id`,
+        `t1`.`channel`,
+        `t1`.`stage`,
+        `t1`.`amount`,
+        `t1`.`currency`,
+        `t1`.`probability`,
+        `t1`.`created_at`,
+        `t1`.`expected_close_on`,
+        `t1`.`closed_at`,
+        `t1`.`is_closed`,
+        `t1`.`is_won`,
+        `t1`.`lost_reason`,
+        `t1`.`valid`,
+        DATE_TRUNC('quarter', CAST(`t1`.`created_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        COALESCE(`t1`.`owner_id`, -1) AS `_key`
+      FROM `deals` AS `t1`
+      WHERE
+        `t1`.`created_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND `t1`.`created_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS `t3`
+    GROUP BY
+      1,
+      2
+  ) AS `t5`
+  INNER JOIN `ibis_memtable_1` AS `t2`
+    ON `t5`.`_key` = `t2`.`_key`
+) AS `t6`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  `t10`.`scope_type`,
+  `t10`.`scope_id`,
+  `t10`.`_p`,
+  SUM(`t10`.`_rows`) AS `_rows`,
+  SUM(`t10`.`proposals__n`) AS `proposals__n`,
+  SUM(`t10`.`x_stage_amount__s`) AS `x_stage_amount__s`,
+  SUM(`t10`.`x_stage_amount__c`) AS `x_stage_amount__c`
+FROM (
+  SELECT
+    `t9`.`_key`,
+    `t9`.`_p`,
+    `t9`.`_rows`,
+    `t9`.`proposals__n`,
+    `t9`.`x_stage_amount__s`,
+    `t9`.`x_stage_amount__c`,
+    `t3`.`scope_type`,
+    `t3`.`scope_id`
+  FROM (
+    SELECT
+      `t7`.`_key`,
+      `t7`.`_p`,
+      COUNT(*) AS `_rows`,
+      SUM(CAST(`t7`.`stage` = '提案・見積' AS BIGINT)) AS `proposals__n`,
+      SUM(`t7`.`amount`) AS `x_stage_amount__s`,
+      COUNT(`t7`.`amount`) AS `x_stage_amount__c`
+    FROM (
+      SELECT
+        `t6`.`id`,
+        `t6`.`deal_id`,
+        `t6`.`stage`,
+        `t6`.`entered_at`,
+        `t6`.`amount`,
+        `t6`.`owner_id`,
+        `t6`.`channel`,
+        `t6`.`product_id`,
+        `t6`.`is_won`,
+        DATE_TRUNC('quarter', CAST(`t6`.`entered_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        COALESCE(`t6`.`owner_id`, -1) AS `_key`
+      FROM (
+        SELECT
+          `t4`.`id`,
+          `t4`.`deal_id`,
+          `t4`.`stage`,
+          `t4`.`entered_at`,
+          `t4`.`amount`,
+          `t5`.`owner_id`,
+          `t5`.`channel`,
+          `t5`.`product_id`,
+          `t5`.`is_won`
+        FROM `deal_stage_history` AS `t4`
+        INNER JOIN `deals` AS `t5`
+          ON `t4`.`deal_id` = `t5`.`id`
+      ) AS `t6`
+      WHERE
+        `t6`.`entered_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND `t6`.`entered_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+    ) AS `t7`
+    GROUP BY
+      1,
+      2
+  ) AS `t9`
+  INNER JOIN `ibis_memtable_1` AS `t3`
+    ON `t9`.`_key` = `t3`.`_key`
+) AS `t10`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  `t6`.`scope_type`,
+  `t6`.`scope_id`,
+  `t6`.`_p`,
+  SUM(`t6`.`_rows`) AS `_rows`,
+  SUM(`t6`.`pipeline_amount__s`) AS `pipeline_amount__s`,
+  SUM(`t6`.`pipeline_amount__c`) AS `pipeline_amount__c`
+FROM (
+  SELECT
+    `t5`.`_key`,
+    `t5`.`_p`,
+    `t5`.`_rows`,
+    `t5`.`pipeline_amount__s`,
+    `t5`.`pipeline_amount__c`,
+    `t2`.`scope_type`,
+    `t2`.`scope_id`
+  FROM (
+    SELECT
+      `t3`.`_key`,
+      `t3`.`_p`,
+      COUNT(*) AS `_rows`,
+      SUM(IF(NOT (
+        `t3`.`is_closed`
+      ), `t3`.`amount`, NULL)) AS `pipeline_amount__s`,
+      COUNT(IF(NOT (
+        `t3`.`is_closed`
+      ), `t3`.`amount`, NULL)) AS `pipeline_amount__c`
+    FROM (
+      SELECT
+        `t1`.`id`,
+        `t1`.`source`,
+        `t1`.`external_id`,
+        `t1`.`name`,
+        `t1`.`account_id`,
+        `t1`.`owner_id`,
+        `t1`.`product_id`,
+        `t1`.`lead_id`,
+        `t1`.`channel`,
+        `t1`.`stage`,
+        `t1`.`amount`,
+        `t1`.`currency`,
+        `t1`.`probability`,
+        `t1`.`created_at`,
+        `t1`.`expected_close_on`,
+        `t1`.`closed_at`,
+        `t1`.`is_closed`,
+        `t1`.`is_won`,
+        `t1`.`lost_reason`,
+        `t1`.`valid`,
+        DATE_TRUNC('quarter', `t1`.`expected_close_on` - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        COALESCE(`t1`.`owner_id`, -1) AS `_key`
+      FROM `deals` AS `t1`
+      WHERE
+        `t1`.`expected_close_on` >= MAKE_DATE(2025, 4, 1)
+        AND `t1`.`expected_close_on` <= MAKE_DATE(2027, 3, 31)
+    ) AS `t3`
+    GROUP BY
+      1,
+      2
+  ) AS `t5`
+  INNER JOIN `ibis_memtable_1` AS `t2`
+    ON `t5`.`_key` = `t2`.`_key`
+) AS `t6`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  `t6`.`scope_type`,
+  `t6`.`scope_id`,
+  `t6`.`_p`,
+  SUM(`t6`.`_rows`) AS `_rows`,
+  SUM(`t6`.`won_deals__n`) AS `won_deals__n`,
+  SUM(`t6`.`lost_deals__n`) AS `lost_deals__n`,
+  SUM(`t6`.`closed_deals__n`) AS `closed_deals__n`,
   SUM(`t6`.`revenue__s`) AS `revenue__s`,
   SUM(`t6`.`revenue__c`) AS `revenue__c`,
-  SUM(`t6`.`won_deals__n`) AS `won_deals__n`,
   SUM(`t6`.`sales_cycle_days__s`) AS `sales_cycle_days__s`,
   SUM(`t6`.`sales_cycle_days__c`) AS `sales_cycle_days__c`
 FROM (
@@ -266,9 +715,11 @@ FROM (
     `t5`.`_key`,
     `t5`.`_p`,
     `t5`.`_rows`,
+    `t5`.`won_deals__n`,
+    `t5`.`lost_deals__n`,
+    `t5`.`closed_deals__n`,
     `t5`.`revenue__s`,
     `t5`.`revenue__c`,
-    `t5`.`won_deals__n`,
     `t5`.`sales_cycle_days__s`,
     `t5`.`sales_cycle_days__c`,
     `t2`.`scope_type`,
@@ -278,9 +729,13 @@ FROM (
       `t3`.`_key`,
       `t3`.`_p`,
       COUNT(*) AS `_rows`,
+      SUM(CAST(`t3`.`is_won` AS BIGINT)) AS `won_deals__n`,
+      SUM(CAST(`t3`.`is_closed` AND NOT (
+        `t3`.`is_won`
+      ) AS BIGINT)) AS `lost_deals__n`,
+      SUM(CAST(`t3`.`is_closed` AS BIGINT)) AS `closed_deals__n`,
       SUM(IF(`t3`.`is_won`, `t3`.`amount`, NULL)) AS `revenue__s`,
       COUNT(IF(`t3`.`is_won`, `t3`.`amount`, NULL)) AS `revenue__c`,
-      SUM(CAST(`t3`.`is_won` AS BIGINT)) AS `won_deals__n`,
       SUM(
         IF(
           `t3`.`is_won`,
@@ -341,7 +796,15 @@ SELECT
   `t5`.`scope_type`,
   `t5`.`scope_id`,
   `t5`.`_p`,
-  PERCENTILE(IF(`t5`.`is_won`, CAST(`t5`.`amount` AS DOUBLE), CAST(NULL AS DOUBLE)), 0.5) AS `x_median_won_amount__v`
+  PERCENTILE(IF(`t5`.`is_won`, CAST(`t5`.`amount` AS DOUBLE), CAST(NULL AS DOUBLE)), 0.5) AS `x_median_won_amount__v`,
+  PERCENTILE(
+    IF(
+      `t5`.`is_won`,
+      CAST(UNIX_TIMESTAMP(CAST(`t5`.`closed_at` AS TIMESTAMP)) - UNIX_TIMESTAMP(CAST(`t5`.`created_at` AS TIMESTAMP)) AS DOUBLE),
+      CAST(NULL AS DOUBLE)
+    ),
+    0.5
+  ) AS `x_median_cycle_days__v`
 FROM (
   SELECT
     `t4`.`id`,
@@ -400,133 +863,6 @@ FROM (
   INNER JOIN `ibis_memtable_1` AS `t2`
     ON `t4`.`_key` = `t2`.`_key`
 ) AS `t5`
-GROUP BY
-  1,
-  2,
-  3
-;
-
-SELECT
-  `t6`.`scope_type`,
-  `t6`.`scope_id`,
-  `t6`.`_p`,
-  SUM(`t6`.`_rows`) AS `_rows`,
-  SUM(`t6`.`deals_created__n`) AS `deals_created__n`
-FROM (
-  SELECT
-    `t5`.`_key`,
-    `t5`.`_p`,
-    `t5`.`_rows`,
-    `t5`.`deals_created__n`,
-    `t2`.`scope_type`,
-    `t2`.`scope_id`
-  FROM (
-    SELECT
-      `t3`.`_key`,
-      `t3`.`_p`,
-      COUNT(*) AS `_rows`,
-      COUNT(*) AS `deals_created__n`
-    FROM (
-      SELECT
-        `t1`.`id`,
-        `t1`.`source`,
-        `t1`.`external_id`,
-        `t1`.`name`,
-        `t1`.`account_id`,
-        `t1`.`owner_id`,
-        `t1`.`product_id`,
-        `t1`.`lead_id`,
-        `t1`.`channel`,
-        `t1`.`stage`,
-        `t1`.`amount`,
-        `t1`.`currency`,
-        `t1`.`probability`,
-        `t1`.`created_at`,
-        `t1`.`expected_close_on`,
-        `t1`.`closed_at`,
-        `t1`.`is_closed`,
-        `t1`.`is_won`,
-        `t1`.`lost_reason`,
-        `t1`.`valid`,
-        DATE_TRUNC('quarter', CAST(`t1`.`created_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
-        COALESCE(`t1`.`owner_id`, -1) AS `_key`
-      FROM `deals` AS `t1`
-      WHERE
-        `t1`.`created_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
-        AND `t1`.`created_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
-    ) AS `t3`
-    GROUP BY
-      1,
-      2
-  ) AS `t5`
-  INNER JOIN `ibis_memtable_1` AS `t2`
-    ON `t5`.`_key` = `t2`.`_key`
-) AS `t6`
-GROUP BY
-  1,
-  2,
-  3
-;
-
-SELECT
-  `t10`.`scope_type`,
-  `t10`.`scope_id`,
-  `t10`.`_p`,
-  SUM(`t10`.`_rows`) AS `_rows`,
-  SUM(`t10`.`proposals__n`) AS `proposals__n`
-FROM (
-  SELECT
-    `t9`.`_key`,
-    `t9`.`_p`,
-    `t9`.`_rows`,
-    `t9`.`proposals__n`,
-    `t3`.`scope_type`,
-    `t3`.`scope_id`
-  FROM (
-    SELECT
-      `t7`.`_key`,
-      `t7`.`_p`,
-      COUNT(*) AS `_rows`,
-      SUM(CAST(`t7`.`stage` = '提案・見積' AS BIGINT)) AS `proposals__n`
-    FROM (
-      SELECT
-        `t6`.`id`,
-        `t6`.`deal_id`,
-        `t6`.`stage`,
-        `t6`.`entered_at`,
-        `t6`.`amount`,
-        `t6`.`owner_id`,
-        `t6`.`channel`,
-        `t6`.`product_id`,
-        `t6`.`is_won`,
-        DATE_TRUNC('quarter', CAST(`t6`.`entered_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
-        COALESCE(`t6`.`owner_id`, -1) AS `_key`
-      FROM (
-        SELECT
-          `t4`.`id`,
-          `t4`.`deal_id`,
-          `t4`.`stage`,
-          `t4`.`entered_at`,
-          `t4`.`amount`,
-          `t5`.`owner_id`,
-          `t5`.`channel`,
-          `t5`.`product_id`,
-          `t5`.`is_won`
-        FROM `deal_stage_history` AS `t4`
-        INNER JOIN `deals` AS `t5`
-          ON `t4`.`deal_id` = `t5`.`id`
-      ) AS `t6`
-      WHERE
-        `t6`.`entered_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
-        AND `t6`.`entered_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
-    ) AS `t7`
-    GROUP BY
-      1,
-      2
-  ) AS `t9`
-  INNER JOIN `ibis_memtable_1` AS `t3`
-    ON `t9`.`_key` = `t3`.`_key`
-) AS `t10`
 GROUP BY
   1,
   2,
@@ -703,15 +1039,19 @@ SELECT
   `t6`.`scope_id`,
   `t6`.`_p`,
   SUM(`t6`.`_rows`) AS `_rows`,
-  SUM(`t6`.`csat__s`) AS `csat__s`,
-  SUM(`t6`.`csat__c`) AS `csat__c`
+  SUM(`t6`.`new_contracts__n`) AS `new_contracts__n`,
+  SUM(`t6`.`expansion_contracts__n`) AS `expansion_contracts__n`,
+  SUM(`t6`.`x_mean_new_mrr__s`) AS `x_mean_new_mrr__s`,
+  SUM(`t6`.`x_mean_new_mrr__c`) AS `x_mean_new_mrr__c`
 FROM (
   SELECT
     `t5`.`_key`,
     `t5`.`_p`,
     `t5`.`_rows`,
-    `t5`.`csat__s`,
-    `t5`.`csat__c`,
+    `t5`.`new_contracts__n`,
+    `t5`.`expansion_contracts__n`,
+    `t5`.`x_mean_new_mrr__s`,
+    `t5`.`x_mean_new_mrr__c`,
     `t2`.`scope_type`,
     `t2`.`scope_id`
   FROM (
@@ -719,26 +1059,31 @@ FROM (
       `t3`.`_key`,
       `t3`.`_p`,
       COUNT(*) AS `_rows`,
-      SUM(IF(`t3`.`kind` = 'csat', `t3`.`score`, NULL)) AS `csat__s`,
-      COUNT(IF(`t3`.`kind` = 'csat', `t3`.`score`, NULL)) AS `csat__c`
+      COUNT(*) AS `new_contracts__n`,
+      SUM(CAST(`t3`.`expansion` AS BIGINT)) AS `expansion_contracts__n`,
+      SUM(`t3`.`mrr`) AS `x_mean_new_mrr__s`,
+      COUNT(`t3`.`mrr`) AS `x_mean_new_mrr__c`
     FROM (
       SELECT
         `t1`.`id`,
         `t1`.`source`,
         `t1`.`external_id`,
         `t1`.`account_id`,
+        `t1`.`deal_id`,
         `t1`.`owner_id`,
-        `t1`.`kind`,
-        `t1`.`score`,
-        `t1`.`answered_at`,
-        `t1`.`referral`,
-        `t1`.`complaint`,
-        DATE_TRUNC('quarter', CAST(`t1`.`answered_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        `t1`.`start_on`,
+        `t1`.`end_on`,
+        `t1`.`mrr`,
+        `t1`.`status`,
+        `t1`.`churned_on`,
+        `t1`.`renewed`,
+        `t1`.`expansion`,
+        DATE_TRUNC('quarter', `t1`.`start_on` - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
         COALESCE(`t1`.`owner_id`, -1) AS `_key`
-      FROM `surveys` AS `t1`
+      FROM `contracts` AS `t1`
       WHERE
-        `t1`.`answered_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
-        AND `t1`.`answered_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
+        `t1`.`start_on` >= MAKE_DATE(2025, 4, 1)
+        AND `t1`.`start_on` <= MAKE_DATE(2027, 3, 31)
     ) AS `t3`
     GROUP BY
       1,
@@ -758,15 +1103,13 @@ SELECT
   `t6`.`scope_id`,
   `t6`.`_p`,
   SUM(`t6`.`_rows`) AS `_rows`,
-  SUM(`t6`.`spend__s`) AS `spend__s`,
-  SUM(`t6`.`spend__c`) AS `spend__c`
+  SUM(`t6`.`churned_contracts__n`) AS `churned_contracts__n`
 FROM (
   SELECT
     `t5`.`_key`,
     `t5`.`_p`,
     `t5`.`_rows`,
-    `t5`.`spend__s`,
-    `t5`.`spend__c`,
+    `t5`.`churned_contracts__n`,
     `t2`.`scope_type`,
     `t2`.`scope_id`
   FROM (
@@ -774,24 +1117,108 @@ FROM (
       `t3`.`_key`,
       `t3`.`_p`,
       COUNT(*) AS `_rows`,
-      SUM(`t3`.`amount`) AS `spend__s`,
-      COUNT(`t3`.`amount`) AS `spend__c`
+      SUM(CAST(NOT (
+        `t3`.`churned_on` IS NULL
+      ) AS BIGINT)) AS `churned_contracts__n`
     FROM (
       SELECT
         `t1`.`id`,
         `t1`.`source`,
         `t1`.`external_id`,
-        `t1`.`channel`,
-        `t1`.`period_start`,
-        `t1`.`period_end`,
-        `t1`.`amount`,
-        `t1`.`team_id`,
-        DATE_TRUNC('quarter', `t1`.`period_start` - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
-        COALESCE(`t1`.`team_id`, -1) AS `_key`
-      FROM `spend` AS `t1`
+        `t1`.`account_id`,
+        `t1`.`deal_id`,
+        `t1`.`owner_id`,
+        `t1`.`start_on`,
+        `t1`.`end_on`,
+        `t1`.`mrr`,
+        `t1`.`status`,
+        `t1`.`churned_on`,
+        `t1`.`renewed`,
+        `t1`.`expansion`,
+        DATE_TRUNC('quarter', `t1`.`churned_on` - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        COALESCE(`t1`.`owner_id`, -1) AS `_key`
+      FROM `contracts` AS `t1`
       WHERE
-        `t1`.`period_start` >= MAKE_DATE(2025, 4, 1)
-        AND `t1`.`period_start` <= MAKE_DATE(2027, 3, 31)
+        `t1`.`churned_on` >= MAKE_DATE(2025, 4, 1)
+        AND `t1`.`churned_on` <= MAKE_DATE(2027, 3, 31)
+    ) AS `t3`
+    GROUP BY
+      1,
+      2
+  ) AS `t5`
+  INNER JOIN `ibis_memtable_1` AS `t2`
+    ON `t5`.`_key` = `t2`.`_key`
+) AS `t6`
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  `t6`.`scope_type`,
+  `t6`.`scope_id`,
+  `t6`.`_p`,
+  SUM(`t6`.`_rows`) AS `_rows`,
+  SUM(`t6`.`nps_responses__n`) AS `nps_responses__n`,
+  SUM(`t6`.`nps_promoters__n`) AS `nps_promoters__n`,
+  SUM(`t6`.`nps_detractors__n`) AS `nps_detractors__n`,
+  SUM(`t6`.`csat__s`) AS `csat__s`,
+  SUM(`t6`.`csat__c`) AS `csat__c`,
+  SUM(`t6`.`referrals__n`) AS `referrals__n`,
+  SUM(`t6`.`complaints__n`) AS `complaints__n`
+FROM (
+  SELECT
+    `t5`.`_key`,
+    `t5`.`_p`,
+    `t5`.`_rows`,
+    `t5`.`nps_responses__n`,
+    `t5`.`nps_promoters__n`,
+    `t5`.`nps_detractors__n`,
+    `t5`.`csat__s`,
+    `t5`.`csat__c`,
+    `t5`.`referrals__n`,
+    `t5`.`complaints__n`,
+    `t2`.`scope_type`,
+    `t2`.`scope_id`
+  FROM (
+    SELECT
+      `t3`.`_key`,
+      `t3`.`_p`,
+      COUNT(*) AS `_rows`,
+      SUM(CAST(`t3`.`kind` = 'nps' AS BIGINT)) AS `nps_responses__n`,
+      SUM(CAST((
+        `t3`.`kind` = 'nps'
+      ) AND (
+        `t3`.`score` >= 9
+      ) AS BIGINT)) AS `nps_promoters__n`,
+      SUM(CAST((
+        `t3`.`kind` = 'nps'
+      ) AND (
+        `t3`.`score` <= 6
+      ) AS BIGINT)) AS `nps_detractors__n`,
+      SUM(IF(`t3`.`kind` = 'csat', `t3`.`score`, NULL)) AS `csat__s`,
+      COUNT(IF(`t3`.`kind` = 'csat', `t3`.`score`, NULL)) AS `csat__c`,
+      SUM(CAST(`t3`.`referral` AS BIGINT)) AS `referrals__n`,
+      SUM(CAST(`t3`.`complaint` AS BIGINT)) AS `complaints__n`
+    FROM (
+      SELECT
+        `t1`.`id`,
+        `t1`.`source`,
+        `t1`.`external_id`,
+        `t1`.`account_id`,
+        `t1`.`owner_id`,
+        `t1`.`kind`,
+        `t1`.`score`,
+        `t1`.`answered_at`,
+        `t1`.`referral`,
+        `t1`.`complaint`,
+        DATE_TRUNC('quarter', CAST(`t1`.`answered_at` AS DATE) - INTERVAL '3' MONTH) + INTERVAL '3' MONTH AS `_p`,
+        COALESCE(`t1`.`owner_id`, -1) AS `_key`
+      FROM `surveys` AS `t1`
+      WHERE
+        `t1`.`answered_at` >= CAST('2025-04-01T00:00:00' AS TIMESTAMP)
+        AND `t1`.`answered_at` < CAST('2027-04-01T00:00:00' AS TIMESTAMP)
     ) AS `t3`
     GROUP BY
       1,
