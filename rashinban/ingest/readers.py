@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 from rashinban.errors import IngestError
 from rashinban.ingest.encoding import detect_encoding, locate
 
-CSV_BLOCK_SIZE = 4 << 20
+CSV_BLOCK_SIZE = 3 << 20
 XLSX_BATCH_ROWS = 20_000
 
 

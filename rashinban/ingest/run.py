@@ -35,9 +35,10 @@ from rashinban.store.ids import lock_for_write, reserve
 from rashinban.store.schema import import_runs
 
 SHOWN_REJECTS = 20
+STAGE_ROWS = 100_000  # converted rows appended to the staging table at a time
 # DuckDB's buffer memory during an import: the staged rows spill to disk beyond this, so a
 # file of any size stays within a few hundred MB in all
-IMPORT_MEMORY_LIMIT = "200MB"
+IMPORT_MEMORY_LIMIT = "160MB"
 
 
 def _limit_memory(conn: sa.Connection) -> str | None:
@@ -364,17 +365,29 @@ def _load_part(
     strict = not options.skip_invalid
     rows_read = 0
     pending: list[Reject] = []
+    ready: list[pa.Table] = []  # converted batches, staged together (fewer, larger appends)
+
+    def stage_ready() -> None:
+        if ready:
+            loader.stage(pa.concat_tables(ready) if len(ready) > 1 else ready[0])
+            ready.clear()
+
     for batch, t in _transformed(plan, tf.batches()):
         notes.merge(t.notes)
         rows_read += batch.table.num_rows
         if t.rejects:
             pending.extend(t.rejects)
         if not (strict and (pending or sink.count or tf.bad_rows)):
-            loader.stage(t.table)
+            ready.append(t.table)
+            if sum(r.num_rows for r in ready) >= STAGE_ROWS:
+                stage_ready()
+        else:
+            ready.clear()
         if len(pending) > 10_000:
             _flush(sink, tf, pending)
         reporter.advance(batch.position, batch.table.num_rows)
     if not (strict and (pending or sink.count or tf.bad_rows)):
+        stage_ready()
         b = loader.finish_part(plan)
         counts.add(b.counts)
         notes.merge(b.notes)
