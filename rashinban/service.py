@@ -7,7 +7,7 @@ render them; errors are :class:`~rashinban.errors.RashinbanError` subclasses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -332,6 +332,16 @@ class Rashinban:
         return access
 
     # dashboards (web) ------------------------------------------------------------------
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Dashboard results per user, language and the store's data version (see metrics.cache);
+        ``as_of`` defaults to today, so the key carries the date."""
+        from rashinban.metrics.cache import cached
+
+        if self.store is None:
+            return compute()
+        who = (self.user.id, self.user.role, self.user.team_id, self.user.member_id) if self.user else None
+        return cached(self.store, (*key, str(date.today()), who, self.lang), compute)
+
     def _dashboard(self, model_path: str | Path | None, as_of: str | None) -> Any:
         from rashinban.analysis.dashboard import context
         from rashinban.store import admin as S
@@ -360,7 +370,10 @@ class Rashinban:
         """The KGI and main KPIs of a scope (default: the user's own) for one month."""
         from rashinban.analysis import dashboard as d
 
-        return d.home(self._dashboard(model_path, as_of), d.parse_scope(scope), period, self.lang)
+        return self._cached(
+            ("home", model_path, period, scope, as_of),
+            lambda: d.home(self._dashboard(model_path, as_of), d.parse_scope(scope), period, self.lang),
+        )
 
     def dashboard_tree(
         self,
@@ -372,7 +385,10 @@ class Rashinban:
         """Every KPI of the model with its status for a scope and month."""
         from rashinban.analysis import dashboard as d
 
-        return d.tree(self._dashboard(model_path, as_of), d.parse_scope(scope), period, self.lang)
+        return self._cached(
+            ("tree", model_path, period, scope, as_of),
+            lambda: d.tree(self._dashboard(model_path, as_of), d.parse_scope(scope), period, self.lang),
+        )
 
     def dashboard_node(
         self,
@@ -385,22 +401,32 @@ class Rashinban:
         """A node's 12-month trend and its breakdown by team/member."""
         from rashinban.analysis import dashboard as d
 
-        ctx = self._dashboard(model_path, as_of)
-        return d.node_detail(ctx, node, d.parse_scope(scope), period, self.lang)
+        return self._cached(
+            ("node", model_path, node, period, scope, as_of),
+            lambda: d.node_detail(
+                self._dashboard(model_path, as_of), node, d.parse_scope(scope), period, self.lang
+            ),
+        )
 
     def dashboard_teams(
         self, model_path: str | Path | None, period: str | None = None, as_of: str | None = None
     ) -> dict[str, Any]:
         from rashinban.analysis import dashboard as d
 
-        return d.teams(self._dashboard(model_path, as_of), period, self.lang)
+        return self._cached(
+            ("teams", model_path, period, as_of),
+            lambda: d.teams(self._dashboard(model_path, as_of), period, self.lang),
+        )
 
     def dashboard_team(
         self, model_path: str | Path | None, team_id: int, period: str | None = None, as_of: str | None = None
     ) -> dict[str, Any]:
         from rashinban.analysis import dashboard as d
 
-        return d.team(self._dashboard(model_path, as_of), team_id, period, self.lang)
+        return self._cached(
+            ("team", model_path, team_id, period, as_of),
+            lambda: d.team(self._dashboard(model_path, as_of), team_id, period, self.lang),
+        )
 
     def dashboard_member(
         self,
@@ -411,7 +437,10 @@ class Rashinban:
     ) -> dict[str, Any]:
         from rashinban.analysis import dashboard as d
 
-        return d.member(self._dashboard(model_path, as_of), member_id, period, self.lang)
+        return self._cached(
+            ("member", model_path, member_id, period, as_of),
+            lambda: d.member(self._dashboard(model_path, as_of), member_id, period, self.lang),
+        )
 
     def dashboard_scopes(self, model_path: str | Path | None = None) -> list[dict[str, Any]]:
         """The scopes the user may pick on dashboards (company, teams, members)."""

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rashinban.errors import RashinbanError
 from rashinban.i18n import render_error, t
+from rashinban.metrics.cache import bump
 from rashinban.store import Store
 from rashinban.web.deps import LoginRequired, _UserCache
 from rashinban.web.i18n import request_lang
@@ -30,7 +31,7 @@ from rashinban.web.routes import (
     teams,
     tree,
 )
-from rashinban.web.security import COOKIE, LoginLimiter, SessionCodec
+from rashinban.web.security import COOKIE, UNSAFE_METHODS, LoginLimiter, SessionCodec
 from rashinban.web.settings import WebSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -75,6 +76,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         before = codec.dump(session)
         request.state.session = session
         response = await call_next(request)
+        if request.method in UNSAFE_METHODS and response.status_code < 400:
+            bump(app.state.store)  # a write: cached dashboards are stale now
         after = codec.dump(session)
         if after != before or COOKIE not in request.cookies:
             response.set_cookie(

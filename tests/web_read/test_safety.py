@@ -3,14 +3,18 @@ are never cached (a new row shows at once); the APIs are in the OpenAPI document
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from rashinban.metrics.cache import PROBE_SECONDS
 from rashinban.web.app import create_app
 from rashinban.web.settings import WebSettings
 from tests.web_read.conftest import PERIOD, Web, copy_demo, oracle
@@ -137,9 +141,34 @@ def test_actuals_are_live(web: Web) -> None:
             {"id": deal_id, "ext": f"live-{deal_id}", "owner": me["id"], "at": datetime(2026, 10, 15, 11)},
         )
     try:
+        # a write by another process (not through the app) shows within the probe interval
+        time.sleep(PROBE_SECONDS + 0.2)
         after = web.json(f"/api/home?period={PERIOD}")["kgi"]["actual"]
         assert after == pytest.approx(before + 1234567)
         assert after == pytest.approx(oracle(store, "revenue", {me["id"]}, PERIOD))
     finally:
         with store.engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM deals WHERE id = :id"), {"id": deal_id})
+
+
+def _calls(tree: dict[str, Any]) -> float:
+    (node,) = [n for n in tree["nodes"] if n["id"] == "calls"]
+    return float(node["actual"])
+
+
+def test_a_write_through_the_app_shows_at_once(web: Web) -> None:
+    """The dashboards are cached per data version; an activity logged in the app bumps it."""
+    web.login("rep001")
+    before = web.json(f"/api/tree?period={PERIOD}")
+    assert web.json(f"/api/tree?period={PERIOD}") == before  # the cached answer is the same
+    page = web.get("/log")
+    m = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert m
+    res = web.client.post(
+        "/api/activities",
+        json={"type": "call", "outcome": "connected", "occurred_at": "2026-10-15T10:00:00"},
+        headers={"X-CSRF-Token": m.group(1)},
+    )
+    assert res.status_code in (200, 201), res.text
+    after = web.json(f"/api/tree?period={PERIOD}")
+    assert _calls(after) == _calls(before) + 1
