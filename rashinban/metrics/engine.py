@@ -29,7 +29,7 @@ import pandas as pd
 
 from rashinban.kpi.calendar import Span, span_of, spans_in
 from rashinban.kpi.errors import FormulaError
-from rashinban.kpi.formula import evaluate
+from rashinban.kpi.formula import BinOp, Ref, evaluate
 from rashinban.kpi.units import Period
 from rashinban.metrics.filters import columns as filter_columns
 from rashinban.metrics.filters import to_ibis
@@ -275,14 +275,22 @@ class MetricsEngine:
     def _zeros(self, res: Results, ms: list[Measure]) -> None:
         """Counts and sums are a real 0 for a scope with no rows in a period where the table
         has rows at all; a period in which the table has no rows stays without value."""
+        by_table: dict[str, list[Measure]] = defaultdict(list)
         for m in ms:
-            if m.agg not in ("count", "sum", "stock") or m.table is None:
-                continue
-            covered = res.covered.get(m.table, set()) | res.covered.get(f"{m.table}:stock", set())
+            if m.agg in ("count", "sum", "stock") and m.table is not None:
+                by_table[m.table].append(m)
+        zero = Value(Fraction(0))
+        keys = list(self._keys())
+        for table, tms in by_table.items():
+            covered = res.covered.get(table, set()) | res.covered.get(f"{table}:stock", set())
+            applicable = [k for k in keys if self._applies(tms[0], k)]
+            ids = [m.id for m in tms]
             for p in covered:
-                for key in self._keys():
-                    if self._applies(m, key):
-                        res.values.setdefault((key[0], key[1], p), {}).setdefault(m.id, Value(Fraction(0)))
+                for key in applicable:
+                    out = res.values.setdefault((key[0], key[1], p), {})
+                    for mid in ids:
+                        if mid not in out:
+                            out[mid] = zero
 
     # base measures --------------------------------------------------------------------
     def _run(
@@ -426,41 +434,24 @@ class MetricsEngine:
 
     def _absorb(self, res: Results, table: str, df: Any, ms: list[Measure]) -> None:
         covered = res.covered.setdefault(table, set())
+        finishers = [(m.id, _finisher(m)) for m in ms]
+        dates: dict[Any, date] = {}
         for row in df.to_dict("records"):
-            p = _to_date(row["_p"])
+            raw = row["_p"]
+            p = dates.get(raw)
+            if p is None:
+                p = dates[raw] = _to_date(raw)
             covered.add(p)
             cell = (str(row["scope_type"]), int(row["scope_id"]), p)
             out = res.values.setdefault(cell, {})
-            for m in ms:
-                out[m.id] = self._finish(m, row)
+            for mid, finish in finishers:
+                out[mid] = finish(row)
 
     def _applies(self, m: Measure, key: tuple[str, int]) -> bool:
         assert m.table is not None
         if TABLES[m.table].scope_kind == "team":
             return key[0] != "member"
         return True
-
-    @staticmethod
-    def _finish(m: Measure, row: dict[str, Any]) -> Value:
-        def f(name: str) -> Fraction | None:
-            return _to_fraction(row.get(f"{m.id}__{name}"))
-
-        if m.agg == "count" or (m.agg == "stock" and not m.column):
-            return Value(f("n") or Fraction(0))
-        if m.agg in ("sum", "stock"):
-            return Value(f("s") if f("c") else Fraction(0))
-        if m.agg in ("mean", "duration") and f"{m.id}__c" in row:
-            s, c = f("s"), f("c")
-            if not c or s is None:
-                return Value(None, "no_rows")
-            scale = DURATION_UNITS[m.per] if m.agg == "duration" else 1
-            return Value(s / c / scale)
-        v = f("v")
-        if v is None:
-            return Value(None, "no_rows")
-        if m.agg == "duration":
-            v = v / DURATION_UNITS[m.per]
-        return Value(v)
 
     # formulas ----------------------------------------------------------------------------
     def _formulas(self, res: Results, measures: dict[str, Measure], names: list[str]) -> None:
@@ -471,11 +462,32 @@ class MetricsEngine:
         for key in self._keys():
             for p in res.periods:
                 cells.add((key[0], key[1], p.start))
+        no_data = Value(None, "no_data")
+        missing_input = Value(None, "missing_input")
+        div_zero = Value(None, "division_by_zero")
+        ratios = {
+            m.id: (m.expr.left.name, m.expr.right.name)
+            for m in formulas
+            if isinstance(m.expr, BinOp)
+            and m.expr.op == "/"
+            and isinstance(m.expr.left, Ref)
+            and isinstance(m.expr.right, Ref)
+        }
         for cell in cells:
             out = res.values.setdefault(cell, {})
             for m in formulas:
                 assert m.expr is not None
-                inputs = {i: out.get(i, Value(None, "no_data")) for i in m.inputs}
+                ratio = ratios.get(m.id)
+                if ratio is not None:  # the common case, a / b, without walking the formula
+                    a, b = out.get(ratio[0], no_data).value, out.get(ratio[1], no_data).value
+                    if a is None or b is None:
+                        out[m.id] = missing_input
+                    elif b == 0:
+                        out[m.id] = div_zero
+                    else:
+                        out[m.id] = Value(a / b)
+                    continue
+                inputs = {i: out.get(i, no_data) for i in m.inputs}
                 missing = [i for i, v in inputs.items() if v.value is None]
                 if missing:
                     out[m.id] = Value(None, "missing_input")
@@ -486,6 +498,40 @@ class MetricsEngine:
                     )
                 except FormulaError:
                     out[m.id] = Value(None, "division_by_zero")
+
+
+def _finisher(m: Measure) -> Callable[[dict[str, Any]], Value]:
+    """How to turn a result row's partial aggregates into the measure's value."""
+    n, s, c, v = (f"{m.id}__{x}" for x in ("n", "s", "c", "v"))
+    zero = Value(Fraction(0))
+    no_rows = Value(None, "no_rows")
+    if m.agg == "count" or (m.agg == "stock" and not m.column):
+
+        def count(row: dict[str, Any]) -> Value:
+            x = _to_fraction(row.get(n))  # None, or NaN from a backend, is no rows: 0
+            return Value(x) if x else zero
+
+        return count
+    if m.agg in ("sum", "stock"):
+
+        def total(row: dict[str, Any]) -> Value:
+            return Value(_to_fraction(row.get(s)) or Fraction(0)) if _to_fraction(row.get(c)) else zero
+
+        return total
+    scale = DURATION_UNITS[m.per] if m.agg == "duration" else 1
+
+    def other(row: dict[str, Any]) -> Value:
+        if m.agg in ("mean", "duration") and c in row:
+            sv, cv = _to_fraction(row.get(s)), _to_fraction(row.get(c))
+            if not cv or sv is None:
+                return no_rows
+            return Value(sv / cv / scale)
+        x = _to_fraction(row.get(v))
+        if x is None:
+            return no_rows
+        return Value(x / scale if m.agg == "duration" else x)
+
+    return other
 
 
 def period_of(d: date, kind: Period, fiscal_year_start: int) -> Span:
