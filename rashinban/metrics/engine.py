@@ -25,7 +25,6 @@ from typing import Any
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
-import pandas as pd
 
 from rashinban.kpi.calendar import Span, span_of, spans_in
 from rashinban.kpi.errors import FormulaError
@@ -59,9 +58,19 @@ class Results:
         return self.values.get((stype, sid, period), {}).get(measure, Value(None, "no_data"))
 
 
+_INTS: dict[int, Fraction] = {}
+
+
 def _to_fraction(v: Any) -> Fraction | None:
     if v is None:
         return None
+    if type(v) is int:  # counts: the same small numbers again and again
+        f = _INTS.get(v)
+        if f is None:
+            if len(_INTS) > 100_000:
+                _INTS.clear()
+            f = _INTS[v] = Fraction(v)
+        return f
     if isinstance(v, float):
         if math.isnan(v):  # NaN from a backend
             return None
@@ -321,7 +330,7 @@ class MetricsEngine:
         finally:
             if backend != "duckdb":  # DuckDB hands back the connection itself
                 cur.close()
-        return sql, pd.DataFrame(rows, columns=cols, dtype=object)
+        return sql, [dict(zip(cols, r, strict=True)) for r in rows]
 
     def _scope_map(self, table: str, scope_col: str | None) -> tuple[str, ir.Table]:
         col, data = self._scope_data(table, scope_col)
@@ -433,10 +442,12 @@ class MetricsEngine:
             self._absorb(res, f"{table}:stock", df, [m])
 
     def _absorb(self, res: Results, table: str, df: Any, ms: list[Measure]) -> None:
+        """Result rows (records, or a frame from a backend's ``execute``) into ``res``."""
         covered = res.covered.setdefault(table, set())
         finishers = [(m.id, _finisher(m)) for m in ms]
         dates: dict[Any, date] = {}
-        for row in df.to_dict("records"):
+        records = df if isinstance(df, list) else df.to_dict("records")
+        for row in records:
             raw = row["_p"]
             p = dates.get(raw)
             if p is None:
