@@ -5,30 +5,17 @@ and for the company — on DuckDB and on PostgreSQL."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.clirun import run_cli as cli
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "examples" / "maven" / "model.yaml"
 MONTHS = [f"2017-{m:02d}" for m in range(3, 13)]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RASHINBAN_LANG": "en"}
-    return subprocess.run(
-        [sys.executable, "-m", "rashinban", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
 
 
 def oracle(folder: Path) -> dict[tuple[str, str, str], dict[str, Fraction | None]]:

@@ -4,9 +4,6 @@ independent pandas computation, pace follows business days, and nothing is made 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -22,20 +19,9 @@ from rashinban.metrics.backends import ibis_connection, load_scope_index
 from rashinban.metrics.engine import MetricsEngine
 from rashinban.service import Rashinban, read_model
 from rashinban.store import Store
+from tests.clirun import run_cli as cli
 
 AS_OF = "2026-11-20"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RASHINBAN_LANG": "en"}
-    return subprocess.run(
-        [sys.executable, "-m", "rashinban", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")
