@@ -42,7 +42,7 @@ def read_model(path: str | Path) -> Model:
     except IsADirectoryError:
         raise ModelError("file_unreadable", path=str(p), reason="is a directory") from None
     except UnicodeDecodeError as e:
-        raise ModelError("file_unreadable", path=str(p), reason=f"not UTF-8 ({e.reason})") from None
+        raise ModelError("file_not_utf8", path=str(p), detail=e.reason) from None
     except OSError as e:
         raise ModelError("file_unreadable", path=str(p), reason=e.strerror or str(e)) from None
     return parse_model(text, str(p))
@@ -161,7 +161,7 @@ class Rashinban:
         if target is not None:
             amount = parse_number(target)
             if amount is None:
-                raise UsageError("bad_option", option="--target", reason=f"'{target}' is not a number")
+                raise UsageError("option_not_number", option="--target", value=target)
         holidays = []
         d = span.start
         while d <= span.end:
@@ -289,9 +289,7 @@ class Rashinban:
         try:
             kind = Period(by) if by else None
         except ValueError:
-            raise UsageError(
-                "bad_option", option="--by-period", reason=f"'{by}' is not a period kind"
-            ) from None
+            raise UsageError("option_not_period_kind", option="--by-period", value=by) from None
         access = self._check_scope_args(db, team, member)
         visible = access.visible if access is not None else None
         rows = build_funnel(model, self._db(db), period, team, member, self.parse_date(as_of), kind, visible)
@@ -348,7 +346,7 @@ class Rashinban:
 
         store = self.store
         if store is None:
-            raise UsageError("bad_option", option="store", reason="the dashboards need an open store")
+            raise UsageError("store_required")
         settings = (tuple(S.company_holidays(store)), tuple(S.funnel_stages(store) or ()))
         path = model_path or default_model_path(None)
         return context(
@@ -972,7 +970,7 @@ class Rashinban:
             return date.today()
         span = parse_period(text)
         if span.kind != "day":
-            raise UsageError("bad_option", option="--as-of", reason=f"'{text}' is not a date (YYYY-MM-DD)")
+            raise UsageError("option_not_date", option="--as-of", value=text)
         return span.start
 
 

@@ -31,6 +31,6 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(render_error(e, state.lang), markup=False)
         return e.exit_code
     except KeyboardInterrupt:
-        err_console.print("Interrupted.")
+        err_console.print(t("cli.interrupted", state.lang))
         return 130
     return 0

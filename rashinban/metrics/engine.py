@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-from rashinban.kpi.calendar import Span, span_of, spans_in
+from rashinban.kpi.calendar import Span, spans_in
 from rashinban.kpi.errors import FormulaError
 from rashinban.kpi.formula import BinOp, Ref, evaluate
 from rashinban.kpi.units import Period
@@ -543,10 +543,6 @@ def _finisher(m: Measure) -> Callable[[dict[str, Any]], Value]:
         return Value(x / scale if m.agg == "duration" else x)
 
     return other
-
-
-def period_of(d: date, kind: Period, fiscal_year_start: int) -> Span:
-    return span_of(d, kind, fiscal_year_start)
 
 
 __all__ = ["COMPANY", "Cell", "MetricsEngine", "Results", "Value"]

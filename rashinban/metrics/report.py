@@ -192,7 +192,7 @@ def _connect(store: Store, engine: str) -> object:
         from rashinban.metrics.spark import spark_connection
 
         return spark_connection(store)
-    raise UsageError("bad_option", option="--engine", reason=f"'{engine}' is not one of default, pyspark")
+    raise UsageError("option_bad_engine", option="--engine", value=engine)
 
 
 def save_plan_targets(
@@ -201,9 +201,7 @@ def save_plan_targets(
     model = plan.model
     label = period or model.plan_period
     if label is None:
-        raise UsageError(
-            "bad_option", option="--period", reason="the model has no plan_period; name the period"
-        )
+        raise UsageError("plan_period_missing", option="--period")
     span = parse_period(label, model.fiscal_year_start)
     kind = KIND_OF_SPAN.get(span.kind, model.period)
     with opened(db) as store:

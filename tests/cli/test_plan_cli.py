@@ -150,3 +150,11 @@ def test_period_command() -> None:
     assert data["business_days"] == 19
     assert {h["date"] for h in data["holidays"]} == {"2026-11-03", "2026-11-23"}
     assert data["prorated"] == pytest.approx(10_000_000 * data["business_days_elapsed"] / 19)
+
+
+def test_bad_options_are_explained_in_the_users_language() -> None:
+    res = run("period", "2026-11", "--target", "たくさん", lang="ja")
+    assert res.returncode == 2
+    assert "--target: 'たくさん' は数値ではありません" in res.stderr
+    res = run("period", "2026-11", "--as-of", "2026-11", lang="en")
+    assert res.returncode == 2 and "is not a date (YYYY-MM-DD)" in res.stderr
