@@ -39,9 +39,9 @@ from rashinban.metrics.results import (
     fill_zeros,
     to_date,
 )
-from rashinban.org.scopes import COMPANY, ScopeIndex
 from rashinban.metrics.sqlcache import cached_sql, measure_key, with_scope_map
 from rashinban.metrics.tables import TABLES, table_expr
+from rashinban.org.scopes import COMPANY, ScopeIndex
 
 CACHED_BACKENDS = ("duckdb", "postgres")  # compiled once per query shape (see ``sqlcache.py``)
 
