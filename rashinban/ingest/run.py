@@ -25,7 +25,7 @@ from rashinban.ingest.readers import TabularFile, open_table
 from rashinban.ingest.rejects import RejectSink
 from rashinban.ingest.spec import PartSpec, Preset
 from rashinban.ingest.stream import load_part
-from rashinban.ingest.validate import Notes, detect_preset, match_part
+from rashinban.ingest.validate import Notes, Reject, detect_preset, match_part
 from rashinban.store.db import Store
 from rashinban.store.ids import lock_for_write, reserve
 from rashinban.store.schema import import_runs
@@ -230,4 +230,4 @@ def _record_run(
     )
 
 
-__all__ = ["ImportOptions", "ImportResult", "NullReporter", "Reporter", "reject_text", "run_import"]
+__all__ = ["ImportOptions", "ImportResult", "NullReporter", "Reject", "Reporter", "reject_text", "run_import"]
