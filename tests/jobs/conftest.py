@@ -54,13 +54,19 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "jobs.duckdb"
         shutil.copy(request.getfixturevalue("duck_template"), path)
         return str(path)
+    url: str = request.getfixturevalue("pg_db")
+    return url
+
+
+@pytest.fixture
+def pg_db(pg_template: str) -> str:
+    """The session's PostgreSQL database, its jobs and schedules emptied."""
     import psycopg
 
-    url: str = request.getfixturevalue("pg_template")
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(pg_template, autocommit=True) as conn:
         conn.execute("TRUNCATE jobs, schedules")
         conn.execute("DROP TABLE IF EXISTS executions")
-    return url
+    return pg_template
 
 
 @pytest.fixture
