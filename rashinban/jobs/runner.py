@@ -40,7 +40,7 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def error_record(error: BaseException) -> dict[str, Any]:
@@ -66,7 +66,8 @@ class Runner:
     ``store`` is a :class:`Store` or a function that opens one (then it is opened on first
     use and disposed by :meth:`stop`).  ``kinds`` limits the kinds this runner claims (None:
     every kind; a kind without a handler then fails with ``job_unknown_kind``).
-    ``holidays`` are company holidays for the ``business`` schedule specs.
+    ``holidays`` are company holidays for the ``business`` schedule specs (None: the
+    store's company holidays setting, read whenever a schedule is due).
     """
 
     def __init__(
@@ -80,7 +81,7 @@ class Runner:
         lease_seconds: float = 60.0,
         kinds: Iterable[str] | None = None,
         fire_schedules: bool = True,
-        holidays: Iterable[date] = (),
+        holidays: Iterable[date] | None = None,
         progress_throttle: float = 0.5,
         heartbeat_seconds: float | None = None,
     ) -> None:
@@ -88,12 +89,12 @@ class Runner:
         self._factory = None if isinstance(store, Store) else store
         self.clock = clock or default_clock()
         self.handlers = handlers if isinstance(handlers, Handlers) else Handlers(handlers)
-        self.worker_id = worker_id or default_worker_id()
+        self.worker_id = (worker_id or default_worker_id())[:120]  # jobs.lease_owner
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds
         self.kinds = frozenset(kinds) if kinds is not None else None
         self.fire_schedules = fire_schedules
-        self.holidays = frozenset(holidays)
+        self.holidays = frozenset(holidays) if holidays is not None else None
         self.progress_throttle = progress_throttle
         # real seconds between heartbeats: a third of the lease (at most 20 s) unless given
         self.heartbeat_seconds = heartbeat_seconds or max(0.05, min(lease_seconds / 3, 20.0))
@@ -139,9 +140,8 @@ class Runner:
     def run_job(self, job: JobRow) -> None:
         """Run a job this runner has claimed and record how it ended."""
         ctx = JobContext(job, self.store, self.clock, self.worker_id, throttle=self.progress_throttle)
-        with Heartbeat(
-            ctx, self.lease_seconds, self.heartbeat_seconds
-        ):  # kept up until the outcome is recorded
+        # the heartbeat keeps the lease until the outcome is recorded
+        with Heartbeat(ctx, self.lease_seconds, self.heartbeat_seconds):
             try:
                 handler = self.handlers.get(job.kind)
                 if handler is None:

@@ -56,6 +56,14 @@ def _row(r: sa.Row[Any]) -> ScheduleRow:
     return ScheduleRow(**m)
 
 
+def _holidays(store: Store, given: Iterable[date] | None) -> frozenset[date]:
+    if given is not None:
+        return frozenset(given)
+    from rashinban.store.admin import company_holidays
+
+    return frozenset(company_holidays(store))
+
+
 def get_schedule(store: Store, name: str) -> ScheduleRow | None:
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(schedules).where(schedules.c.name == name)).first()
@@ -86,13 +94,15 @@ def upsert_schedule(
     *,
     now_utc: datetime,
     created_by: str | None = None,
-    holidays: Iterable[date] = (),
+    holidays: Iterable[date] | None = None,
 ) -> int:
     """Create or change the schedule ``name``; returns its id.  A bad spec or zone is a
     ``UsageError`` (``schedule_bad_spec``, ``schedule_bad_timezone``).  The pending slot is
-    kept unless the spec, zone or enabled flag changed; a disabled schedule has none."""
+    kept unless the spec, zone or enabled flag changed; a disabled schedule has none.
+    ``holidays``: company holidays for ``business`` specs (None: the store's setting)."""
     now = _db(now_utc)
-    first = spec_of.next_after(spec, now, spec_of.zone_of(timezone), holidays)  # validates
+    days = _holidays(store, holidays)
+    first = spec_of.next_after(spec, now, spec_of.zone_of(timezone), days)  # validates
     with write(store) as tx:
         conn = tx.conn
         old = conn.execute(sa.select(schedules).where(schedules.c.name == name)).first()
@@ -127,7 +137,7 @@ def remove_schedule(store: Store, name: str) -> bool:
 
 
 def fire_due(
-    store: Store, now_utc: datetime, *, holidays: Iterable[date] = (), max_attempts: int = 3
+    store: Store, now_utc: datetime, *, holidays: Iterable[date] | None = None, max_attempts: int = 3
 ) -> list[int]:
     """Enqueue one job for every due schedule, exactly once per slot however many runners
     call this at the same moment; returns the new job ids.
@@ -138,14 +148,16 @@ def fire_due(
     guard (a violation means someone else fired it).  Slots missed while no runner ran fire
     once, for the latest missed slot: a 09:00 digest after a weekend outage runs once, with
     Monday's slot, not once per missed day.  A schedule whose spec no longer reads gets no
-    next slot (it stays, never due, until it is saved again).
+    next slot (it stays, never due, until it is saved again).  ``holidays``: company
+    holidays for ``business`` specs (None: the store's setting, read only when one is due).
 
     Nothing due is the common case and only reads; the write lock is taken per due schedule.
     """
     now = _db(now_utc)
-    days = frozenset(holidays)
     fired: list[int] = []
-    for row in due_schedules(store, now):
+    due = due_schedules(store, now)
+    days = _holidays(store, holidays) if due else frozenset()
+    for row in due:
         assert row.next_run_at is not None
         try:
             zone = spec_of.zone_of(row.timezone)
@@ -175,7 +187,8 @@ def _fire(
     s = schedules.c
     cas = schedules.update().where(s.id == row.id, s.next_run_at == _db(row.next_run_at))
     values = {"next_run_at": _db(nxt) if nxt else None, "updated_at": now}
-    values |= {"last_run_at": _db(slot) if slot else None}
+    if slot is not None:
+        values["last_run_at"] = _db(slot)
     with write(store) as tx:
         conn = tx.conn
         if conn.execute(cas.values(**values)).rowcount != 1:

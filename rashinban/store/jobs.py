@@ -158,7 +158,8 @@ def enqueue(
     now = _db(now_utc)
     row = {"kind": kind, "state": "queued", "payload_json": _dumps(payload), "attempts": 0}
     row |= {"max_attempts": max(1, max_attempts), "run_after": _db(run_after) if run_after else now}
-    row |= {"owner_user_id": owner_user_id, "created_by": created_by, "schedule_id": schedule_id}
+    row |= {"owner_user_id": owner_user_id, "created_by": created_by[:100] if created_by else None}
+    row |= {"schedule_id": schedule_id}
     row |= {"due_at": _db(due_at) if due_at else None, "created_at": now, "updated_at": now}
     if conn is not None:
         return _insert(conn, row)
@@ -244,7 +245,11 @@ def report_progress(
 ) -> bool:
     """Record progress of a running job (one cheap statement; throttle in the caller)."""
     cond = _held(job_id, worker_id) if worker_id else sa.and_(jobs.c.id == job_id, jobs.c.state == "running")
-    values = {"progress_done": done, "progress_total": total, "progress_label": label, "progress_unit": unit}
+    values: dict[str, Any] = {"progress_done": done, "progress_total": total}
+    values |= {
+        "progress_label": label[:200] if label else label,
+        "progress_unit": unit[:20] if unit else unit,
+    }
     with store.engine.begin() as conn:
         return bool(conn.execute(jobs.update().where(cond).values(**values)).rowcount == 1)
 
@@ -280,7 +285,7 @@ def fail(
         values = _ended("failed", now)
     else:
         values = {"state": "queued", "run_after": _db(retry_at), "lease_until": None, "updated_at": now}
-    return _finish(store, job_id, worker_id, error_code=error_code, error_json=error, **values)
+    return _finish(store, job_id, worker_id, error_code=error_code[:60], error_json=error, **values)
 
 
 def cancel(store: Store, job_id: int, now_utc: datetime) -> bool:

@@ -368,3 +368,39 @@ def test_runner_opens_its_store_lazily_and_disposes_it(db: str, store: Store, cl
     runner.start()
     wait_for(lambda: job(store, job_id).state == "succeeded")
     assert runner.stop(5) and len(opened) == 1
+
+
+def test_business_schedules_skip_the_stores_company_holidays(store: Store, clock: FixedClock) -> None:
+    from rashinban.store.admin import COMPANY_HOLIDAYS, set_setting
+
+    set_setting(store, COMPANY_HOLIDAYS, ["2026-11-26"], "admin", clock.now())  # Thursday
+    jobs.upsert_schedule(store, "b", "digest", {}, "business 09:00", "Asia/Tokyo", now_utc=clock.instant())
+    schedule = jobs.get_schedule(store, "b")
+    assert schedule is not None and schedule.next_run_at == datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+    set_setting(store, COMPANY_HOLIDAYS, ["2026-11-30"], "admin", clock.now())  # Monday
+    clock.set("2026-11-27T09:00:00")
+    assert len(jobs.fire_due(store, clock.instant())) == 1
+    schedule = jobs.get_schedule(store, "b")
+    assert schedule is not None and schedule.next_run_at == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    # explicit holidays win over the setting
+    assert (
+        jobs.upsert_schedule(
+            store, "b", "digest", {}, "business 10:00", "Asia/Tokyo", now_utc=clock.instant(), holidays=()
+        )
+        == schedule.id
+    )
+    schedule = jobs.get_schedule(store, "b")
+    assert schedule is not None and schedule.next_run_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+def test_a_schedule_whose_spec_no_longer_reads_is_parked(store: Store, clock: FixedClock) -> None:
+    from rashinban.store.schema import schedules
+
+    jobs.upsert_schedule(store, "h", "digest", {}, "hourly", "Asia/Tokyo", now_utc=clock.instant())
+    with store.write() as conn:  # e.g. written by a newer version with a spec this one does not know
+        conn.execute(schedules.update().values(spec="every full moon"))
+    clock.advance(hours=1)
+    assert jobs.fire_due(store, clock.instant()) == []
+    (row,) = jobs.list_schedules(store)
+    assert row.next_run_at is None and row.enabled
+    assert jobs.fire_due(store, clock.instant()) == []
