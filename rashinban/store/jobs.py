@@ -10,8 +10,8 @@ wait for the handler's own write lock), so:
 
 * claims and state changes (:func:`claim`, :func:`succeed`, :func:`fail`, :func:`cancel`):
   on PostgreSQL a short plain transaction (claims with ``FOR UPDATE SKIP LOCKED``, the others
-  guarded by ``lease_owner``) that bumps the data version; on DuckDB (one process) the
-  store's write transaction, which serialises them with every other writer;
+  guarded by ``lease_owner``) that bumps the data version (not the organisation one); on
+  DuckDB (one process) the store's write transaction, serialised with every other writer;
 * :func:`heartbeat` and :func:`report_progress`: a plain one-statement transaction that
   does not bump the data version — pages read jobs live, they are not cached.
 """
@@ -97,20 +97,12 @@ def _loads(text: str | None) -> Any:
 
 
 def _job(r: sa.Row[Any]) -> JobRow:
-    m = r._mapping
-    times: dict[str, Any] = {k: _aware(m[k]) for k in ("run_after", "lease_until", "due_at", "created_at")}
-    times |= {k: _aware(m[k]) for k in ("started_at", "finished_at", "updated_at")}
-    progress = Progress(m["progress_done"], m["progress_total"], m["progress_label"], m["progress_unit"])
-    plain = ("id", "kind", "state", "error_code", "attempts", "max_attempts", "lease_owner")
-    return JobRow(
-        **{k: m[k] for k in plain},
-        **{k: m[k] for k in ("owner_user_id", "created_by", "schedule_id")},
-        **times,
-        payload=_loads(m["payload_json"]) or {},
-        result=_loads(m["result_json"]),
-        error=_loads(m["error_json"]),
-        progress=progress,
-    )
+    m = dict(r._mapping)
+    progress = Progress(*(m.pop(f"progress_{k}") for k in ("done", "total", "label", "unit")))
+    for k in ("run_after", "lease_until", "due_at", "created_at", "started_at", "finished_at", "updated_at"):
+        m[k] = _aware(m[k])
+    payload, result, error = (_loads(m.pop(f"{k}_json")) for k in ("payload", "result", "error"))
+    return JobRow(**m, payload=payload or {}, result=result, error=error, progress=progress)
 
 
 @contextmanager
@@ -159,8 +151,8 @@ def enqueue(
     row = {"kind": kind, "state": "queued", "payload_json": _dumps(payload), "attempts": 0}
     row |= {"max_attempts": max(1, max_attempts), "run_after": _db(run_after) if run_after else now}
     row |= {"owner_user_id": owner_user_id, "created_by": created_by[:100] if created_by else None}
-    row |= {"schedule_id": schedule_id}
-    row |= {"due_at": _db(due_at) if due_at else None, "created_at": now, "updated_at": now}
+    row |= {"schedule_id": schedule_id, "due_at": _db(due_at) if due_at else None}
+    row |= {"created_at": now, "updated_at": now}
     if conn is not None:
         return _insert(conn, row)
     with write(store) as tx:
