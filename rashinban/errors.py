@@ -79,3 +79,14 @@ class StoreError(RashinbanError):
 
 class IngestError(RashinbanError):
     """A file that cannot be imported: unreadable, unmatched headers, invalid rows, bad preset."""
+
+
+class FormInvalid(RashinbanError):
+    """Field errors of a form: ``fields`` maps a field name to an i18n key under ``forms.err``,
+    so the web layer can put each message next to its field (or return them as JSON)."""
+
+    http_status = 422
+
+    def __init__(self, fields: dict[str, str], **params: Any) -> None:
+        super().__init__("form_invalid", count=len(fields), **params)
+        self.fields = fields

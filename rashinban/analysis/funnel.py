@@ -19,8 +19,8 @@ import ibis
 from rashinban.kpi.calendar import Span, spans_in
 from rashinban.kpi.units import Period
 from rashinban.metrics.engine import _in_span, _to_date, period_start_expr
-from rashinban.metrics.scopes import ScopeIndex
 from rashinban.metrics.tables import table_expr
+from rashinban.org.scopes import ScopeIndex
 
 DEFAULT_STAGES = ("リード獲得", "アポイント", "初回訪問", "提案・見積", "クロージング", "受注")
 

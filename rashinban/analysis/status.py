@@ -12,7 +12,7 @@ from rashinban.analysis.targets import Key
 from rashinban.kpi.calendar import BusinessCalendar, Span
 from rashinban.kpi.model import Model
 from rashinban.metrics.engine import Cell, Value
-from rashinban.metrics.scopes import COMPANY, ScopeIndex
+from rashinban.org.scopes import COMPANY, ScopeIndex
 
 
 @dataclass(frozen=True)

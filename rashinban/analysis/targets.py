@@ -16,7 +16,7 @@ from rashinban.kpi.model import Member, Model
 from rashinban.kpi.solve import Plan
 from rashinban.kpi.tree import per_year
 from rashinban.kpi.units import WHOLE_UNITS, Period
-from rashinban.metrics.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
+from rashinban.org.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
 
 Key = tuple[str, str, int | None, str]  # node, scope_type, scope_id, period label
 

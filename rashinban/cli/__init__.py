@@ -33,4 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print(t("cli.interrupted", state.lang))
         return 130
+    finally:
+        state.close()
     return 0

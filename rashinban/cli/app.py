@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import typer
@@ -15,10 +15,17 @@ from rashinban.service import Rashinban
 @dataclass
 class State:
     lang: str = "en"
+    opened: list[Rashinban] = field(default_factory=list)
 
-    @property
-    def service(self) -> Rashinban:
-        return Rashinban(lang=self.lang)
+    def service(self, db: str | None = None) -> Rashinban:
+        """The command's facade on the store named by ``--db`` (closed when the command ends)."""
+        svc = Rashinban.for_cli(db, lang=self.lang)
+        self.opened.append(svc)
+        return svc
+
+    def close(self) -> None:
+        while self.opened:
+            self.opened.pop().close()
 
 
 state = State(lang=detect_lang())

@@ -15,7 +15,7 @@ from rich.text import Text
 from rashinban.cli.app import app, console, err_console, state
 from rashinban.errors import IngestError
 from rashinban.i18n import t
-from rashinban.ingest.run import ImportOptions, ImportResult, reject_text
+from rashinban.service import ImportOptions, ImportResult, reject_text
 
 DbOpt = Annotated[
     str | None,
@@ -37,7 +37,7 @@ def _print_json(data: Any) -> None:
 @db_app.command("init")
 def db_init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Create the store (every table) or bring it to the newest schema."""
-    info = state.service.db_upgrade(db)
+    info = state.service(db).data.upgrade()
     if as_json:
         _print_json(info)
         return
@@ -47,7 +47,7 @@ def db_init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Apply the schema migrations that the store does not have yet."""
-    info = state.service.db_upgrade(db)
+    info = state.service(db).data.upgrade()
     if as_json:
         _print_json(info)
         return
@@ -143,7 +143,7 @@ def import_(
     reporter = RichReporter(enabled=not as_json and err_console.is_terminal)
     started = time.monotonic()
     try:
-        result = state.service.import_file(file, db, options, reporter)
+        result = state.service(db).imports.run(file, options, reporter)
     except IngestError as e:
         if e.code == "rows_rejected":
             e.params["reason_text"] = reject_text(e.params["reject"], state.lang)
@@ -212,7 +212,7 @@ def _render_rejects(details: list[Any]) -> None:
 @app.command()
 def presets(as_json: JsonOpt = False) -> None:
     """List the import presets and the columns each expects."""
-    infos = state.service.presets()
+    infos = state.service().imports.presets()
     if as_json:
         _print_json(infos)
         return

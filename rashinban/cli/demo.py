@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rashinban.cli.app import app, console, err_console, state
-from rashinban.demo.config import Scale
 from rashinban.i18n import t
+from rashinban.service import DemoScale as Scale
 
 demo_app = typer.Typer(
     name="demo", help="Demo data: a sales organisation with history.", no_args_is_help=True
@@ -70,8 +70,7 @@ def generate(
             )
             bar.update(task, completed=done, total=total, step=step)
 
-        result = state.service.generate_demo(
-            db,
+        result = state.service(db).data.generate_demo(
             scale=scale.value,
             reps=reps,
             months=months,
@@ -85,7 +84,7 @@ def generate(
     if as_json:
         console.file.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
         return
-    from rashinban.demo.org import COMPANY
+    from rashinban.service import DEMO_COMPANY as COMPANY
 
     cfg = result.config
     console.print(t("demo.title", lang, company=COMPANY, scale=cfg.scale.value, seed=cfg.seed))

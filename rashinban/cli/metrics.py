@@ -13,9 +13,7 @@ from rich.text import Text
 from rashinban.cli.app import app, console, state
 from rashinban.i18n import format as fmt
 from rashinban.i18n import t
-from rashinban.kpi.numbers import to_float
-from rashinban.metrics.report import StatusReport
-from rashinban.views import node_name
+from rashinban.service import StatusReport, node_name, to_float
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="store: a DuckDB file or postgresql:// URL (RASHINBAN_DB)")
@@ -67,7 +65,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON rows")] = False,
 ) -> None:
     """Target, actual, achievement, pace, projection and status for every scope and KPI."""
-    report = state.service.status(model, db, period, team, member, as_of, engine)
+    report = state.service(db).tracking.status(model, period, team, member, as_of, engine)
     if as_json:
         console.file.write(json.dumps(status_view(report), ensure_ascii=False, indent=1) + "\n")
         return
@@ -126,7 +124,7 @@ def funnel(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON rows")] = False,
 ) -> None:
     """Funnel by entry cohort: stage counts, conversion, drop-off, median days in stage."""
-    rows = state.service.funnel(model, db, period, team, member, as_of, by_period)
+    rows = state.service(db).tracking.funnel(model, period, team, member, as_of, by_period)
     if as_json:
         data = [
             {

@@ -15,12 +15,18 @@ from rich.text import Text
 from rashinban.cli.app import app, console, state
 from rashinban.i18n import format as fmt
 from rashinban.i18n import render_finding, render_needed, t
-from rashinban.kpi.allocate import AllocationMode
-from rashinban.kpi.findings import Finding, Severity
-from rashinban.kpi.model import Model
-from rashinban.kpi.solve import Plan, Source
-from rashinban.service import parse_sets
-from rashinban.views import finding_view, node_name, plan_view
+from rashinban.service import (
+    AllocationMode,
+    Finding,
+    Model,
+    Plan,
+    Severity,
+    Source,
+    finding_view,
+    node_name,
+    parse_sets,
+    plan_view,
+)
 
 ModelArg = Annotated[Path, typer.Argument(help="model file (YAML)", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
@@ -61,11 +67,12 @@ def plan(
 ) -> None:
     """Work the KGI backwards (逆算) to every KPI and every member."""
     sets = parse_sets(set_ or [])
-    result = state.service.plan(model, sets, allocate)
+    svc = state.service(db)
+    result = svc.planning.plan(model, sets, allocate)
     saved = None
     if save:
         who = author or os.environ.get("USER") or None
-        saved = state.service.save_plan(model, db, period, who, reason, sets, allocate)
+        saved = svc.planning.save(model, period, who, reason, sets, allocate)
     if as_json:
         data = plan_view(result, state.lang)
         if saved is not None:
@@ -87,7 +94,7 @@ def check(
     ] = None,
 ) -> None:
     """Check every KPI against SMART, the tree for consistency, and targets against history."""
-    m, findings = state.service.check(model, db, as_of)
+    m, findings = state.service(db).planning.check(model, as_of)
     if as_json:
         _print_json(
             {"model": m.name, "file": m.file, "findings": [finding_view(m, f, state.lang) for f in findings]}
@@ -109,7 +116,7 @@ def check(
 @app.command()
 def templates(as_json: JsonOpt = False) -> None:
     """List the sales-style templates."""
-    infos = state.service.templates()
+    infos = state.service().planning.templates()
     lang = state.lang
     if as_json:
         _print_json(
@@ -145,7 +152,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
 ) -> None:
     """Write a model file from a sales-style template."""
-    written = state.service.init_model(template, path, force)
+    written = state.service().planning.init_model(template, path, force)
     console.print(t("cli.init_written", state.lang, path=str(written), template=template))
 
 
@@ -160,8 +167,7 @@ def period(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a period's business days and a target prorated to a date."""
-    svc = state.service
-    info = svc.period_info(name, model, as_of, target)
+    info = state.service().planning.period_info(name, model, as_of, target)
     if as_json:
         _print_json(info)
         return

@@ -30,7 +30,7 @@ def serve(
     """Serve the web app (dashboards, activity log, import, planning)."""
     import uvicorn
 
-    from rashinban.store.db import resolve_url
+    from rashinban.service import resolve_url
 
     if db:
         os.environ["RASHINBAN_DB"] = db
@@ -61,11 +61,11 @@ def token(
     name: Annotated[str | None, typer.Option("--name", help="what the token is for")] = None,
 ) -> None:
     """Create an API token (shown once; send it as `Authorization: Bearer …`)."""
-    console.print(state.service.create_token(username, db, name), markup=False)
+    console.print(state.service(db).accounts.create_token(username, name), markup=False)
 
 
 @users_app.command("revoke")
 def revoke(username: Annotated[str, typer.Argument(help="user name")], db: DbOpt = None) -> None:
     """Revoke every API token of a user."""
-    count = state.service.revoke_tokens(username, db)
+    count = state.service(db).accounts.revoke_tokens(username)
     console.print(t("web.tokens_revoked", state.lang, count=count, user=username))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from rashinban.clock import default_clock
 from rashinban.errors import UsageError
 
 
@@ -82,7 +83,7 @@ class DemoConfig:
             raise UsageError("demo_bad_months", value=n_months, hi=MAX_MONTHS)
         if seed < 0:
             raise UsageError("demo_bad_seed", value=seed)
-        now = now or datetime.now().replace(microsecond=0)
+        now = (now or default_clock().now()).replace(microsecond=0)
         if end_month:
             year, month = _parse_month(end_month)
             if (year, month) > (now.year, now.month):

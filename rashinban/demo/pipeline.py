@@ -144,6 +144,8 @@ def generate(
                 put("spend", month_spend(ctx, rng, month_start, by_channel))
     finally:
         sink.close()
+    with store.write(timeout=600):
+        pass  # the sink wrote past Store.write (bulk loads): bump the data version once
     path = None
     if model_out is not None:
         path = write_model(model_out, cfg, org, stats)

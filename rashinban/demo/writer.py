@@ -122,7 +122,7 @@ def delete_demo(store: Store, usernames: list[str]) -> None:
     (from any earlier run, whatever its number of reps) and the named demo users."""
     users, members = schema.users, schema.members
     demo_members = sa.select(members.c.id).where(members.c.source == SOURCE)
-    with store.engine.begin() as conn:
+    with store.write(timeout=600) as conn:
         conn.execute(sa.delete(users).where(users.c.member_id.in_(demo_members)))
         if usernames:
             conn.execute(sa.delete(users).where(users.c.username.in_(usernames)))

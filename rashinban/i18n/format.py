@@ -81,3 +81,19 @@ def value(v: Fraction | float | int | None, unit: str, lang: str = "ja") -> str:
         "minutes": {"ja": "分", "en": " min"},
     }.get(unit, {})
     return number(v) + suffix.get(lang, "")
+
+
+def short_value(v: Fraction | float | None, unit: str, lang: str) -> str:
+    """A value for a summary card: yen as 万円/億円 rounded to 万 (ja) or ¥12.3M (en)."""
+    if v is None:
+        return "—"
+    if unit != "yen":
+        return value(v, unit, lang)
+    x = float(v)
+    if lang == "ja":
+        return yen_ja(round(x / 10_000) * 10_000 if abs(x) >= 10_000 else round(x))
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(x) >= size:
+            text = f"{abs(x) / size:,.1f}".removesuffix(".0")
+            return f"{'-' if x < 0 else ''}¥{text}{suffix}"
+    return yen_full(round(x))

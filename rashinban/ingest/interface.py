@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from rashinban.clock import Clock
 from rashinban.ingest.validate import Reject
 
 
@@ -50,6 +51,8 @@ class ImportOptions:
     encoding: str | None = None
     rejects_path: str | Path | None = None
     actor: str = "import"
+    clock: Clock | None = None  # where started_at/finished_at come from (default: the process clock)
+    lock_timeout: float = 600.0  # seconds to wait for other writers before StoreBusy
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
+from rashinban.clock import default_clock
 from rashinban.errors import IngestError
 from rashinban.ingest import presets as P
 from rashinban.ingest.interface import ImportOptions, ImportResult, NullReporter, Reporter, reject_text
@@ -27,7 +28,7 @@ from rashinban.ingest.spec import PartSpec, Preset
 from rashinban.ingest.stream import load_part
 from rashinban.ingest.validate import Notes, Reject, detect_preset, match_part
 from rashinban.store.db import Store
-from rashinban.store.ids import lock_for_write, reserve
+from rashinban.store.ids import reserve
 from rashinban.store.schema import import_runs
 
 # DuckDB's buffer memory during an import: the staged rows spill to disk beyond this, so a
@@ -140,59 +141,57 @@ def _run_import(
         files=[str(f) for f in opened],
     )
     sink = RejectSink()
-    now = datetime.now().replace(microsecond=0)
+    clock = options.clock or default_clock()
+    now = clock.now()
     engine = store.engine
     try:
         with engine.connect() as conn:
             restore = _limit_memory(conn)
-            trans = conn.begin()
             try:
-                lock_for_write(conn)
-                run_id = reserve(conn, "import_runs", 1)
-                loader = Loader(conn, preset.source, run_id, options.actor, now)
-                loader.memory_limits = (IMPORT_MEMORY_LIMIT, restore) if restore else None
-                for plan, tf in plans:
-                    counts = load_part(loader, plan, tf, sink, notes, options, reporter, result)
-                    agg = result.tables.setdefault(
-                        plan.part.table, {"inserted": 0, "updated": 0, "unchanged": 0}
-                    )
-                    agg["inserted"] += counts.inserted
-                    agg["updated"] += counts.updated
-                    agg["unchanged"] += counts.unchanged
-                    result.inserted += counts.inserted
-                    result.updated += counts.updated
-                    result.unchanged += counts.unchanged
-                for plan, _ in plans:
-                    loader.run_checks(plan.part, notes)
-                result.rejected = len(sink.rows)
-                result.rejects = [r for _, r in sink.first]
-                result.notes = notes.as_list()
-                if sink.count and not options.skip_invalid:
-                    f, r = sink.first[0]
-                    raise IngestError(
-                        "rows_rejected",
-                        file=f,
-                        row=r.row,
-                        column=r.column,
-                        value="" if r.value is None else r.value,
-                        reason=r.reason,
-                        count=result.rejected,
-                        reason_text=reject_text(r),
-                        details=list(sink.first),
-                        reject=r,
-                    )
-                if options.dry_run:
-                    trans.rollback()
-                else:
-                    if sink.count:
-                        dest = Path(options.rejects_path or Path.cwd() / f"{path.stem}.rejects.csv")
-                        result.rejects_file = str(sink.keep(dest))
-                    result.run_id = run_id
-                    _record_run(conn, result, path, now, options.actor, opened[path].sha256)
-                    trans.commit()
+                with store.transaction(conn, options.lock_timeout) as tx:
+                    run_id = reserve(conn, "import_runs", 1)
+                    loader = Loader(conn, preset.source, run_id, options.actor, now)
+                    loader.memory_limits = (IMPORT_MEMORY_LIMIT, restore) if restore else None
+                    for plan, tf in plans:
+                        counts = load_part(loader, plan, tf, sink, notes, options, reporter, result)
+                        agg = result.tables.setdefault(
+                            plan.part.table, {"inserted": 0, "updated": 0, "unchanged": 0}
+                        )
+                        agg["inserted"] += counts.inserted
+                        agg["updated"] += counts.updated
+                        agg["unchanged"] += counts.unchanged
+                        result.inserted += counts.inserted
+                        result.updated += counts.updated
+                        result.unchanged += counts.unchanged
+                    for plan, _ in plans:
+                        loader.run_checks(plan.part, notes)
+                    result.rejected = len(sink.rows)
+                    result.rejects = [r for _, r in sink.first]
+                    result.notes = notes.as_list()
+                    if sink.count and not options.skip_invalid:
+                        f, r = sink.first[0]
+                        raise IngestError(
+                            "rows_rejected",
+                            file=f,
+                            row=r.row,
+                            column=r.column,
+                            value="" if r.value is None else r.value,
+                            reason=r.reason,
+                            count=result.rejected,
+                            reason_text=reject_text(r),
+                            details=list(sink.first),
+                            reject=r,
+                        )
+                    if options.dry_run:
+                        tx.rollback()
+                    else:
+                        if sink.count:
+                            dest = Path(options.rejects_path or Path.cwd() / f"{path.stem}.rejects.csv")
+                            result.rejects_file = str(sink.keep(dest))
+                        result.run_id = run_id
+                        _record_run(conn, result, path, now, clock.now(), options.actor, opened[path].sha256)
+                        tx.commit()
             finally:
-                if trans.is_active:
-                    trans.rollback()
                 if restore:
                     if conn.in_transaction():
                         conn.rollback()
@@ -207,7 +206,13 @@ def _run_import(
 
 
 def _record_run(
-    conn: sa.Connection, result: ImportResult, path: Path, now: datetime, actor: str, sha256: str | None
+    conn: sa.Connection,
+    result: ImportResult,
+    path: Path,
+    now: datetime,
+    finished: datetime,
+    actor: str,
+    sha256: str | None,
 ) -> None:
     conn.execute(
         import_runs.insert().values(
@@ -217,7 +222,7 @@ def _record_run(
             preset=result.preset,
             status="done",
             started_at=now,
-            finished_at=datetime.now().replace(microsecond=0),
+            finished_at=finished,
             rows=result.rows,
             inserted=result.inserted,
             updated=result.updated,

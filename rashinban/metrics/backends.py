@@ -16,9 +16,8 @@ from typing import Any
 import ibis
 import sqlalchemy as sa
 
-from rashinban.metrics.scopes import ScopeIndex
 from rashinban.store import Store
-from rashinban.store import schema as s
+from rashinban.store.org import load_scope_index
 
 _LOCK = threading.Lock()
 
@@ -73,20 +72,4 @@ def _disconnect(con: Any) -> None:
         con.disconnect()
 
 
-def load_scope_index(store: Store, company_name: str = "全社") -> ScopeIndex:
-    with store.engine.connect() as conn:
-        teams = [
-            dict(r._mapping)
-            for r in conn.execute(
-                sa.select(
-                    s.teams.c.id, s.teams.c.external_id, s.teams.c.name, s.teams.c.parent_id, s.teams.c.kind
-                )
-            )
-        ]
-        members = [
-            dict(r._mapping)
-            for r in conn.execute(
-                sa.select(s.members.c.id, s.members.c.external_id, s.members.c.name, s.members.c.team_id)
-            )
-        ]
-    return ScopeIndex.from_rows(teams, members, company_name)
+__all__ = ["ibis_connection", "load_scope_index"]

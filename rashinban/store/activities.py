@@ -1,9 +1,9 @@
 """Activities logged in Rashinban itself: one short, race-free write per activity.
 
-Ids are writer-assigned (``store/ids.py``).  Writers in this process are serialised by a
-process-wide lock (DuckDB allows one writing process, so this covers every writer of a
-DuckDB store); on PostgreSQL the advisory lock of :func:`lock_for_write` serialises the
-processes too.  Web imports take the same process lock so that ids never collide.
+Ids are writer-assigned (``store/ids.py``).  Every write goes through
+:meth:`Store.transaction`, which serialises the writers of this process (DuckDB allows one
+writing transaction) and, on PostgreSQL, of every process (advisory lock), and bumps the
+data version in the same transaction.
 
 Idempotency: a client-supplied key becomes the row's ``external_id`` (a UUID derived from
 the user and the key), so a retried POST finds the row of the first attempt — the unique
@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from rashinban.errors import StoreError
-from rashinban.store import Store
-from rashinban.store.ids import lock_for_write, reserve
+from rashinban.store.db import Store, StoreBusy
+from rashinban.store.ids import reserve
 from rashinban.store.schema import activities, members
 
 SOURCE = "rashinban"
@@ -38,27 +35,6 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
     "other": ("completed",),
 }
 _NS = uuid.UUID("6f1d7c1e-52a4-4f1b-9a57-7261736869bb")
-WRITE_LOCK = threading.Lock()  # every writer of this process (activity log, web imports)
-_OTHER_WRITES = [0]  # how often a writer other than the activity log held the lock
-
-
-class StoreBusy(StoreError):
-    """The store's write lock is held too long (an import is running)."""
-
-    http_status = 503
-
-
-@contextmanager
-def process_write_lock(timeout: float = 15.0, activity_writer: bool = False) -> Iterator[None]:
-    """Hold the process-wide write lock; a busy store raises ``StoreError('store_busy')``."""
-    if not WRITE_LOCK.acquire(timeout=timeout):
-        raise StoreBusy("store_busy")
-    if not activity_writer:
-        _OTHER_WRITES[0] += 1
-    try:
-        yield
-    finally:
-        WRITE_LOCK.release()
 
 
 @dataclass(frozen=True)
@@ -148,14 +124,14 @@ def _select() -> sa.Select[tuple[object, ...]]:
 
 
 def log_activity(
-    store: Store, new: NewActivity, external_id: str, now: datetime | None = None, timeout: float = 30.0
+    store: Store, new: NewActivity, external_id: str, now: datetime, timeout: float = 30.0
 ) -> tuple[LoggedActivity, bool]:
     """Insert one activity; returns (the row, True) or — for a repeated key — (the first row, False).
 
     The row is committed when this returns.  Concurrent calls are committed together
     (group commit by :class:`_BatchWriter`): one transaction per batch, not per row.
     """
-    logged_at = (now or datetime.now()).replace(microsecond=0)
+    logged_at = now.replace(microsecond=0)
     return _writer(store).submit(new, external_id, logged_at, timeout)
 
 
@@ -267,9 +243,9 @@ class _BatchWriter:
         on PostgreSQL other processes write too, so it is read under the advisory lock."""
         if not self.store.is_duckdb:
             return reserve(conn, "activities", count)
-        if self.next_id is None or self.seen_other != _OTHER_WRITES[0]:
+        if self.next_id is None or self.seen_other != self.store.other_writes():
             self.next_id = reserve(conn, "activities", count)
-            self.seen_other = _OTHER_WRITES[0]
+            self.seen_other = self.store.other_writes()
         first = self.next_id
         self.next_id = first + count
         return first
@@ -279,8 +255,10 @@ class _BatchWriter:
     ) -> tuple[dict[str, LoggedActivity], dict[str, tuple[int, _Pending]]]:
         found: dict[str, LoggedActivity] = {}
         fresh: dict[str, tuple[int, _Pending]] = {}
-        with process_write_lock(activity_writer=True), self.store.engine.begin() as conn:
-            lock_for_write(conn)
+        with (
+            self.store.engine.connect() as conn,
+            self.store.transaction(conn, activity=True) as tx,
+        ):
             if lookup:
                 keys = list({item.external_id for item in batch})
                 where = sa.and_(activities.c.source == SOURCE, activities.c.external_id.in_(keys))
@@ -289,6 +267,7 @@ class _BatchWriter:
                 if item.external_id not in found and item.external_id not in fresh:
                     fresh[item.external_id] = (0, item)
             if not fresh:
+                tx.commit()
                 return found, fresh
             first = self._reserve(conn, len(fresh))
             rows = []
@@ -311,25 +290,14 @@ class _BatchWriter:
                     }
                 )
             conn.execute(activities.insert().values(rows))
+            tx.commit()
         return found, fresh
 
 
-_NAMES: dict[tuple[int, int], tuple[float, str | None]] = {}
-
-
 def _member_names(store: Store, ids: set[int]) -> dict[int, str | None]:
-    """Member names for the answers (cached for a minute: names rarely change)."""
-    now = time.monotonic()
-    sid = id(store)
-    missing = [i for i in ids if (sid, i) not in _NAMES or now - _NAMES[(sid, i)][0] > 60]
-    if missing:
-        with store.engine.connect() as conn:
-            got = dict(
-                conn.execute(sa.select(members.c.id, members.c.name).where(members.c.id.in_(missing))).all()
-            )
-        for i in missing:
-            _NAMES[(sid, i)] = (now, got.get(i))
-    return {i: _NAMES[(sid, i)][1] for i in ids}
+    with store.engine.connect() as conn:
+        got = dict(conn.execute(sa.select(members.c.id, members.c.name).where(members.c.id.in_(ids))).all())
+    return {i: got.get(i) for i in ids}
 
 
 _WRITERS: dict[int, _BatchWriter] = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,10 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from rashinban.auth.write_access import invalidate
-from rashinban.store import Store
-from rashinban.store.activities import process_write_lock
-from rashinban.store.ids import lock_for_write, reserve
+from rashinban.store.db import Store
+from rashinban.store.ids import reserve
 from rashinban.store.schema import app_settings, members, teams, users
 
 FUNNEL_STAGES = "funnel_stages"
@@ -22,25 +19,15 @@ COMPANY_HOLIDAYS = "company_holidays"
 
 
 # settings -----------------------------------------------------------------------------
-_SETTINGS: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
-SETTINGS_SECONDS = 5.0  # other worker processes (PostgreSQL) see a change within this time
-
-
 def all_settings(store: Store) -> dict[str, Any]:
-    """Every setting (decoded JSON) in one query, cached briefly: dashboards read them on
-    every request.  Empty when the table is missing (a store not yet upgraded)."""
-    now = time.monotonic()
-    hit = _SETTINGS.get((id(store), store.url))
-    if hit is not None and now - hit[0] < SETTINGS_SECONDS:
-        return hit[1]
+    """Every setting (decoded JSON) in one query; empty when the table is missing (a store
+    not yet upgraded).  Callers cache it on the data version."""
     try:
         with store.engine.connect() as conn:
             rows = conn.execute(sa.select(app_settings.c.key, app_settings.c.value_json)).all()
     except sa.exc.DBAPIError:
         rows = []
-    values = {key: json.loads(raw) for key, raw in rows if raw}
-    _SETTINGS[(id(store), store.url)] = (now, values)
-    return values
+    return {key: json.loads(raw) for key, raw in rows if raw}
 
 
 def get_setting(store: Store, key: str) -> Any:
@@ -48,16 +35,13 @@ def get_setting(store: Store, key: str) -> Any:
     return all_settings(store).get(key)
 
 
-def set_setting(store: Store, key: str, value: Any, actor: str | None) -> None:
+def set_setting(store: Store, key: str, value: Any, actor: str | None, now: datetime) -> None:
     text = json.dumps(value, ensure_ascii=False)
-    now = datetime.now().replace(microsecond=0)
-    with process_write_lock(), store.engine.begin() as conn:
-        lock_for_write(conn)
+    with store.write() as conn:
         conn.execute(sa.delete(app_settings).where(app_settings.c.key == key))
         if value is not None:
             row = {"key": key, "value_json": text, "updated_at": now, "updated_by": actor}
             conn.execute(app_settings.insert().values(**row))
-    _SETTINGS.pop((id(store), store.url), None)
 
 
 def company_holidays(store: Store) -> list[date]:
@@ -109,9 +93,9 @@ def insert_user(
     display_name: str | None,
     team_id: int | None,
     member_id: int | None,
+    now: datetime,
 ) -> int:
-    with process_write_lock(), store.engine.begin() as conn:
-        lock_for_write(conn)
+    with store.write() as conn:
         uid = reserve(conn, "users", 1)
         conn.execute(
             users.insert().values(
@@ -123,16 +107,15 @@ def insert_user(
                 member_id=member_id,
                 team_id=team_id,
                 active=True,
-                created_at=datetime.now().replace(microsecond=0),
+                created_at=now,
             )
         )
     return uid
 
 
 def update_user(store: Store, user_id: int, **values: Any) -> bool:
-    with process_write_lock(), store.engine.begin() as conn:
+    with store.write() as conn:
         result = conn.execute(users.update().where(users.c.id == user_id).values(**values))
-    invalidate()
     return bool(result.rowcount)
 
 
@@ -155,8 +138,7 @@ def list_teams(store: Store) -> list[TeamRow]:
 
 
 def insert_team(store: Store, name: str, parent_id: int | None, kind: str, client: str | None) -> int:
-    with process_write_lock(), store.engine.begin() as conn:
-        lock_for_write(conn)
+    with store.write() as conn:
         tid = reserve(conn, "teams", 1)
         conn.execute(
             teams.insert().values(
@@ -169,14 +151,12 @@ def insert_team(store: Store, name: str, parent_id: int | None, kind: str, clien
                 client=client,
             )
         )
-    invalidate()
     return tid
 
 
 def update_team(store: Store, team_id: int, **values: Any) -> bool:
-    with process_write_lock(), store.engine.begin() as conn:
+    with store.write() as conn:
         result = conn.execute(teams.update().where(teams.c.id == team_id).values(**values))
-    invalidate()
     return bool(result.rowcount)
 
 

@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from rashinban.errors import StoreError
 from rashinban.store.schema import metadata
 
 DEFAULT_DB = "rashinban.duckdb"
@@ -27,6 +30,45 @@ def resolve_url(db: str | None = None) -> str:
     if "://" in value:
         return value
     return f"duckdb:///{Path(value).expanduser()}"
+
+
+class StoreBusy(StoreError):
+    """The store's write lock is held too long (an import is running)."""
+
+    http_status = 503
+
+
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_OTHER_WRITES: dict[str, int] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(url: str) -> threading.Lock:
+    """The in-process mutex of every writer of one store (DuckDB allows one writing
+    transaction at a time; across processes PostgreSQL's advisory lock serialises)."""
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(url)
+        if lock is None:
+            lock = _WRITE_LOCKS[url] = threading.Lock()
+        return lock
+
+
+@dataclass
+class WriteTransaction:
+    """An open writing transaction (see :meth:`Store.transaction`)."""
+
+    conn: sa.Connection
+    trans: sa.RootTransaction
+    org: bool = True  # may change teams, members, users, settings or models
+
+    def commit(self) -> None:
+        from rashinban.store.version import bump_version
+
+        bump_version(self.conn, self.org)
+        self.trans.commit()
+
+    def rollback(self) -> None:
+        self.trans.rollback()
 
 
 @dataclass
@@ -81,6 +123,53 @@ class Store:
 
     def table_names(self) -> list[str]:
         return [name for name in metadata.tables if sa.inspect(self.engine).has_table(name)]
+
+    @contextmanager
+    def write(self, timeout: float = 15.0) -> Iterator[sa.Connection]:
+        """One writing transaction, committed on success — see :meth:`transaction`."""
+        with self.engine.connect() as conn, self.transaction(conn, timeout) as tx:
+            yield conn
+            tx.commit()
+
+    @contextmanager
+    def transaction(
+        self, conn: sa.Connection, timeout: float = 15.0, *, activity: bool = False
+    ) -> Iterator[WriteTransaction]:
+        """The only way anything writes to the store: a transaction on ``conn`` that holds
+        this process's write lock for the store (``StoreBusy`` after ``timeout`` seconds)
+        and, on PostgreSQL, the advisory lock that serialises writers across processes.
+        :meth:`WriteTransaction.commit` bumps the data version in the same transaction, so
+        every cache in every worker sees the change once it is committed; leaving the block
+        without committing rolls back."""
+        from rashinban.store.ids import lock_for_write
+
+        lock = _write_lock(self.url)
+        if not lock.acquire(timeout=timeout):
+            raise StoreBusy("store_busy")
+        try:
+            if not activity:
+                _OTHER_WRITES[self.url] = _OTHER_WRITES.get(self.url, 0) + 1
+            trans = conn.begin()
+            tx = WriteTransaction(conn, trans, org=not activity)
+            try:
+                lock_for_write(conn)
+                yield tx
+            finally:
+                if trans.is_active:
+                    trans.rollback()
+        finally:
+            lock.release()
+
+    def other_writes(self) -> int:
+        """How many non-activity write transactions this process has opened on the store
+        (the activity writer re-reads its next id after any of them)."""
+        return _OTHER_WRITES.get(self.url, 0)
+
+    def data_versions(self) -> tuple[int, int]:
+        """The committed (data, organisation) versions — see ``store/version.py``."""
+        from rashinban.store.version import read_versions
+
+        return read_versions(self)
 
     def dispose(self) -> None:
         for close in self.on_dispose:

@@ -15,7 +15,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from rashinban.store import Store
-from rashinban.store.ids import lock_for_write, reserve
+from rashinban.store.ids import reserve
 from rashinban.store.schema import targets
 
 Key = tuple[str, str, int | None, str]  # node, scope_type, scope_id, period
@@ -83,12 +83,17 @@ def current_targets(
 
 
 def save_targets(
-    store: Store, model: str, rows: list[TargetRow], author: str | None, reason: str | None
+    store: Store,
+    model: str,
+    rows: list[TargetRow],
+    author: str | None,
+    reason: str | None,
+    now: datetime,
+    model_version: int | None = None,
 ) -> int:
-    """Write a new revision of every target whose value changed; returns how many rows."""
-    now = datetime.now().replace(microsecond=0)
-    with store.engine.begin() as conn:
-        lock_for_write(conn)
+    """Write a new revision of every target whose value changed; returns how many rows.
+    ``model_version``: the stored model version the plan was made with."""
+    with store.write() as conn:
         t = targets
         existing: dict[tuple[str, str, int | None, str, str], tuple[int, Fraction]] = {}
         for r in conn.execute(
@@ -125,6 +130,7 @@ def save_targets(
                     "author": author,
                     "reason": reason,
                     "created_at": now,
+                    "model_version": model_version,
                 }
                 for i, (row, rev) in enumerate(new)
             ],

@@ -11,13 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rashinban.clock import Clock, default_clock
 from rashinban.errors import RashinbanError
 from rashinban.i18n import render_error, t
-from rashinban.metrics.cache import bump
-from rashinban.store import Store
-from rashinban.web.deps import LoginRequired, _UserCache
+from rashinban.service import Rashinban
+from rashinban.web.deps import LoginRequired, lookup_user
 from rashinban.web.i18n import request_lang
 from rashinban.web.routes import (
     activities,
@@ -31,24 +32,28 @@ from rashinban.web.routes import (
     teams,
     tree,
 )
-from rashinban.web.security import COOKIE, UNSAFE_METHODS, LoginLimiter, SessionCodec
+from rashinban.web.security import COOKIE, LoginLimiter, SessionCodec
 from rashinban.web.settings import WebSettings
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: WebSettings | None = None) -> FastAPI:
+def create_app(settings: WebSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or WebSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.open(settings.db)
-        store.upgrade()
-        app.state.store = store
+        svc = await run_in_threadpool(Rashinban.open_server, settings.db, app.state.clock)
+        app.state.store = svc.ctx.store
+        secret = settings.secret_key or await run_in_threadpool(svc.accounts.signing_secret)
+        app.state.codec = SessionCodec(secret, settings.session_hours * 3600)
+        runner = svc.jobs.start_runner() if settings.jobs else None
         try:
             yield
         finally:
-            store.dispose()
+            if runner is not None:
+                await run_in_threadpool(runner.stop)
+            await run_in_threadpool(svc.close)
 
     app = FastAPI(
         title="Rashinban 羅針盤",
@@ -60,9 +65,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.codec = SessionCodec(settings.secret_key, settings.session_hours * 3600)
+    app.state.clock = clock or default_clock()
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
-    app.state.user_cache = _UserCache()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, pages, dashboard, tree, teams, funnel, activities, imports, planning, admin):
         app.include_router(module.router)
@@ -76,8 +80,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         before = codec.dump(session)
         request.state.session = session
         response = await call_next(request)
-        if request.method in UNSAFE_METHODS and response.status_code < 400:
-            bump(app.state.store)  # a write: cached dashboards are stale now
         after = codec.dump(session)
         if after != before or COOKIE not in request.cookies:
             response.set_cookie(
@@ -104,7 +106,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         lang = _lang(request)
         message = render_error(exc, lang)
         if _wants_page(request):
-            return _error_page(request, exc.http_status, message)
+            return await _error_page(request, exc.http_status, message)
         return JSONResponse(
             {"error": exc.code, "message": message, "params": _plain(exc.params)},
             status_code=exc.http_status,
@@ -121,7 +123,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_page(request) and exc.status_code in (403, 404, 405):
-            return _error_page(request, exc.status_code, t(f"web.http_{exc.status_code}", _lang(request)))
+            message = t(f"web.http_{exc.status_code}", _lang(request))
+            return await _error_page(request, exc.status_code, message)
         return JSONResponse(
             {"error": "http", "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
@@ -145,17 +148,15 @@ def _wants_page(request: Request) -> bool:
     )
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
-    from rashinban.auth.users import get_user
+async def _error_page(request: Request, status: int, message: str) -> Response:
     from rashinban.web.deps import Ctx
     from rashinban.web.templating import render
 
     session = request.state.session
-    user = None
-    if session.user_id is not None:
-        user = request.app.state.user_cache.get(
-            f"u:{session.user_id}", lambda: get_user(request.app.state.store, int(session.user_id))
-        )
+    try:
+        user, _ = await run_in_threadpool(lookup_user, request, session)
+    except Exception:  # an error page never fails for want of the user
+        user = None
     ctx = Ctx(request, session, user, _lang(request))
     return render(ctx, "error.html", status_code=status, status=status, message=message)
 

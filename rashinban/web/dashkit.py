@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 
-from rashinban.analysis.dashboard import short_value
 from rashinban.i18n import format as fmt
-from rashinban.web.deps import Ctx
+from rashinban.i18n.format import short_value
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 MONTHS = r"^\d{4}-(0[1-9]|1[0-2])(\.\.\d{4}-(0[1-9]|1[0-2]))?$"
@@ -29,10 +28,6 @@ ScopeQ = Annotated[
 TeamId = Annotated[int, Path(ge=1, le=999_999_999, description="team id")]
 MemberId = Annotated[int, Path(ge=1, le=999_999_999, description="member id")]
 NodeId = Annotated[str, Path(pattern=NODE, description="KPI node id of the model")]
-
-
-def model_path(ctx: Ctx) -> str | None:
-    return ctx.settings.model
 
 
 def dash_helpers(lang: str) -> dict[str, Any]:

@@ -1,23 +1,22 @@
 """Request dependencies: the session, the signed-in user, the service facade.
 
 ``CurrentUser`` accepts an API token (``Authorization: Bearer …``) or the session cookie;
-pages redirect anonymous visitors to the login page, the API answers 401.
+pages redirect anonymous visitors to the login page, the API answers 401.  Nothing here
+blocks the event loop: the user is looked up in the threadpool.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
-from rashinban.auth.users import User, get_user, user_for_token
+from rashinban.clock import Clock
 from rashinban.errors import RashinbanError
-from rashinban.service import Rashinban
-from rashinban.store import Store
+from rashinban.service import Rashinban, User
+from rashinban.web.formkit import form_data
 from rashinban.web.i18n import request_lang
 from rashinban.web.security import UNSAFE_METHODS, Session, csrf_ok
 from rashinban.web.settings import WebSettings
@@ -32,30 +31,6 @@ class LoginRequired(RashinbanError):
         super().__init__("login_required")
 
 
-class _UserCache:
-    """Signed-in users and token owners for a few seconds, so that a burst of requests does
-    not read the users table each time.  A deactivated user or a revoked token stops working
-    within ``ttl`` seconds."""
-
-    def __init__(self, ttl: float = 5.0) -> None:
-        self.ttl = ttl
-        self._items: dict[str, tuple[float, User | None]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str, load: Callable[[], User | None]) -> User | None:
-        now = time.monotonic()
-        with self._lock:
-            hit = self._items.get(key)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        user = load()
-        with self._lock:
-            if len(self._items) > 10_000:
-                self._items.clear()
-            self._items[key] = (now, user)
-        return user
-
-
 @dataclass
 class Ctx:
     """Everything a route needs about the request."""
@@ -65,11 +40,7 @@ class Ctx:
     user: User | None
     lang: str
     token_auth: bool = False
-
-    @property
-    def store(self) -> Store:
-        store: Store = self.request.app.state.store
-        return store
+    _service: Rashinban | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> WebSettings:
@@ -78,7 +49,20 @@ class Ctx:
 
     @property
     def service(self) -> Rashinban:
-        return Rashinban(lang=self.lang, user=self.user, store=self.store)
+        """The facade for this request (one data version for the whole request)."""
+        if self._service is None:
+            self._service = facade(self.request, self.user, self.lang)
+        return self._service
+
+    @property
+    def model(self) -> str | None:
+        """The model file given to ``serve --model`` (None: the store's models)."""
+        return self.settings.model
+
+
+def facade(request: Request, user: User | None, lang: str) -> Rashinban:
+    clock: Clock = request.app.state.clock
+    return Rashinban.for_store(request.app.state.store, user, lang, clock)
 
 
 def _session(request: Request) -> Session:
@@ -86,22 +70,23 @@ def _session(request: Request) -> Session:
     return session
 
 
-async def get_ctx(request: Request) -> Ctx:
-    session = _session(request)
-    store: Store = request.app.state.store
+def lookup_user(request: Request, session: Session) -> tuple[User | None, bool]:
+    """(user, authenticated by token) — blocking: run it in the threadpool."""
+    svc = facade(request, None, "en")
     auth = request.headers.get("authorization", "")
-    user = None
-    token = False
-    cache: _UserCache = request.app.state.user_cache
     if auth.lower().startswith("bearer "):
-        raw = auth[7:].strip()
-        user = cache.get("t:" + raw, lambda: user_for_token(store, raw))
-        token = user is not None
+        user = svc.accounts.token_user(auth[7:].strip())
         if user is None:
             raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
-    elif session.user_id is not None:
-        uid = int(session.user_id)
-        user = cache.get(f"u:{uid}", lambda: get_user(store, uid))
+        return user, True
+    if session.user_id is not None:
+        return svc.accounts.user(int(session.user_id)), False
+    return None, False
+
+
+async def get_ctx(request: Request) -> Ctx:
+    session = _session(request)
+    user, token = await run_in_threadpool(lookup_user, request, session)
     lang = request_lang(request, session.lang or (user.locale if user else None))
     ctx = Ctx(request, session, user, lang, token)
     if request.method in UNSAFE_METHODS and not token:
@@ -109,9 +94,7 @@ async def get_ctx(request: Request) -> Ctx:
         if supplied is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")
         ):
-            form = await request.form()
-            value = form.get("csrf_token")
-            supplied = value if isinstance(value, str) else None
+            supplied = (await form_data(request)).get("csrf_token")
         if not csrf_ok(session, supplied):
             raise HTTPException(403, "CSRF token missing or wrong")
     return ctx
@@ -129,6 +112,13 @@ async def api_ctx(ctx: Annotated[Ctx, Depends(get_ctx)]) -> Ctx:
     return ctx
 
 
+async def form_fields(request: Request) -> dict[str, str]:
+    """The request's form fields (read on the event loop, so the route itself can be a
+    plain ``def`` that FastAPI runs in the threadpool)."""
+    return await form_data(request)
+
+
 AnyCtx = Annotated[Ctx, Depends(get_ctx)]
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
 ApiCtx = Annotated[Ctx, Depends(api_ctx)]
+FormFields = Annotated[dict[str, str], Depends(form_fields)]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from rashinban.forms import FormInvalid
+from rashinban.errors import FormInvalid
 from rashinban.i18n import t
 
 # HTMX swaps 2xx only by default; our forms answer 422/400/403 with the form re-rendered

@@ -158,8 +158,8 @@ def confirm(service: Rashinban, job: Job, skip_invalid: bool) -> Job:
 def _run(service: Rashinban, job: Job) -> None:
     try:
         if job.phase == "check" and job.preview is None:
-            job.preview = preview(job.path, job.preset)
-        result = service.import_upload(
+            job.preview = service.imports.preview(job.path, job.preset)
+        result = service.imports.upload(
             job.path,
             preset=job.preset,
             skip_invalid=job.skip_invalid,
@@ -197,7 +197,7 @@ def note_text(note: dict[str, Any], lang: str) -> str:
 
 
 def _reject(r: Any, lang: str) -> dict[str, Any]:
-    from rashinban.ingest.run import reject_text
+    from rashinban.service import reject_text
 
     return {
         "row": r.row,
@@ -206,46 +206,6 @@ def _reject(r: Any, lang: str) -> dict[str, Any]:
         "reason": r.reason,
         "message": reject_text(r, lang),
     }
-
-
-def preview(path: Path, preset_name: str | None) -> dict[str, Any]:
-    """The preset that fits and the first rows: each target column with its source header
-    and the first values found there."""
-    from rashinban.ingest import presets as P
-    from rashinban.ingest.readers import open_table
-    from rashinban.ingest.validate import detect_preset, match_part
-
-    tf = open_table(path)
-    all_presets = list(P.builtin_presets())
-    preset = P.get_preset(preset_name) if preset_name else detect_preset(tf.headers, all_presets)
-    if preset is None:
-        return {"preset": None, "tables": [], "columns": [], "rows": []}
-    part = next((p for p in preset.parts if not p.file or p.file == path.name), preset.parts[0])
-    plan = match_part(part, tf.headers, path.name, preset, all_presets)
-    sample: dict[str, list[str | None]] = {}
-    for batch in tf.batches():
-        table = batch.table.slice(0, PREVIEW_ROWS)
-        sample = {
-            name: [None if v is None else str(v) for v in table.column(name).to_pylist()]
-            for name in table.column_names
-        }
-        break
-    n = len(next(iter(sample.values()), []))
-    columns = [{"target": "external_id", "source": " + ".join(plan.key_headers)}]
-    columns += [{"target": c.spec.target, "source": " / ".join(c.headers) or "—"} for c in plan.columns]
-    rows = []
-    for i in range(n):
-        key = " / ".join(str(sample.get(h, [None] * n)[i] or "") for h in plan.key_headers)
-        cells = [key]
-        for c in plan.columns:
-            value = next(
-                (sample[h][i] for h in c.headers if h in sample and sample[h][i] not in (None, "")), None
-            )
-            cells.append(
-                value if value is not None else (str(c.spec.const) if c.spec.const is not None else "")
-            )
-        rows.append(cells)
-    return {"preset": preset.name, "tables": [part.table], "columns": columns, "rows": rows}
 
 
 def unit_text(job: Job, lang: str) -> str:

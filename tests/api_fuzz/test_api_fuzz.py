@@ -22,9 +22,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from rashinban.auth.users import create_token, find_user
 from rashinban.demo import DemoConfig, generate
 from rashinban.store import Store
+from rashinban.store.users import create_token, find_user
 from rashinban.web.app import create_app
 from rashinban.web.settings import WebSettings
 

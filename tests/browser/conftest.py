@@ -85,8 +85,8 @@ def _read_ids(db: Path) -> tuple[dict[str, int], dict[str, int], dict[str, dict[
 def _make_token(db: Path) -> str:
     """An API token for ``admin`` (what ``rashinban users token admin`` does), made before the
     server opens the DuckDB file (one process at a time may write to it)."""
-    from rashinban.auth.users import create_token, find_user
     from rashinban.store import Store
+    from rashinban.store.users import create_token, find_user
 
     store = Store.open(str(db))
     try:

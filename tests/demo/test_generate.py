@@ -266,10 +266,10 @@ def test_login_users(demo_db: Demo) -> None:
 def test_model_file_plans_and_checks_without_errors(demo_db: Demo) -> None:
     path, result = demo_db
     assert result.model_path is not None and result.model_path.exists()
-    svc = Rashinban(lang="en")
-    model, findings = svc.check(result.model_path)
+    with Rashinban.for_cli(str(path), lang="en") as svc:
+        model, findings = svc.planning.check(result.model_path)
+        plan = svc.planning.plan(result.model_path)
     assert [f.code for f in findings if f.severity.value == "error"] == []
-    plan = svc.plan(result.model_path)
     assert not [f for f in plan.findings if f.severity.value == "error"]
     field = set(table(path, "members").query("role == 'field_sales'").external_id)
     assert {m.name for m in model.members} == field
@@ -329,7 +329,8 @@ def test_a_month_just_begun_gives_tiny_chunks_without_errors(tmp_path: Path) -> 
     acts = table(tmp_path / "t.duckdb", "activities")
     assert acts.logged_at.max() <= datetime(2026, 11, 2, 23, 59, 59)
     assert result.rows["leads"] > 0
-    _, findings = Rashinban(lang="en").check(tmp_path / "t.model.yaml")
+    with Rashinban.for_cli(str(tmp_path / "t.duckdb"), lang="en") as svc:
+        _, findings = svc.planning.check(tmp_path / "t.model.yaml")
     assert not [f for f in findings if f.severity.value == "error"]
 
 

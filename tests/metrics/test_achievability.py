@@ -15,7 +15,7 @@ import pytest
 from rashinban.analysis.achievability import AchievabilityRule, achievability_findings
 from rashinban.kpi.modelfile import parse_model
 from rashinban.kpi.solve import solve
-from rashinban.service import Rashinban
+from tests.svc import generate_demo
 
 MODEL = """name: a
 period: month
@@ -49,7 +49,7 @@ def test_rule_on_known_history() -> None:
 
 def test_check_flags_an_unreachable_target_from_the_store(tmp_path: Path) -> None:
     db = tmp_path / "demo.duckdb"
-    Rashinban(lang="en").generate_demo(str(db), scale="small", seed=3, end_month="2026-11")
+    generate_demo(db, scale="small", seed=3, end_month="2026-11")
     con = duckdb.connect(str(db), read_only=True)
     try:
         best = con.execute(

@@ -14,13 +14,13 @@ import duckdb
 import pytest
 
 from rashinban.analysis.funnel import DEFAULT_STAGES
-from rashinban.service import Rashinban
+from tests.svc import generate_demo
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = tmp_path_factory.mktemp("funnel") / "demo.duckdb"
-    Rashinban(lang="en").generate_demo(str(db), scale="small", seed=11, end_month="2026-11")
+    generate_demo(db, scale="small", seed=11, end_month="2026-11")
     return str(db)
 
 

@@ -13,13 +13,14 @@ import jpholiday
 import pandas as pd
 import pytest
 
+from rashinban.app.models import read_model_file as read_model
 from rashinban.kpi.calendar import parse_period
 from rashinban.metrics.actuals import bound_measures, formula_check, model_measures, node_actuals
 from rashinban.metrics.backends import ibis_connection, load_scope_index
 from rashinban.metrics.engine import MetricsEngine
-from rashinban.service import Rashinban, read_model
 from rashinban.store import Store
 from tests.clirun import run_cli as cli
+from tests.svc import generate_demo
 
 AS_OF = "2026-11-20"
 
@@ -28,7 +29,7 @@ AS_OF = "2026-11-20"
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("demo")
     db = folder / "demo.duckdb"
-    Rashinban(lang="en").generate_demo(str(db), scale="small", seed=7, end_month="2026-11")
+    generate_demo(db, scale="small", seed=7, end_month="2026-11")
     model = db.with_name("demo.model.yaml")
     assert model.exists()
     return str(db), model

@@ -13,7 +13,7 @@ from rashinban.kpi.calendar import Span
 from rashinban.kpi.units import Period
 from rashinban.metrics.engine import MetricsEngine, Results
 from rashinban.metrics.measures import Measure, build_measure, builtin_measures
-from rashinban.metrics.scopes import ScopeIndex
+from rashinban.org.scopes import ScopeIndex
 from rashinban.store import Store
 from tests.conftest import unavailable
 from tests.metrics_engines import dataset, oracle

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 import yaml
 from fastapi.testclient import TestClient
 
-from rashinban.auth.users import find_user
-from rashinban.service import Rashinban
 from rashinban.store import Store
+from rashinban.store.users import find_user
 from rashinban.web.app import create_app
 from rashinban.web.settings import WebSettings
+from tests.svc import facade, generate_demo
 
 PASSWORD = "rashinban-demo"
 PERIOD = "2026-10"  # a whole month of the demo history (it runs through 2026-11)
@@ -32,16 +32,20 @@ USERS = ("admin", "manager", "rep001", "partner", "viewer")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("read_demo")
     db = folder / "demo.duckdb"
-    Rashinban("en").generate_demo(str(db), scale="small", months=6, seed=11, end_month="2026-11")
+    generate_demo(db, scale="small", months=6, seed=11, end_month="2026-11")
     store = Store.open(str(db))
     try:
         admin = find_user(store, "admin")
         agency = _scalar(store, "SELECT id FROM teams WHERE kind = 'agency' ORDER BY id LIMIT 1")
         in_house = _scalar(store, "SELECT id FROM teams WHERE kind <> 'agency' ORDER BY id LIMIT 1")
-        svc = Rashinban("en", admin, store)
-        svc.create_user({"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency})
+        svc = facade(store, admin)
+        svc.admin.create_user(
+            {"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency}
+        )
         # a partner pointed at an in-house team by mistake sees nothing
-        svc.create_user({"username": "stray", "password": PASSWORD, "role": "partner", "team_id": in_house})
+        svc.admin.create_user(
+            {"username": "stray", "password": PASSWORD, "role": "partner", "team_id": in_house}
+        )
     finally:
         store.dispose()
     return db

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from rashinban.auth.access import access_for
-from rashinban.auth.users import User, find_user
 from rashinban.errors import ForbiddenError
 from rashinban.metrics.backends import load_scope_index
-from rashinban.service import Rashinban
+from rashinban.org.access import access_for
+from rashinban.org.users import User
+from rashinban.store.users import find_user
+from tests.svc import facade
 from tests.web_read.conftest import PERIOD, USERS, Org, Web, org
 
 APIS = [
@@ -156,7 +157,7 @@ def test_member_sees_own_team_aggregate_but_not_colleagues(web: Web) -> None:
 
 
 def test_api_token_has_the_users_scope(web: Web) -> None:
-    token = Rashinban("en", None, web.store).create_token("partner")
+    token = facade(web.store).accounts.create_token("partner")
     web.login(None)
     headers = {"Authorization": f"Bearer {token}"}
     r = web.get("/api/home", headers=headers)
@@ -177,22 +178,22 @@ def test_facade_enforces_scopes(web: Web) -> None:
     partner = find_user(store, "partner")
     assert partner is not None
     o = org(store)
-    svc = Rashinban("en", partner, store)
+    svc = facade(store, partner)
     outside = next(t for t in o.parent if t not in o.subtree(partner.team_id or 0))
     with pytest.raises(ForbiddenError) as exc:
-        svc.status(model, period=PERIOD, team=o.team_names[outside])
+        svc.tracking.status(model, period=PERIOD, team=o.team_names[outside])
     assert exc.value.http_status == 403
     with pytest.raises(ForbiddenError):
-        svc.funnel(model, period=PERIOD, team=o.team_names[outside])
-    report = svc.status(model, period=PERIOD)
+        svc.tracking.funnel(model, period=PERIOD, team=o.team_names[outside])
+    report = svc.tracking.status(model, period=PERIOD)
     visible = expected_visible(partner, o)
     assert report.rows and {(r.scope_type, r.scope_id) for r in report.rows} <= visible
-    rows = svc.funnel(model, period=PERIOD)
+    rows = svc.tracking.funnel(model, period=PERIOD)
     assert {(r.scope_type, r.scope_id) for r in rows} <= visible
     with pytest.raises(ForbiddenError):
-        svc.dashboard_team(model, outside, PERIOD)
+        svc.dashboards.team(model, outside, PERIOD)
     # the CLI (no user) sees every scope
-    everything = Rashinban("en", None, store).status(model, period=PERIOD)
+    everything = facade(store).tracking.status(model, period=PERIOD)
     assert ("company", 0) in {(r.scope_type, r.scope_id) for r in everything.rows}
 
 

@@ -143,10 +143,10 @@ def test_funnel_totals_and_conversion(web: Web) -> None:
             assert s["conversion"] == pytest.approx(s["count"] / counts[i - 1])
             assert d["total"][i - 1]["drop_off"] == counts[i - 1] - s["count"]
     # the same numbers as the facade's funnel (what `rashinban funnel` prints)
-    from rashinban.service import Rashinban
+    from tests.svc import facade
 
     model = web.client.app.state.settings.model  # type: ignore[attr-defined]
-    rows = Rashinban("en", None, web.store).funnel(model, period="2026-05..2026-10", team="2", by="month")
+    rows = facade(web.store).tracking.funnel(model, period="2026-05..2026-10", team="2", by="month")
     mine = {(r.period, r.index): r.count for r in rows if (r.scope_type, r.scope_id) == ("team", 2)}
     assert mine == {(p["period"], s["index"]): s["count"] for p in d["periods"] for s in p["stages"]}
 

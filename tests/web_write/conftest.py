@@ -12,10 +12,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from rashinban.service import Rashinban
 from rashinban.web.app import create_app
 from rashinban.web.security import COOKIE
 from rashinban.web.settings import WebSettings
+from tests.svc import generate_demo
 
 PASSWORD = "rashinban-demo"
 DEMO_USERS = {"admin", "manager", "partner", *(f"rep{i:03d}" for i in range(1, 11))}
@@ -26,7 +26,7 @@ _SESSIONS: dict[tuple[str, str], tuple[str, str]] = {}
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     db = folder / "demo.duckdb"
-    Rashinban("en").generate_demo(str(db), scale="small", months=3, seed=3, end_month="2026-11")
+    generate_demo(db, scale="small", months=3, seed=3, end_month="2026-11")
     return db
 
 

@@ -6,10 +6,10 @@ import threading
 from fractions import Fraction
 from typing import Any
 
-from rashinban.auth.users import find_user
-from rashinban.service import Rashinban
 from rashinban.store import Store
 from rashinban.store.activities import count_activities
+from rashinban.store.users import find_user
+from tests.svc import facade
 
 from .conftest import Web
 
@@ -22,7 +22,7 @@ def _store(web: Web) -> Store:
 def _calls(web: Web, member_id: int) -> Fraction | None:
     store = _store(web)
     model = web.client.app.state.settings.model  # type: ignore[attr-defined]
-    report = Rashinban("en", None, store).status(model)
+    report = facade(store).tracking.status(model)
     row = next(
         r for r in report.rows if r.scope_type == "member" and r.scope_id == member_id and r.node == "calls"
     )
@@ -82,19 +82,19 @@ def test_retry_with_the_same_key_is_stored_once(web: Web) -> None:
 def test_concurrent_writes_are_all_stored(web: Web) -> None:
     store = _store(web)
     user = find_user(store, "rep003")
-    svc = Rashinban("en", user, store)
+    svc = facade(store, user)
     before = count_activities(store)
     acked: list[int] = []
     lock = threading.Lock()
 
     def work(i: int) -> None:
         for j in range(25):
-            row, created = svc.log_activity({"type": "call", "outcome": "no_answer"}, f"c-{i}-{j}")
+            row, created = svc.activities.log({"type": "call", "outcome": "no_answer"}, f"c-{i}-{j}")
             assert created
             with lock:
                 acked.append(row.id)
         # a retry of an acknowledged write changes nothing
-        svc.log_activity({"type": "call", "outcome": "no_answer"}, f"c-{i}-0")
+        svc.activities.log({"type": "call", "outcome": "no_answer"}, f"c-{i}-0")
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(12)]
     for th in threads:
@@ -115,8 +115,10 @@ def test_csrf_is_required(web: Web) -> None:
 
 def test_scopes(web: Web) -> None:
     store = _store(web)
-    admin = Rashinban("en", find_user(store, "admin"), store)
-    admin.create_user({"username": "client1", "password": "viewer-pass-1", "role": "viewer", "team_id": "6"})
+    admin = facade(store, find_user(store, "admin"))
+    admin.admin.create_user(
+        {"username": "client1", "password": "viewer-pass-1", "role": "viewer", "team_id": "6"}
+    )
     web.login("client1", "viewer-pass-1")
     r = web.post("/api/activities", json={"type": "call", "outcome": "connected", "member_id": 10})
     assert r.status_code == 403
@@ -206,19 +208,17 @@ def test_ids_stay_unique_after_other_writers(web: Web) -> None:
     """The writer keeps its next id in memory; an import (any other writer) resets it."""
     import sqlalchemy as sa
 
-    from rashinban.store.activities import process_write_lock
-
     store = _store(web)
-    svc = Rashinban("en", find_user(store, "rep001"), store)
-    first, _ = svc.log_activity({"type": "call", "outcome": "connected"})
-    with process_write_lock(), store.engine.begin() as conn:
+    svc = facade(store, find_user(store, "rep001"))
+    first, _ = svc.activities.log({"type": "call", "outcome": "connected"})
+    with store.write() as conn:
         conn.execute(
             sa.text(
                 "insert into activities (id, source, external_id, type, occurred_at) "
                 "select max(id) + 1, 'other', 'o-1', 'call', current_timestamp from activities"
             )
         )
-    middle, _ = svc.log_activity({"type": "call", "outcome": "connected"})
+    middle, _ = svc.activities.log({"type": "call", "outcome": "connected"})
     with store.engine.begin() as conn:  # even a writer that skips the lock only costs a retry
         conn.execute(
             sa.text(
@@ -226,7 +226,7 @@ def test_ids_stay_unique_after_other_writers(web: Web) -> None:
                 "select max(id) + 1, 'other', 'o-2', 'call', current_timestamp from activities"
             )
         )
-    second, created = svc.log_activity({"type": "call", "outcome": "connected"})
+    second, created = svc.activities.log({"type": "call", "outcome": "connected"})
     assert middle.id > first.id + 1
     assert created and second.id > middle.id + 1
     with store.engine.connect() as conn:

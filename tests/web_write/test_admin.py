@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from rashinban.auth.users import find_user
-from rashinban.service import Rashinban
 from rashinban.store import Store
+from rashinban.store.users import find_user
+from tests.svc import facade
 
 from .conftest import Web
 
@@ -78,9 +78,9 @@ def test_teams_rename_and_move(web: Web) -> None:
 def test_holidays_change_business_days_and_pace(web: Web) -> None:
     store: Store = web.client.app.state.store  # type: ignore[attr-defined]
     model = web.client.app.state.settings.model  # type: ignore[attr-defined]
-    svc = Rashinban("en", find_user(store, "admin"), store)
-    before_days = svc.period_info("2026-11", model)["business_days"]
-    before = svc.status(model, period="2026-11", as_of="2026-11-20")
+    svc = facade(store, find_user(store, "admin"))
+    before_days = svc.planning.period_info("2026-11", model)["business_days"]
+    before = svc.tracking.status(model, period="2026-11", as_of="2026-11-20")
     web.login("admin")
     bad = web.post("/admin/holidays", data={"holidays": "2026-02-30"})
     assert bad.status_code == 422 and 'data-testid="error-holidays"' in bad.text
@@ -93,14 +93,15 @@ def test_holidays_change_business_days_and_pace(web: Web) -> None:
         "2026-11-05",
         "2026-11-06",
     ]
-    assert svc.period_info("2026-11", model)["business_days"] == before_days - 3
-    after = svc.status(model, period="2026-11", as_of="2026-11-20")
+    svc = facade(store, find_user(store, "admin"))  # a new unit of work sees the new data version
+    assert svc.planning.period_info("2026-11", model)["business_days"] == before_days - 3
+    after = svc.tracking.status(model, period="2026-11", as_of="2026-11-20")
 
     def pace(report: object) -> object:
         return next(r.pace for r in report.rows if r.scope_type == "company" and r.node == "revenue")  # type: ignore[attr-defined]
 
     assert pace(before) is not None and pace(after) != pace(before)
-    assert date(2026, 11, 4) in svc.load_model(model).holidays
+    assert date(2026, 11, 4) in svc.models.load(model).holidays
 
 
 def test_funnel_stages_setting(web: Web) -> None:
@@ -109,7 +110,7 @@ def test_funnel_stages_setting(web: Web) -> None:
     assert r.status_code == 303
     store: Store = web.client.app.state.store  # type: ignore[attr-defined]
     model = web.client.app.state.settings.model  # type: ignore[attr-defined]
-    rows = Rashinban("en", None, store).funnel(model, period="2026-11")
+    rows = facade(store).tracking.funnel(model, period="2026-11")
     assert {r.stage for r in rows} <= {"リード獲得", "アポイント", "受注"}
     assert web.post("/admin/stages", data={"stages": "A\nA"}).status_code == 422
     r = web.client.put("/api/admin/funnel-stages", json={"items": []}, headers={"X-CSRF-Token": web.csrf})

@@ -58,7 +58,7 @@ def test_save_creates_revisions_with_author_and_reason(web: Web) -> None:
     assert r.status_code == 200 and 'data-testid="plan-saved"' in r.text
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
     model = web.client.app.state.settings.model  # type: ignore[attr-defined]
-    from rashinban.service import read_model
+    from rashinban.app.models import read_model_file as read_model
 
     revs = [h for h in history(store, read_model(model).name, "revenue") if h.scope_type == "company"]
     latest = revs[0]

@@ -9,17 +9,15 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from rashinban.auth.write_access import Forbidden
-from rashinban.forms import FormInvalid
+from rashinban.errors import ForbiddenError, FormInvalid
 from rashinban.i18n import render_error
-from rashinban.store.activities import OUTCOMES, TYPES, LoggedActivity
-from rashinban.web.deps import ApiCtx, Ctx, PageCtx
-from rashinban.web.formkit import HTMX_CONFIG, field_messages, form_data, invalid_json, is_htmx
+from rashinban.service import OUTCOMES, TYPES, LoggedActivity, Permission
+from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
+from rashinban.web.formkit import HTMX_CONFIG, field_messages, invalid_json, is_htmx
 from rashinban.web.templating import render
 
 router = APIRouter()
 MAIN_TYPES = ("call", "email", "visit", "web_meeting")
-CAN_LOG = ("admin", "manager", "member", "partner")
 
 
 class ActivityIn(BaseModel):
@@ -40,8 +38,8 @@ def _page(ctx: Ctx, status_code: int = 200, template: str = "activity.html", **e
     user = ctx.user
     assert user is not None
     svc = ctx.service
-    can_log = user.role in CAN_LOG
-    members = svc.activity_members() if can_log else []
+    can_log = svc.can(Permission.LOG_ACTIVITY)
+    members = svc.activities.members() if can_log else []
     selected = extra.pop("type", None)
     data = {
         "types": MAIN_TYPES,
@@ -50,7 +48,7 @@ def _page(ctx: Ctx, status_code: int = 200, template: str = "activity.html", **e
         "can_log": can_log,
         "members": members,
         "needs_member": can_log and user.member_id is None,
-        "recent": svc.recent_activities(mine=user.member_id is not None, limit=10) if can_log else [],
+        "recent": svc.activities.recent(mine=user.member_id is not None, limit=10) if can_log else [],
         "idem_key": extra.pop("idem_key", None) or str(uuid.uuid4()),
         "errors": {},
         "values": {},
@@ -76,18 +74,17 @@ def log_outcomes(ctx: PageCtx, type: str = "") -> Response:
 
 
 @router.post("/log", include_in_schema=False)
-async def log_submit(ctx: PageCtx, request: Request) -> Response:
+def log_submit(ctx: PageCtx, form: FormFields, request: Request) -> Response:
     """The quick-log form.  HTMX gets the form back (fresh, or with messages next to the
     fields); a plain form post gets the whole page."""
-    form = await form_data(request)
     key = form.get("idempotency_key") or None
     template = "partials/activity_form.html" if is_htmx(request) else "activity.html"
     try:
-        row, created = ctx.service.log_activity(form, key)
+        row, created = ctx.service.activities.log(form, key)
     except FormInvalid as e:
         errors = field_messages(e, ctx.lang)
         return _page(ctx, 422, template, errors=errors, values=form, type=form.get("type"), idem_key=key)
-    except Forbidden as e:
+    except ForbiddenError as e:
         message = {"form": render_error(e, ctx.lang)}
         return _page(ctx, 403, template, errors=message, values=form, type=form.get("type"), idem_key=key)
     return _page(ctx, 201 if created else 200, template, saved=row, created=created, type=row.type)
@@ -111,7 +108,7 @@ def api_log(
     retried request returns the first row instead of storing it twice."""
     data = body.model_dump()
     try:
-        row, created = ctx.service.log_activity(data, idempotency_key or body.idempotency_key)
+        row, created = ctx.service.activities.log(data, idempotency_key or body.idempotency_key)
     except FormInvalid as e:
         return invalid_json(e, ctx.lang)
     return JSONResponse({**_view(row), "created": created}, status_code=201 if created else 200)
@@ -123,7 +120,7 @@ def api_recent(
     mine: bool = True,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
-    rows = ctx.service.recent_activities(mine=mine, limit=limit)
+    rows = ctx.service.activities.recent(mine=mine, limit=limit)
     return {"activities": [_view(r) for r in rows]}
 
 

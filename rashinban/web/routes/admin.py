@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from rashinban.analysis.funnel import DEFAULT_STAGES
-from rashinban.auth.users import ROLES
-from rashinban.auth.write_access import Forbidden
-from rashinban.errors import NotFoundError
-from rashinban.forms import FormInvalid
+from rashinban.errors import ForbiddenError, FormInvalid, NotFoundError
 from rashinban.i18n import render_error
-from rashinban.web.deps import ApiCtx, Ctx, PageCtx
-from rashinban.web.formkit import field_messages, form_data, invalid_json
+from rashinban.service import DEFAULT_STAGES, ROLES
+from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
+from rashinban.web.formkit import field_messages, invalid_json
 from rashinban.web.templating import render
 
 router = APIRouter()
@@ -24,8 +21,8 @@ router = APIRouter()
 
 def _page(ctx: Ctx, status_code: int = 200, **extra: Any) -> Response:
     try:
-        data = ctx.service.admin_overview()
-    except Forbidden as e:
+        data = ctx.service.admin.overview()
+    except ForbiddenError as e:
         return render(ctx, "admin.html", status_code=403, forbidden=render_error(e, ctx.lang))
     return render(
         ctx,
@@ -48,15 +45,14 @@ def admin_page(ctx: PageCtx) -> Response:
     return _page(ctx)
 
 
-async def _handle(
-    ctx: Ctx, request: Request, form_id: str, action: Callable[[dict[str, str]], object]
+def _handle(
+    ctx: Ctx, form: dict[str, str], form_id: str, action: Callable[[dict[str, str]], object]
 ) -> Response:
-    form = await form_data(request)
     try:
         action(form)
     except FormInvalid as e:
         return _page(ctx, 422, form_id=form_id, errors=field_messages(e, ctx.lang), values=form)
-    except Forbidden as e:
+    except ForbiddenError as e:
         return render(ctx, "admin.html", status_code=403, forbidden=render_error(e, ctx.lang))
     except NotFoundError as e:
         return _page(ctx, 404, form_id=form_id, errors={"form": render_error(e, ctx.lang)}, values=form)
@@ -64,46 +60,46 @@ async def _handle(
 
 
 @router.post("/admin/users", include_in_schema=False)
-async def admin_create_user(ctx: PageCtx, request: Request) -> Response:
-    return await _handle(ctx, request, "users-new", ctx.service.create_user)
+def admin_create_user(ctx: PageCtx, form: FormFields) -> Response:
+    return _handle(ctx, form, "users-new", ctx.service.admin.create_user)
 
 
 @router.post("/admin/users/{user_id}", include_in_schema=False)
-async def admin_update_user(ctx: PageCtx, request: Request, user_id: int) -> Response:
+def admin_update_user(ctx: PageCtx, form: FormFields, user_id: int) -> Response:
     def act(form: dict[str, str]) -> None:
         data: dict[str, str] = {}
         if form.get("action") in ("deactivate", "activate"):
             data["active"] = "true" if form["action"] == "activate" else "false"
         else:
             data = {k: form.get(k, "") for k in ("role", "team_id")}
-        ctx.service.update_user(user_id, data)
+        ctx.service.admin.update_user(user_id, data)
 
-    return await _handle(ctx, request, f"users-{user_id}", act)
+    return _handle(ctx, form, f"users-{user_id}", act)
 
 
 @router.post("/admin/teams", include_in_schema=False)
-async def admin_create_team(ctx: PageCtx, request: Request) -> Response:
-    return await _handle(ctx, request, "teams-new", ctx.service.create_team)
+def admin_create_team(ctx: PageCtx, form: FormFields) -> Response:
+    return _handle(ctx, form, "teams-new", ctx.service.admin.create_team)
 
 
 @router.post("/admin/teams/{team_id}", include_in_schema=False)
-async def admin_update_team(ctx: PageCtx, request: Request, team_id: int) -> Response:
+def admin_update_team(ctx: PageCtx, form: FormFields, team_id: int) -> Response:
     def act(form: dict[str, str]) -> None:
         keys = ("name",) if form.get("action") == "rename" else ("parent_id",)
-        ctx.service.update_team(team_id, {k: form.get(k, "") for k in keys})
+        ctx.service.admin.update_team(team_id, {k: form.get(k, "") for k in keys})
 
-    return await _handle(ctx, request, f"teams-{team_id}", act)
+    return _handle(ctx, form, f"teams-{team_id}", act)
 
 
 @router.post("/admin/stages", include_in_schema=False)
-async def admin_stages(ctx: PageCtx, request: Request) -> Response:
-    return await _handle(ctx, request, "stages", lambda f: ctx.service.set_funnel_stages(f.get("stages", "")))
+def admin_stages(ctx: PageCtx, form: FormFields) -> Response:
+    return _handle(ctx, form, "stages", lambda f: ctx.service.admin.set_funnel_stages(f.get("stages", "")))
 
 
 @router.post("/admin/holidays", include_in_schema=False)
-async def admin_holidays(ctx: PageCtx, request: Request) -> Response:
-    return await _handle(
-        ctx, request, "holidays", lambda f: ctx.service.set_company_holidays(f.get("holidays", ""))
+def admin_holidays(ctx: PageCtx, form: FormFields) -> Response:
+    return _handle(
+        ctx, form, "holidays", lambda f: ctx.service.admin.set_company_holidays(f.get("holidays", ""))
     )
 
 
@@ -161,36 +157,36 @@ def _json_call(ctx: Ctx, fn: Callable[[], object], status: int = 200) -> Respons
 
 @router.get("/api/admin", summary="Users, teams, funnel stages and company holidays (admin)")
 def api_admin(ctx: ApiCtx) -> dict[str, Any]:
-    return _overview_json(ctx.service.admin_overview())
+    return _overview_json(ctx.service.admin.overview())
 
 
 @router.post("/api/admin/users", status_code=201, summary="Create a user (admin)")
 def api_create_user(ctx: ApiCtx, body: UserIn) -> Response:
-    return _json_call(ctx, lambda: ctx.service.create_user(body.model_dump()), 201)
+    return _json_call(ctx, lambda: ctx.service.admin.create_user(body.model_dump()), 201)
 
 
 @router.post("/api/admin/users/{user_id}", summary="Change a user's role, scope team or active flag (admin)")
 def api_update_user(ctx: ApiCtx, user_id: int, body: UserUpdate) -> Response:
     data = body.model_dump(exclude_none=True)
-    return _json_call(ctx, lambda: ctx.service.update_user(user_id, data))
+    return _json_call(ctx, lambda: ctx.service.admin.update_user(user_id, data))
 
 
 @router.post("/api/admin/teams", status_code=201, summary="Create a team (admin)")
 def api_create_team(ctx: ApiCtx, body: TeamIn) -> Response:
-    return _json_call(ctx, lambda: ctx.service.create_team(body.model_dump()), 201)
+    return _json_call(ctx, lambda: ctx.service.admin.create_team(body.model_dump()), 201)
 
 
 @router.post("/api/admin/teams/{team_id}", summary="Rename or move a team (admin)")
 def api_update_team(ctx: ApiCtx, team_id: int, body: TeamIn) -> Response:
     data = body.model_dump(exclude_unset=True)
-    return _json_call(ctx, lambda: ctx.service.update_team(team_id, data))
+    return _json_call(ctx, lambda: ctx.service.admin.update_team(team_id, data))
 
 
 @router.put("/api/admin/funnel-stages", summary="Set the funnel stages (admin; empty: default)")
 def api_stages(ctx: ApiCtx, body: ListIn) -> Response:
-    return _json_call(ctx, lambda: ctx.service.set_funnel_stages("\n".join(body.items)))
+    return _json_call(ctx, lambda: ctx.service.admin.set_funnel_stages("\n".join(body.items)))
 
 
 @router.put("/api/admin/holidays", summary="Set the company holidays (admin; dates or ranges)")
 def api_holidays(ctx: ApiCtx, body: ListIn) -> Response:
-    return _json_call(ctx, lambda: ctx.service.set_company_holidays("\n".join(body.items)))
+    return _json_call(ctx, lambda: ctx.service.admin.set_company_holidays("\n".join(body.items)))

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
-from rashinban.auth.users import authenticate
 from rashinban.web.deps import AnyCtx
 from rashinban.web.templating import render
 
@@ -47,7 +45,8 @@ def login(
             username=username,
             error=("auth.too_many", {"seconds": int(wait) + 1}),
         )
-    user = authenticate(ctx.store, username.strip(), password) if username and password else None
+    svc = ctx.service
+    user = svc.accounts.authenticate(username.strip(), password) if username and password else None
     if user is None:
         limiter.failed(*keys)
         return render(
@@ -60,7 +59,7 @@ def login(
         )
     limiter.succeeded(*keys)
     ctx.session.user_id = user.id
-    ctx.session.issued = time.time()
+    ctx.session.issued = svc.ctx.clock.instant().timestamp()
     ctx.session.csrf = secrets.token_urlsafe(24)  # a new token after sign-in
     return RedirectResponse(_safe_next(next), status_code=303)
 

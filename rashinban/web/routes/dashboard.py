@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from rashinban.web.dashkit import MemberId, NodeId, PeriodQ, RangeQ, ScopeQ, TeamId, model_path
+from rashinban.web.dashkit import MemberId, NodeId, PeriodQ, RangeQ, ScopeQ, TeamId
 from rashinban.web.deps import ApiCtx
 
 router = APIRouter(prefix="/api", tags=["dashboards"])
@@ -14,34 +14,34 @@ router = APIRouter(prefix="/api", tags=["dashboards"])
 
 @router.get("/home", summary="Home: the KGI and main KPIs of a scope")
 def api_home(ctx: ApiCtx, period: PeriodQ = None, scope: ScopeQ = None) -> dict[str, Any]:
-    return ctx.service.dashboard_home(model_path(ctx), period, scope)
+    return ctx.service.dashboards.home(ctx.model, period, scope)
 
 
 @router.get("/tree", summary="KPI tree: every node with target, actual and status")
 def api_tree(ctx: ApiCtx, period: PeriodQ = None, scope: ScopeQ = None) -> dict[str, Any]:
-    return ctx.service.dashboard_tree(model_path(ctx), period, scope)
+    return ctx.service.dashboards.tree(ctx.model, period, scope)
 
 
 @router.get("/tree/nodes/{node}", summary="A node's 12-month trend and breakdown by team/member")
 def api_node(ctx: ApiCtx, node: NodeId, period: PeriodQ = None, scope: ScopeQ = None) -> dict[str, Any]:
-    return ctx.service.dashboard_node(model_path(ctx), node, period, scope)
+    return ctx.service.dashboards.node(ctx.model, node, period, scope)
 
 
 @router.get("/teams", summary="Visible teams with their KGI")
 def api_teams(ctx: ApiCtx, period: PeriodQ = None) -> dict[str, Any]:
-    return ctx.service.dashboard_teams(model_path(ctx), period)
+    return ctx.service.dashboards.teams(ctx.model, period)
 
 
 @router.get("/teams/{team_id}", summary="A team: KPIs, member ranking, trend")
 def api_team(ctx: ApiCtx, team_id: TeamId, period: PeriodQ = None) -> dict[str, Any]:
-    return ctx.service.dashboard_team(model_path(ctx), team_id, period)
+    return ctx.service.dashboards.team(ctx.model, team_id, period)
 
 
 @router.get("/members/{member_id}", summary="A member: KPIs, pace, trend")
 def api_member(ctx: ApiCtx, member_id: MemberId, period: PeriodQ = None) -> dict[str, Any]:
-    return ctx.service.dashboard_member(model_path(ctx), member_id, period)
+    return ctx.service.dashboards.member(ctx.model, member_id, period)
 
 
 @router.get("/funnel", summary="Funnel: stage counts, conversion and drop-off by month")
 def api_funnel(ctx: ApiCtx, period: RangeQ = None, scope: ScopeQ = None) -> dict[str, Any]:
-    return ctx.service.dashboard_funnel(model_path(ctx), period, scope)
+    return ctx.service.dashboards.funnel(ctx.model, period, scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from rashinban.web.dashkit import RangeQ, ScopeQ, dash_helpers, model_path
+from rashinban.web.dashkit import RangeQ, ScopeQ, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -14,5 +14,5 @@ router = APIRouter()
 
 @router.get("/funnel", include_in_schema=False)
 def funnel_page(ctx: PageCtx, period: RangeQ = None, scope: ScopeQ = None) -> Response:
-    data = ctx.service.dashboard_funnel(model_path(ctx), period, scope)
+    data = ctx.service.dashboards.funnel(ctx.model, period, scope)
     return render(ctx, "dash/funnel.html", d=data, **dash_helpers(ctx.lang))

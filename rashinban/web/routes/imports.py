@@ -11,15 +11,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
-from rashinban.auth.write_access import Forbidden, require
+from rashinban.errors import ForbiddenError
 from rashinban.i18n import render_error, t
+from rashinban.service import Permission
 from rashinban.web import import_jobs as J
 from rashinban.web.deps import ApiCtx, Ctx, PageCtx
 from rashinban.web.formkit import HTMX_CONFIG, form_data, is_htmx
 from rashinban.web.templating import render
 
 router = APIRouter()
-CAN_IMPORT = ("admin", "manager")
 
 
 def limit_mb() -> int:
@@ -30,13 +30,13 @@ def limit_mb() -> int:
 
 
 def _allowed(ctx: Ctx) -> bool:
-    return ctx.user is not None and ctx.user.role in CAN_IMPORT
+    return ctx.user is not None and ctx.service.can(Permission.IMPORT)
 
 
 def _page(ctx: Ctx, status_code: int = 200, **extra: Any) -> Response:
     data: dict[str, Any] = {
         "allowed": _allowed(ctx),
-        "presets": ctx.service.presets() if _allowed(ctx) else [],
+        "presets": ctx.service.imports.presets() if _allowed(ctx) else [],
         "limit": limit_mb(),
         "errors": {},
         "values": {},
@@ -68,7 +68,7 @@ async def _receive(ctx: Ctx, request: Request) -> tuple[J.Job | None, dict[str, 
     upload = form.get("file")
     preset = (values.get("preset") or "").strip() or None
     errors: dict[str, str] = {}
-    if preset is not None and preset not in {p["name"] for p in ctx.service.presets()}:
+    if preset is not None and preset not in {p["name"] for p in ctx.service.imports.presets()}:
         errors["preset"] = t("forms.err.bad_choice", ctx.lang)
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors["file"] = t("forms.err.file_missing", ctx.lang)
@@ -155,7 +155,7 @@ async def import_confirm(ctx: PageCtx, request: Request, job_id: str) -> Respons
 # JSON twins ---------------------------------------------------------------------------
 @router.get("/api/imports/presets", summary="Import presets (CRM column mappings)")
 def api_presets(ctx: ApiCtx) -> dict[str, Any]:
-    return {"presets": ctx.service.presets()}
+    return {"presets": ctx.service.imports.presets()}
 
 
 @router.post(
@@ -164,7 +164,8 @@ def api_presets(ctx: ApiCtx) -> dict[str, Any]:
     summary="Upload a file (multipart: file, preset, skip_invalid) and check it",
 )
 async def api_upload(ctx: ApiCtx, request: Request) -> Response:
-    require(ctx.user, *CAN_IMPORT)
+    if not _allowed(ctx):
+        raise ForbiddenError("forbidden_role", role=ctx.user.role if ctx.user else "-")
     job, errors, _ = await _receive(ctx, request)
     if job is None:
         status = 413 if "file" in errors and "MB" in errors["file"] else 422
@@ -188,9 +189,8 @@ def api_job(ctx: ApiCtx, job_id: str) -> Response:
     summary="Load a checked file (skip_invalid=true loads the valid rows)",
 )
 def api_confirm(ctx: ApiCtx, job_id: str, skip_invalid: bool = False) -> Response:
-    try:
-        require(ctx.user, *CAN_IMPORT)
-    except Forbidden as e:
+    if not _allowed(ctx):
+        e = ForbiddenError("forbidden_role", role=ctx.user.role if ctx.user else "-")
         return JSONResponse({"error": e.code, "message": render_error(e, ctx.lang)}, status_code=403)
     job = _find(ctx, job_id)
     if job is None or not job.can_confirm or not job.path.exists():

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from rashinban.errors import ForbiddenError
-from rashinban.web.dashkit import PeriodQ, ScopeQ, dash_helpers, model_path
+from rashinban.web.dashkit import PeriodQ, ScopeQ, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -16,7 +16,7 @@ router = APIRouter()
 @router.get("/", include_in_schema=False)
 def home(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
     try:
-        data = ctx.service.dashboard_home(model_path(ctx), period, scope)
+        data = ctx.service.dashboards.home(ctx.model, period, scope)
     except ForbiddenError:
         if scope is not None:
             raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from rashinban.web.dashkit import MemberId, PeriodQ, TeamId, dash_helpers, model_path
+from rashinban.web.dashkit import MemberId, PeriodQ, TeamId, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -14,17 +14,17 @@ router = APIRouter()
 
 @router.get("/teams", include_in_schema=False)
 def teams_page(ctx: PageCtx, period: PeriodQ = None) -> Response:
-    data = ctx.service.dashboard_teams(model_path(ctx), period)
+    data = ctx.service.dashboards.teams(ctx.model, period)
     return render(ctx, "dash/teams.html", d=data, **dash_helpers(ctx.lang))
 
 
 @router.get("/teams/{team_id}", include_in_schema=False)
 def team_page(ctx: PageCtx, team_id: TeamId, period: PeriodQ = None) -> Response:
-    data = ctx.service.dashboard_team(model_path(ctx), team_id, period)
+    data = ctx.service.dashboards.team(ctx.model, team_id, period)
     return render(ctx, "dash/team.html", d=data, **dash_helpers(ctx.lang))
 
 
 @router.get("/members/{member_id}", include_in_schema=False)
 def member_page(ctx: PageCtx, member_id: MemberId, period: PeriodQ = None) -> Response:
-    data = ctx.service.dashboard_member(model_path(ctx), member_id, period)
+    data = ctx.service.dashboards.member(ctx.model, member_id, period)
     return render(ctx, "dash/member.html", d=data, **dash_helpers(ctx.lang))

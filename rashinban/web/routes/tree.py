@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from rashinban.web.dashkit import NodeId, PeriodQ, ScopeQ, dash_helpers, model_path
+from rashinban.web.dashkit import NodeId, PeriodQ, ScopeQ, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -14,12 +14,12 @@ router = APIRouter()
 
 @router.get("/tree", include_in_schema=False)
 def tree_page(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
-    data = ctx.service.dashboard_tree(model_path(ctx), period, scope)
-    teams = ctx.service.dashboard_scopes(model_path(ctx))
+    data = ctx.service.dashboards.tree(ctx.model, period, scope)
+    teams = ctx.service.dashboards.scopes(ctx.model)
     return render(ctx, "dash/tree.html", d=data, scopes=teams, **dash_helpers(ctx.lang))
 
 
 @router.get("/tree/nodes/{node}", include_in_schema=False)
 def node_detail(ctx: PageCtx, node: NodeId, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
-    data = ctx.service.dashboard_node(model_path(ctx), node, period, scope)
+    data = ctx.service.dashboards.node(ctx.model, node, period, scope)
     return render(ctx, "dash/node_detail.html", d=data, **dash_helpers(ctx.lang))

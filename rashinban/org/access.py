@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rashinban.auth.users import User
 from rashinban.errors import ForbiddenError
-from rashinban.metrics.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
+from rashinban.org.roles import Role, role_of
+from rashinban.org.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
+from rashinban.org.users import User
 
 ScopeKey = tuple[str, int]
 
@@ -60,10 +61,11 @@ def _subtree(scopes: ScopeIndex, team: int) -> set[ScopeKey]:
 
 def access_for(user: User | None, scopes: ScopeIndex) -> Access:
     """The scopes ``user`` may see in ``scopes`` (the CLI, ``user is None``, sees all)."""
-    if user is None or user.role == "admin":
+    role = role_of(user)
+    if user is None or role is Role.ADMIN:
         return EVERYTHING
     team = user.team_id if user.team_id is not None and (TEAM, user.team_id) in scopes.scopes else None
-    if user.role == "member":
+    if role is Role.MEMBER:
         member = user.member_id if (MEMBER, user.member_id or -1) in scopes.scopes else None
         if member is None:
             return Access(frozenset(), None)
@@ -72,14 +74,15 @@ def access_for(user: User | None, scopes: ScopeIndex) -> Access:
         if own_team is not None and (TEAM, own_team) in scopes.scopes:
             visible.add((TEAM, own_team))
         return Access(frozenset(visible), (MEMBER, member))
-    if user.role == "partner":
+    if role is Role.PARTNER:
         if team is None or team not in scopes.agency_teams:
             return Access(frozenset(), None)
         return Access(frozenset(_subtree(scopes, team)), (TEAM, team))
-    if user.role in ("manager", "viewer"):
+    if role in (Role.MANAGER, Role.VIEWER):
+        read_only = role is Role.VIEWER
         if team is None:
-            return Access(frozenset(), None, read_only=user.role == "viewer")
-        return Access(frozenset(_subtree(scopes, team)), (TEAM, team), read_only=user.role == "viewer")
+            return Access(frozenset(), None, read_only=read_only)
+        return Access(frozenset(_subtree(scopes, team)), (TEAM, team), read_only=read_only)
     return Access(frozenset(), None, read_only=True)  # an unknown role sees nothing
 
 

@@ -10,16 +10,8 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from rashinban.errors import RashinbanError
+from rashinban.errors import FormInvalid
 from rashinban.kpi.numbers import parse_number
-
-
-class FormInvalid(RashinbanError):
-    http_status = 422
-
-    def __init__(self, fields: dict[str, str], **params: Any) -> None:
-        super().__init__("form_invalid", count=len(fields), **params)
-        self.fields = fields
 
 
 class Errors:

@@ -1,0 +1,92 @@
+"""The activity log: validate and store one activity, list recent ones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from rashinban.app import forms, org
+from rashinban.app.context import AppContext
+from rashinban.errors import ForbiddenError, FormInvalid
+from rashinban.org.roles import Permission, require
+from rashinban.store import activities as A
+from rashinban.store.admin import member_exists
+from rashinban.store.org import MemberChoice
+
+TYPES = A.TYPES
+OUTCOMES = A.OUTCOMES
+LoggedActivity = A.LoggedActivity
+
+
+class Activities:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def members(self) -> list[MemberChoice]:
+        """Members the signed-in user may log activities for."""
+        return org.writable_members(self.ctx)
+
+    def log(
+        self, data: Mapping[str, Any], idempotency_key: str | None = None
+    ) -> tuple[A.LoggedActivity, bool]:
+        """Validate and store one activity; returns (``LoggedActivity``, created).
+
+        ``data``: type, outcome, occurred_at (default now), member_id (default: the user's
+        member), note, duration_minutes, deal_id.  Raises :class:`FormInvalid` with field
+        errors, ``ForbiddenError`` for a member outside the user's scope or a read-only user.
+        """
+        ctx = self.ctx
+        user = require(ctx.user, Permission.LOG_ACTIVITY)
+        err = forms.Errors()
+        kind = forms.text(err, "type", data.get("type"), required=True, max_len=20)
+        if kind is not None and kind not in A.TYPES:
+            err.add("type", "bad_choice")
+            kind = None
+        outcome = forms.text(err, "outcome", data.get("outcome"), required=True, max_len=30)
+        if kind and outcome is not None and outcome not in A.OUTCOMES[kind]:
+            err.add("outcome", "bad_choice")
+        now = ctx.now()
+        occurred = forms.timestamp(err, "occurred_at", data.get("occurred_at")) or now
+        if occurred > now + timedelta(minutes=10):
+            err.add("occurred_at", "in_future")
+        elif occurred < now - timedelta(days=400):
+            err.add("occurred_at", "too_old")
+        member_id = forms.integer(err, "member_id", data.get("member_id"), lo=1)
+        note = forms.text(err, "note", data.get("note"), max_len=300)
+        duration = forms.integer(err, "duration_minutes", data.get("duration_minutes"), lo=0, hi=24 * 60)
+        deal_id = forms.integer(err, "deal_id", data.get("deal_id"), lo=1)
+        key = forms.text(err, "idempotency_key", idempotency_key or data.get("idempotency_key"), max_len=100)
+        if member_id is None:
+            member_id = user.member_id
+            if member_id is None:
+                err.add("member_id", "required")
+        err.check()
+        assert kind is not None and outcome is not None and member_id is not None
+        allowed = org.writable_member_ids(ctx)
+        if (allowed is not None and member_id not in allowed) or not self._active(member_id):
+            if not member_exists(ctx.store, member_id):
+                raise FormInvalid({"member_id": "unknown_member"})
+            raise ForbiddenError("forbidden_member", member=member_id)
+        new = A.NewActivity(member_id, kind, outcome, occurred, note, duration, deal_id)
+        result = A.log_activity(ctx.store, new, A.external_id_for(user.id, key), now)
+        ctx.refresh()
+        return result
+
+    def _active(self, member_id: int) -> bool:
+        ids = self.ctx.org_cached(
+            ("active_members",), lambda: frozenset(m.id for m in org.active_members_all(self.ctx))
+        )
+        return member_id in ids
+
+    def recent(self, mine: bool = True, limit: int = 20) -> list[A.LoggedActivity]:
+        """The newest logged activities: the user's own member, or everyone in scope."""
+        user = self.ctx.user
+        if user is None:
+            ids: list[int] | None = None
+        elif mine:
+            ids = [user.member_id] if user.member_id is not None else []
+        else:
+            allowed = org.writable_member_ids(self.ctx)
+            ids = None if allowed is None else sorted(allowed)
+        return A.recent_activities(self.ctx.store, ids, max(1, min(limit, 200)))

@@ -1,0 +1,215 @@
+"""What one dashboard read works with: the model bundle, the scopes, the user's access and
+the day — and the status rows of just the scopes and months a page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from rashinban.analysis.status import StatusRow, status_rows
+from rashinban.analysis.targets import Key, plan_targets
+from rashinban.app.models import Bundle
+from rashinban.errors import ForbiddenError, NotFoundError
+from rashinban.i18n.format import short_value
+from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, span_of, spans_in
+from rashinban.kpi.model import Model
+from rashinban.kpi.units import Period
+from rashinban.metrics.actuals import node_actuals
+from rashinban.metrics.backends import ibis_connection
+from rashinban.metrics.engine import MetricsEngine
+from rashinban.org.access import Access, ScopeKey
+from rashinban.org.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
+from rashinban.store.db import Store
+from rashinban.store.targets import current_targets
+
+TREND_MONTHS = 12
+VALUE_KEYS: tuple[str, ...] = ("target", "actual", "achievement", "pace", "projected", "status", "reason")
+VALUE_KEYS += ("target_text", "actual_text")
+
+
+def num(v: Fraction | None) -> float | None:
+    return float(v) if v is not None else None
+
+
+def values_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in VALUE_KEYS}
+
+
+def _plan_targets(b: Bundle, scopes: ScopeIndex, labels: list[str]) -> dict[Key, Fraction]:
+    """The plan's monthly targets for every scope (cached on the bundle per scope index)."""
+    cache: dict[str, tuple[ScopeIndex, dict[Key, Fraction]]] = b.extra.setdefault("plan_targets", {})
+    out: dict[Key, Fraction] = {}
+    for label in labels:
+        hit = cache.get(label)
+        if hit is None or hit[0] is not scopes:
+            if len(cache) > 64:
+                cache.clear()
+            hit = (scopes, plan_targets(b.plan, scopes, Period.MONTH, [label]))
+            cache[label] = hit
+        out.update(hit[1])
+    return out
+
+
+@dataclass
+class Board:
+    """Everything one dashboard read works with."""
+
+    store: Store
+    bundle: Bundle
+    scopes: ScopeIndex
+    access: Access
+    as_of: date
+
+    @property
+    def model(self) -> Model:
+        return self.bundle.model
+
+    def month(self, label: str | None) -> Span:
+        if label is None:
+            return span_of(self.as_of, Period.MONTH, self.model.fiscal_year_start)
+        span = parse_period(label, self.model.fiscal_year_start)
+        if span.kind != "month":
+            span = span_of(span.start, Period.MONTH, self.model.fiscal_year_start)
+        return span
+
+    def months(self, n: int = TREND_MONTHS, last: Span | None = None) -> list[Span]:
+        end = last or self.month(None)
+        y, m = divmod(end.start.year * 12 + end.start.month - 1 - (n - 1), 12)
+        first = parse_period(f"{y:04d}-{m + 1:02d}", self.model.fiscal_year_start)
+        return spans_in(Span(first.start, end.end, "range", ""), Period.MONTH, self.model.fiscal_year_start)
+
+    def scope(self, key: ScopeKey) -> dict[str, Any]:
+        s = self.scopes.scopes[key]
+        out: dict[str, Any] = {"type": s.type, "id": s.id, "name": s.name}
+        if s.type == MEMBER:
+            out["team_id"] = s.team_id
+        if s.type == TEAM:
+            out["kind"] = "agency" if s.id in self.scopes.agency_teams else "in_house"
+        return out
+
+    def resolve(self, key: ScopeKey | None) -> ScopeKey:
+        """The asked scope (404 unknown, 403 not visible) or the user's home scope."""
+        if key is None:
+            if self.access.home is None:
+                raise ForbiddenError("forbidden_scope", kind="scope", value="-")
+            return self.access.home
+        if key not in self.scopes.scopes:
+            raise NotFoundError("scope_unknown", kind=key[0], value=str(key[1]))
+        self.access.check(key)
+        return key
+
+    def status(
+        self, keys: Iterable[ScopeKey], spans: list[Span], nodes: list[str] | None = None
+    ) -> dict[tuple[ScopeKey, str], dict[str, StatusRow]]:
+        """Status rows by (scope, period label) → node, for these scopes and months only."""
+        wanted = [k for k in dict.fromkeys(keys) if k in self.scopes.scopes]
+        if not wanted or not spans:
+            return {}
+        model = self.model
+        engine = MetricsEngine(ibis_connection(self.store), self.scopes, model.fiscal_year_start, wanted)
+        names = self.bundle.bound
+        if nodes is not None:
+            keep = set()
+            for nid in nodes:
+                keep.update(model.reachable(nid))
+            names = [model.nodes[n].measure or "" for n in keep if model.nodes[n].measure]
+        whole = Span(spans[0].start, spans[-1].end, "range", "")
+        results = engine.compute(self.bundle.measures, names, whole, Period.MONTH)
+        actuals = node_actuals(model, results)
+        labels = [s.label for s in spans]
+        targets = _plan_targets(self.bundle, self.scopes, labels)
+        targets.update(current_targets(self.store, model.name, labels))
+        rows = status_rows(
+            model,
+            actuals,
+            targets,
+            self.scopes,
+            spans,
+            self.as_of,
+            self.bundle.plan.additive,
+            wanted,
+            BusinessCalendar(model.holidays),
+        )
+        out: dict[tuple[ScopeKey, str], dict[str, StatusRow]] = {}
+        for r in rows:
+            if nodes is None or r.node in nodes:
+                out.setdefault(((r.scope_type, r.scope_id), r.period), {})[r.node] = r
+        return out
+
+    def node_json(self, nid: str, row: StatusRow | None, lang: str) -> dict[str, Any]:
+        node = self.model.nodes[nid]
+        label = node.name_en if lang == "en" and node.name_en else node.name
+        out: dict[str, Any] = {
+            "id": nid,
+            "name": node.name,
+            "name_en": node.name_en,
+            "label": label,
+            "unit": str(node.unit),
+            "direction": str(node.direction),
+            "role": node.role,
+        }
+        if row is None:
+            out.update(target=None, actual=None, achievement=None, pace=None, projected=None)
+            out.update(status="no_data", reason="no_data", target_text="—", actual_text="—")
+            return out
+        out.update(
+            target=num(row.target),
+            actual=num(row.actual),
+            achievement=num(row.achievement),
+            pace=num(row.pace),
+            projected=num(row.projected),
+            status=row.status,
+            reason=row.reason,
+            target_text=short_value(row.target, out["unit"], lang),
+            actual_text=short_value(row.actual, out["unit"], lang),
+        )
+        return out
+
+    def main_kpis(self) -> list[str]:
+        model = self.model
+        mains = [nid for nid, n in model.nodes.items() if n.role == "main" and nid != model.kgi]
+        if not mains:
+            mains = [c for c in model.nodes[model.kgi].children]
+        return mains[: max(1, min(model.max_main_kpis, 5))]
+
+    def head(self, key: ScopeKey, span: Span) -> dict[str, Any]:
+        return {
+            "model": self.model.name,
+            "scope": self.scope(key),
+            "period": span.label,
+            "as_of": self.as_of.isoformat(),
+            "periods": [s.label for s in reversed(self.months())],
+        }
+
+    def choices(self) -> list[dict[str, Any]]:
+        """The visible scopes for a selector: company, teams in hierarchy order, members."""
+        out: list[dict[str, Any]] = []
+        if self.access.can_see((COMPANY, 0)):
+            out.append({**self.scope((COMPANY, 0)), "value": COMPANY, "depth": 0})
+
+        def walk(parent: int | None, depth: int, seen: set[int]) -> None:
+            for t, p in sorted(self.scopes.team_parent.items()):
+                if p == parent and t not in seen and depth < 20:
+                    seen.add(t)
+                    if self.access.can_see((TEAM, t)):
+                        out.append({**self.scope((TEAM, t)), "value": f"team:{t}", "depth": depth})
+                    walk(t, depth + 1, seen)
+
+        walk(None, 0, set())
+        for m in sorted(self.scopes.member_team):
+            if self.access.can_see((MEMBER, m)):
+                out.append({**self.scope((MEMBER, m)), "value": f"member:{m}", "depth": 0})
+        return out
+
+
+def parse_scope(text: str | None) -> ScopeKey | None:
+    """``company``, ``team:7`` or ``member:3`` (validated by the route's pattern)."""
+    if not text:
+        return None
+    if text == COMPANY:
+        return (COMPANY, 0)
+    kind, _, ident = text.partition(":")
+    return (kind, int(ident))

@@ -1,0 +1,79 @@
+"""Roles and their permissions — the one place that says who may do what.
+
+| role    | reads (see ``org.access``)                 | may                                    |
+|---------|--------------------------------------------|----------------------------------------|
+| admin   | everything                                 | everything                             |
+| manager | own team and the teams below, their members | log activities, import, plan targets   |
+| member  | own member scope and own team's aggregate  | log own activities                     |
+| partner | the agency team and below                  | log activities of the agency's members |
+| viewer  | a team and below (e.g. a client watching)  | nothing (read only)                    |
+
+Writes are further limited to the scopes the user can see (``org.access``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+from rashinban.errors import ForbiddenError
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    MEMBER = "member"
+    PARTNER = "partner"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ = "read"  # dashboards, status, funnel of visible scopes
+    LOG_ACTIVITY = "log_activity"  # for members in a writable scope
+    IMPORT = "import"  # imports into the store
+    PLAN = "plan"  # save targets
+    ADMINISTER = "administer"  # users, teams, settings, holidays, funnel stages
+    MANAGE_MODELS = "manage_models"  # push models, bind them to teams
+    VIEW_ALL_JOBS = "view_all_jobs"  # every job, not only one's own
+
+
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.MANAGER: frozenset({Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN}),
+    Role.MEMBER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),
+    Role.PARTNER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),
+    Role.VIEWER: frozenset({Permission.READ}),
+}
+
+
+class HasRole(Protocol):
+    @property
+    def role(self) -> str: ...
+
+
+def role_of(user: HasRole | None) -> Role | None:
+    if user is None:
+        return None
+    try:
+        return Role(user.role)
+    except ValueError:
+        return None  # an unknown role may do nothing
+
+
+def allowed(user: HasRole | None, permission: Permission) -> bool:
+    role = role_of(user)
+    return role is not None and permission in PERMISSIONS[role]
+
+
+U = TypeVar("U", bound=HasRole)
+
+
+def require(user: U | None, permission: Permission) -> U:
+    """The user, when signed in with a role that has ``permission``; else ForbiddenError."""
+    if user is None or not allowed(user, permission):
+        raise ForbiddenError("forbidden_role", role=user.role if user else "-")
+    return user
+
+
+__all__ = ["PERMISSIONS", "ROLES", "Permission", "Role", "allowed", "require", "role_of"]
