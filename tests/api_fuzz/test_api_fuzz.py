@@ -24,9 +24,9 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from rashinban.demo import DemoConfig, generate
 from rashinban.store import Store
-from rashinban.store.users import create_token, find_user
 from rashinban.web.app import create_app
 from rashinban.web.settings import WebSettings
+from tests.svc import facade
 
 EXAMPLES = int(os.environ.get("RASHINBAN_FUZZ_EXAMPLES", "6"))
 TIMINGS = os.environ.get("RASHINBAN_FUZZ_TIMINGS")  # write per-operation seconds here
@@ -40,9 +40,7 @@ def fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     try:
         config = DemoConfig.build(scale="small", reps=6, months=6, seed=5, password="fuzz-pass-123")
         generate(store, config, model_out=path.with_name(f"{path.stem}.model.yaml"))
-        admin = find_user(store, "admin")
-        assert admin is not None
-        token = create_token(store, admin, "schemathesis")
+        token = facade(store).accounts.create_token("admin", "schemathesis")
     finally:
         store.dispose()
     return path, token
