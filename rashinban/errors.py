@@ -15,6 +15,7 @@ class RashinbanError(Exception):
 
     exit_code = 2
     http_status = 400
+    retryable = False  # a job failing with it fails the same way again (StoreError: try later)
 
     def __init__(
         self,
@@ -75,6 +76,8 @@ class ForbiddenError(RashinbanError):
 
 class StoreError(RashinbanError):
     """A store that cannot be opened, migrated or written."""
+
+    retryable = True
 
 
 class IngestError(RashinbanError):

@@ -22,6 +22,8 @@ from rashinban.app.admin import Admin
 from rashinban.app.context import AppContext, Progress
 from rashinban.app.dashboards import Dashboards
 from rashinban.app.data import Data
+from rashinban.app.import_jobs import ImportJob
+from rashinban.app.import_jobs import safe_name as safe_upload_name
 from rashinban.app.imports import Imports
 from rashinban.app.jobs import Jobs
 from rashinban.app.models import Models, default_model_path
@@ -151,6 +153,7 @@ __all__ = [
     "DemoScale",
     "Finding",
     "FunnelRow",
+    "ImportJob",
     "ImportOptions",
     "ImportResult",
     "LoggedActivity",
@@ -172,5 +175,6 @@ __all__ = [
     "plan_view",
     "reject_text",
     "resolve_url",
+    "safe_upload_name",
     "to_float",
 ]

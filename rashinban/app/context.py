@@ -8,6 +8,7 @@ one consistent version for all its cached reads.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,4 +132,6 @@ class AppContext:
     @property
     def actor(self) -> str | None:
         """Who to name as the author of a write (the CLI: the OS user, or None)."""
-        return self.user.username if self.user is not None else None
+        if self.user is not None:
+            return self.user.username
+        return os.environ.get("USER") or None if self.privileged else None

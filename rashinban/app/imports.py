@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rashinban.app.context import AppContext, Progress
+from rashinban.app.import_jobs import ImportJobs
 from rashinban.ingest.run import ImportOptions, ImportResult, run_import
 from rashinban.org.roles import Permission, require
 
@@ -16,6 +17,15 @@ PREVIEW_ROWS = 5
 class Imports:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+
+    @property
+    def jobs(self) -> ImportJobs:
+        """Web imports as durable jobs (upload → check → confirm → load)."""
+        return ImportJobs(self.ctx)
+
+    def run_job(self, payload: dict[str, Any], reporter: Progress) -> dict[str, Any]:
+        """The ``import`` job's work (called by the jobs runner through the facade)."""
+        return ImportJobs(self.ctx).run(payload, reporter, self)
 
     def presets(self) -> list[dict[str, Any]]:
         from rashinban.ingest.catalog import preset_infos

@@ -6,7 +6,9 @@ import typer
 
 from rashinban.cli import data as _data  # noqa: F401
 from rashinban.cli import demo as _demo  # noqa: F401  (registers the commands)
+from rashinban.cli import jobs as _jobs  # noqa: F401
 from rashinban.cli import metrics as _metrics  # noqa: F401  (registers the commands)
+from rashinban.cli import models as _models  # noqa: F401
 from rashinban.cli import planning as _planning  # noqa: F401
 from rashinban.cli import web as _web  # noqa: F401
 from rashinban.cli.app import app, err_console, state

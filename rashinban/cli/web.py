@@ -26,6 +26,9 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", help="worker processes (PostgreSQL stores)")] = 1,
     model: Annotated[Path | None, typer.Option("--model", help="KPI model file for the dashboards")] = None,
     https: Annotated[bool, typer.Option("--https", help="behind HTTPS: Secure cookies")] = False,
+    jobs: Annotated[
+        bool, typer.Option("--jobs/--no-jobs", help="run background jobs here (off: run `rashinban worker`)")
+    ] = True,
 ) -> None:
     """Serve the web app (dashboards, activity log, import, planning)."""
     import uvicorn
@@ -38,6 +41,7 @@ def serve(
         os.environ["RASHINBAN_MODEL"] = str(model)
     if https:
         os.environ["RASHINBAN_HTTPS"] = "1"
+    os.environ["RASHINBAN_JOBS"] = "1" if jobs else "0"
     url = resolve_url(db)
     if workers > 1 and url.startswith("duckdb"):
         err_console.print(t("web.duckdb_one_worker", state.lang))

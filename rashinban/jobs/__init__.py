@@ -53,8 +53,9 @@ from rashinban.errors import RashinbanError
 from rashinban.jobs.context import JobContext, JobFailed, JobInterrupted
 from rashinban.jobs.registry import Handler, Handlers
 from rashinban.jobs.runner import Runner, retry_delay
-from rashinban.jobs.schedule import parse as parse_spec
-from rashinban.jobs.scheduler import (
+from rashinban.schedule import parse as parse_spec
+from rashinban.store.jobs import STATES, JobRow, Progress, cancel, enqueue, get, list_jobs
+from rashinban.store.schedules import (
     ScheduleRow,
     fire_due,
     get_schedule,
@@ -62,7 +63,6 @@ from rashinban.jobs.scheduler import (
     remove_schedule,
     upsert_schedule,
 )
-from rashinban.store.jobs import STATES, JobRow, Progress, cancel, enqueue, get, list_jobs
 
 
 def error_of(job: JobRow) -> RashinbanError | None:

@@ -23,9 +23,9 @@ from rashinban.clock import Clock, default_clock
 from rashinban.errors import RashinbanError
 from rashinban.jobs.context import Heartbeat, JobContext, JobFailed, JobInterrupted
 from rashinban.jobs.registry import Handler, Handlers
-from rashinban.jobs.scheduler import fire_due
 from rashinban.store.db import Store, StoreBusy
 from rashinban.store.jobs import JobRow, claim, fail, succeed
+from rashinban.store.schedules import fire_due
 
 log = logging.getLogger("rashinban.jobs")
 
@@ -168,7 +168,10 @@ class Runner:
         if not isinstance(error, RashinbanError):
             log.error("job %s (%s) crashed", job.id, job.kind, exc_info=error)
         now = self.clock.instant()
-        retry = not isinstance(error, JobFailed) and job.attempts < job.max_attempts
+        # bad input (an unreadable file, a wrong preset, a refused scope) fails the same way on
+        # every attempt: only store trouble and unexpected errors are retried
+        final = isinstance(error, JobFailed) or not getattr(error, "retryable", True)
+        retry = not final and job.attempts < job.max_attempts
         retry_at = now + retry_delay(job.attempts) if retry else None
         log.warning(
             "job %s (%s) attempt %s/%s failed: %s%s",

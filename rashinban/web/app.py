@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rashinban.clock import Clock, default_clock
 from rashinban.errors import RashinbanError
 from rashinban.i18n import render_error, t
+from rashinban.jobs.kinds import start_runner
 from rashinban.service import Rashinban
 from rashinban.web.deps import LoginRequired, lookup_user
 from rashinban.web.i18n import request_lang
@@ -47,7 +48,7 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
         app.state.store = svc.ctx.store
         secret = settings.secret_key or await run_in_threadpool(svc.accounts.signing_secret)
         app.state.codec = SessionCodec(secret, settings.session_hours * 3600)
-        runner = svc.jobs.start_runner() if settings.jobs else None
+        runner = start_runner(app.state.store, app.state.clock) if settings.jobs else None
         try:
             yield
         finally:

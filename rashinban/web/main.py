@@ -16,5 +16,6 @@ def app_from_env() -> FastAPI:
             db=os.environ.get("RASHINBAN_DB"),
             model=os.environ.get("RASHINBAN_MODEL"),
             https=os.environ.get("RASHINBAN_HTTPS") == "1",
+            jobs=os.environ.get("RASHINBAN_JOBS", "1") != "0",
         )
     )

@@ -12,7 +12,7 @@ import pytest
 
 from rashinban import jobs
 from rashinban.clock import FixedClock
-from rashinban.errors import NotFoundError, UsageError
+from rashinban.errors import NotFoundError, StoreError, UsageError
 from rashinban.jobs import JobContext, Runner
 from rashinban.store import Store
 from rashinban.store import jobs as queue
@@ -72,9 +72,27 @@ def test_enqueue_run_succeed_with_live_progress(store: Store, other_store: Store
     assert runner.run_once() is None
 
 
-def test_rashinban_error_retries_with_backoff_then_fails(store: Store, clock: FixedClock) -> None:
+def test_bad_input_fails_at_once(store: Store, clock: FixedClock) -> None:
+    """A RashinbanError about input (not the store) fails the same way on every attempt."""
+
     def handler(ctx: JobContext) -> dict[str, Any]:
         raise UsageError("option_not_date", option="--on", value="いつか")
+
+    runner = Runner(store, clock, {"report": handler})
+    job_id = jobs.enqueue(store, "report", {}, now_utc=clock.instant())
+    assert runner.run_once() == job_id
+    row = job(store, job_id)
+    assert (row.state, row.attempts, row.error_code) == ("failed", 1, "option_not_date")
+    assert row.error == {
+        "code": "option_not_date",
+        "params": {"option": "--on", "value": "いつか"},
+        "detail": None,
+    }
+
+
+def test_store_error_retries_with_backoff_then_fails(store: Store, clock: FixedClock) -> None:
+    def handler(ctx: JobContext) -> dict[str, Any]:
+        raise StoreError("option_not_date", option="--on", value="いつか")
 
     runner = Runner(store, clock, {"report": handler})
     job_id = jobs.enqueue(store, "report", {}, now_utc=clock.instant())

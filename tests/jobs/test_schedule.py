@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rashinban.errors import UsageError
-from rashinban.jobs.schedule import is_slot, latest_at_or_before, next_after, parse
+from rashinban.schedule import is_slot, latest_at_or_before, next_after, parse
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NEW_YORK = ZoneInfo("America/New_York")

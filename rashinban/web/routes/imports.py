@@ -1,5 +1,8 @@
-"""Import page: upload CSV/XLSX, preset or auto-detect, preview, dry-run report, confirm;
-long imports run in a background thread and the page polls their progress."""
+"""Import pages: upload → check (dry run, with a preview and a report) → confirm → load.
+
+Checks and loads run as durable jobs (``svc.imports.jobs``): their progress and report live
+in the store, so any worker answers the polling page and a restart loses nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +12,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rashinban.errors import ForbiddenError
+from rashinban.errors import ForbiddenError, NotFoundError
 from rashinban.i18n import render_error, t
-from rashinban.service import Permission
-from rashinban.web import import_jobs as J
-from rashinban.web.deps import ApiCtx, Ctx, PageCtx
-from rashinban.web.formkit import HTMX_CONFIG, form_data, is_htmx
+from rashinban.service import ImportJob, Permission, Reject, reject_text, safe_upload_name
+from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
+from rashinban.web.formkit import HTMX_CONFIG, is_htmx
 from rashinban.web.templating import render
 
 router = APIRouter()
+SUFFIXES = (".csv", ".xlsx", ".txt", ".tsv")
 
 
 def limit_mb() -> int:
@@ -47,14 +51,35 @@ def _page(ctx: Ctx, status_code: int = 200, **extra: Any) -> Response:
     return render(ctx, "import.html", status_code=status_code, **data)
 
 
-def _job_view(ctx: Ctx, job: J.Job, status_code: int = 200) -> Response:
-    return render(
-        ctx, "partials/import_job.html", status_code=status_code, job=job, unit=J.unit_text(job, ctx.lang)
-    )
+def note_text(note: dict[str, Any], lang: str) -> str:
+    params = dict(note)
+    by = params.pop("by", None)
+    params["by_text"] = " (" + ", ".join(f"{k}: {v:,}" for k, v in by.items()) + ")" if by else ""
+    return t(f"import.note.{note['code']}", lang, **params)
 
 
-async def _receive(ctx: Ctx, request: Request) -> tuple[J.Job | None, dict[str, str], dict[str, str]]:
-    """Store the upload in a temporary folder and start its check.  Returns (job, errors, values)."""
+def job_json(job: ImportJob, lang: str) -> dict[str, Any]:
+    """The job with its texts in the reader's language."""
+    out = job.as_dict(render_error(job.error, lang) if job.error is not None else None)
+    out["rejects"] = [
+        {**{k: r[k] for k in ("row", "column", "value", "reason")}, "message": reject_text(Reject(**r), lang)}
+        for r in job.rejects
+    ]
+    if out["result"] is not None:
+        out["result"] = dict(out["result"])
+        out["result"]["notes_text"] = [note_text(n, lang) for n in out["result"].get("notes") or []]
+    return out
+
+
+def _job_view(ctx: Ctx, job: ImportJob, status_code: int = 200) -> Response:
+    data = job_json(job, ctx.lang)
+    unit = t(f"forms.import.unit_{'rows' if job.unit == 'rows' else 'bytes'}", ctx.lang)
+    view = {**data, "rate": job.rate}
+    return render(ctx, "partials/import_job.html", status_code=status_code, job=view, unit=unit)
+
+
+async def _receive(ctx: Ctx, request: Request) -> tuple[ImportJob | None, dict[str, str], dict[str, str]]:
+    """Store the upload in the spool and queue its check.  Returns (job, errors, values)."""
     limit = limit_mb() * 1024 * 1024
     length = request.headers.get("content-length", "")
     too_big = {"file": t("forms.err.file_too_large", ctx.lang, limit=limit_mb())}
@@ -68,17 +93,18 @@ async def _receive(ctx: Ctx, request: Request) -> tuple[J.Job | None, dict[str, 
     upload = form.get("file")
     preset = (values.get("preset") or "").strip() or None
     errors: dict[str, str] = {}
-    if preset is not None and preset not in {p["name"] for p in ctx.service.imports.presets()}:
+    svc = ctx.service
+    if preset is not None and preset not in svc.imports.preset_names():
         errors["preset"] = t("forms.err.bad_choice", ctx.lang)
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors["file"] = t("forms.err.file_missing", ctx.lang)
         return None, errors, values
-    name = J.safe_name(upload.filename)
-    if not name.lower().endswith(J.SUFFIXES):
+    name = safe_upload_name(upload.filename)
+    if not name.lower().endswith(SUFFIXES):
         errors["file"] = t("forms.err.file_type", ctx.lang)
     if errors:
         return None, errors, values
-    folder = J.new_folder()
+    folder = await run_in_threadpool(svc.imports.jobs.new_folder)
     path = folder / name
     size = 0
     with path.open("wb") as out:
@@ -87,14 +113,16 @@ async def _receive(ctx: Ctx, request: Request) -> tuple[J.Job | None, dict[str, 
             if size > limit:
                 break
             out.write(chunk)
-    if size > limit:
+    if size > limit or size == 0:
         shutil.rmtree(folder, ignore_errors=True)
-        return None, too_big, values
-    if size == 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        return None, {"file": t("forms.err.file_missing", ctx.lang)}, values
+        return None, too_big if size else {"file": t("forms.err.file_missing", ctx.lang)}, values
     skip = values.get("skip_invalid") in ("on", "1", "true")
-    return J.start(ctx.service, folder, path, preset, skip), {}, values
+
+    def queue() -> ImportJob:
+        jobs = svc.imports.jobs
+        return jobs.get(jobs.start(path, preset, skip))
+
+    return await run_in_threadpool(queue), {}, values
 
 
 @router.get("/import", include_in_schema=False)
@@ -105,51 +133,50 @@ def import_page(ctx: PageCtx) -> Response:
 @router.post("/import/upload", include_in_schema=False)
 async def import_upload(ctx: PageCtx, request: Request) -> Response:
     if not _allowed(ctx):
-        return _page(ctx, 403)
+        return await run_in_threadpool(_page, ctx, 403)
     job, errors, values = await _receive(ctx, request)
     if job is None:
         status = 413 if "file" in errors and "MB" in errors["file"] else 422
         if is_htmx(request):
             return render(ctx, "partials/import_errors.html", status_code=status, errors=errors)
-        return _page(ctx, status, errors=errors, values=values)
+        return await run_in_threadpool(_page, ctx, status, errors=errors, values=values)
     if is_htmx(request):
         return _job_view(ctx, job, 202)
-    return _page(ctx, 202, job=job, unit=J.unit_text(job, ctx.lang))
+    view = {**job_json(job, ctx.lang), "rate": job.rate}
+    unit = t(f"forms.import.unit_{'rows' if job.unit == 'rows' else 'bytes'}", ctx.lang)
+    return await run_in_threadpool(_page, ctx, 202, job=view, unit=unit)
 
 
-def _find(ctx: Ctx, job_id: str) -> J.Job | None:
-    assert ctx.user is not None
-    return J.get(job_id, ctx.user.id, ctx.user.role == "admin")
+def _id(text: str) -> int:
+    """A job id from the URL (anything else is an unknown job: 404)."""
+    if not text.isdigit() or len(text) > 18:
+        raise NotFoundError("import_expired", id=text[:40])
+    return int(text)
+
+
+def _expired(ctx: Ctx) -> Response:
+    errors = {"form": t("forms.import.expired", ctx.lang)}
+    return render(ctx, "partials/import_errors.html", status_code=404, errors=errors)
 
 
 @router.get("/import/jobs/{job_id}", include_in_schema=False)
 def import_job(ctx: PageCtx, job_id: str) -> Response:
-    job = _find(ctx, job_id)
-    if job is None:
-        return render(
-            ctx,
-            "partials/import_errors.html",
-            status_code=404,
-            errors={"form": t("forms.import.expired", ctx.lang)},
-        )
-    return _job_view(ctx, job)
+    try:
+        return _job_view(ctx, ctx.service.imports.jobs.get(_id(job_id)))
+    except NotFoundError:
+        return _expired(ctx)
 
 
 @router.post("/import/jobs/{job_id}/confirm", include_in_schema=False)
-async def import_confirm(ctx: PageCtx, request: Request, job_id: str) -> Response:
-    form = await form_data(request)
-    job = _find(ctx, job_id)
-    if job is None or not job.can_confirm or not job.path.exists():
-        return render(
-            ctx,
-            "partials/import_errors.html",
-            status_code=404,
-            errors={"form": t("forms.import.expired", ctx.lang)},
-        )
+def import_confirm(ctx: PageCtx, form: FormFields, job_id: str) -> Response:
     if not _allowed(ctx):
         return _page(ctx, 403)
-    J.confirm(ctx.service, job, form.get("skip_invalid") in ("on", "1", "true"))
-    return _job_view(ctx, job, 202)
+    jobs = ctx.service.imports.jobs
+    try:
+        new = jobs.confirm(_id(job_id), form.get("skip_invalid") in ("on", "1", "true"))
+    except NotFoundError:
+        return _expired(ctx)
+    return _job_view(ctx, jobs.get(new), 202)
 
 
 # JSON twins ---------------------------------------------------------------------------
@@ -170,32 +197,35 @@ async def api_upload(ctx: ApiCtx, request: Request) -> Response:
     if job is None:
         status = 413 if "file" in errors and "MB" in errors["file"] else 422
         return JSONResponse({"error": "validation", "fields": errors}, status_code=status)
-    return JSONResponse(job.as_dict(), status_code=202)
+    return JSONResponse(job_json(job, ctx.lang), status_code=202)
+
+
+def _not_found(ctx: Ctx) -> JSONResponse:
+    return JSONResponse(
+        {"error": "not_found", "message": t("forms.import.expired", ctx.lang)}, status_code=404
+    )
 
 
 @router.get("/api/imports/{job_id}", summary="An import job: progress, report, result")
 def api_job(ctx: ApiCtx, job_id: str) -> Response:
-    job = _find(ctx, job_id)
-    if job is None:
-        return JSONResponse(
-            {"error": "not_found", "message": t("forms.import.expired", ctx.lang)}, status_code=404
-        )
-    return JSONResponse(job.as_dict())
+    try:
+        return JSONResponse(job_json(ctx.service.imports.jobs.get(_id(job_id)), ctx.lang))
+    except NotFoundError:
+        return _not_found(ctx)
 
 
 @router.post(
     "/api/imports/{job_id}/confirm",
     status_code=202,
-    summary="Load a checked file (skip_invalid=true loads the valid rows)",
+    summary="Load a checked file (skip_invalid=true loads the valid rows); answers the load job",
 )
 def api_confirm(ctx: ApiCtx, job_id: str, skip_invalid: bool = False) -> Response:
     if not _allowed(ctx):
         e = ForbiddenError("forbidden_role", role=ctx.user.role if ctx.user else "-")
         return JSONResponse({"error": e.code, "message": render_error(e, ctx.lang)}, status_code=403)
-    job = _find(ctx, job_id)
-    if job is None or not job.can_confirm or not job.path.exists():
-        return JSONResponse(
-            {"error": "not_found", "message": t("forms.import.expired", ctx.lang)}, status_code=404
-        )
-    J.confirm(ctx.service, job, skip_invalid)
-    return JSONResponse(job.as_dict(), status_code=202)
+    jobs = ctx.service.imports.jobs
+    try:
+        new = jobs.confirm(_id(job_id), skip_invalid)
+    except NotFoundError:
+        return _not_found(ctx)
+    return JSONResponse(job_json(jobs.get(new), ctx.lang), status_code=202)

@@ -1,7 +1,7 @@
 """Schedules in the store, and firing them exactly once per slot.
 
 A schedule (table ``schedules``) names a job kind, its payload, a spec (see
-:mod:`rashinban.jobs.schedule`) and a time zone; ``next_run_at`` (naive UTC) is its pending
+:mod:`rashinban.schedule`) and a time zone; ``next_run_at`` (naive UTC) is its pending
 slot.  :func:`fire_due` turns due slots into jobs.  Rows come back with aware UTC datetimes.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from rashinban import schedule as spec_of
 from rashinban.errors import RashinbanError
-from rashinban.jobs import schedule as spec_of
 from rashinban.store.db import Store
 from rashinban.store.ids import reserve
 from rashinban.store.jobs import enqueue, write
