@@ -225,7 +225,7 @@ class ImportJobs:
         )
 
     def _sweep(self, root: Path) -> None:
-        cutoff = time.time() - SPOOL_DAYS * 86400  # file ages: the file system's clock
+        cutoff = self.ctx.clock.instant().timestamp() - SPOOL_DAYS * 86400
         for folder in root.glob("upload-*"):
             try:
                 if folder.stat().st_mtime < cutoff:
