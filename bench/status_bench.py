@@ -107,7 +107,7 @@ def _setup(db: str, model_path: str) -> tuple[Any, Any, Any, Any, list[str], Any
     from rashinban.kpi.calendar import Span
     from rashinban.metrics.actuals import bound_measures, model_measures
     from rashinban.metrics.backends import ibis_connection, load_scope_index
-    from rashinban.service import read_model
+    from rashinban.app.models import read_model_file as read_model
     from rashinban.store import Store
 
     model = read_model(model_path)
