@@ -104,10 +104,10 @@ def _peak_mb() -> float:
 
 
 def _setup(db: str, model_path: str) -> tuple[Any, Any, Any, Any, list[str], Any]:
+    from rashinban.app.models import read_model_file as read_model
     from rashinban.kpi.calendar import Span
     from rashinban.metrics.actuals import bound_measures, model_measures
     from rashinban.metrics.backends import ibis_connection, load_scope_index
-    from rashinban.app.models import read_model_file as read_model
     from rashinban.store import Store
 
     model = read_model(model_path)
