@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rashinban.app import org
 from rashinban.app.context import AppContext
 from rashinban.app.dashboards import pages
 from rashinban.app.dashboards.board import Board, parse_scope
 from rashinban.app.models import Models
+from rashinban.app.results.common import Result, ScopeOption
+from rashinban.app.results.dashboards import (
+    FunnelResult,
+    HomeResult,
+    MemberResult,
+    NodeDetailResult,
+    TeamResult,
+    TeamsResult,
+    TeamSummary,
+    TreeResult,
+)
 from rashinban.app.tracking import Tracking
 from rashinban.org.access import ScopeKey
 from rashinban.org.scopes import MEMBER, TEAM
 
 ModelPath = str | Path | None
+R = TypeVar("R", bound=Result)
 
 
 class Dashboards:
@@ -24,8 +36,9 @@ class Dashboards:
         self.models = models
         self.tracking = tracking
 
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Per user, language, day and data version (as_of defaults to today)."""
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], R]) -> R:
+        """Per user, language, day and data version (as_of defaults to today); the results are
+        frozen, so every request of that version shares them."""
         u = self.ctx.user
         who = (u.id, u.role, u.team_id, u.member_id) if u else None
         return self.ctx.cached(("dash", *key, self.ctx.today(), who, self.ctx.lang), compute)
@@ -51,10 +64,10 @@ class Dashboards:
         period: str | None = None,
         scope: str | None = None,
         as_of: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> HomeResult:
         """The KGI and main KPIs of a scope (default: the user's own) for one month."""
 
-        def compute() -> dict[str, Any]:
+        def compute() -> HomeResult:
             b, key = self._resolved(model_path, scope, as_of)
             return pages.home(b, key, period, self.ctx.lang)
 
@@ -66,10 +79,10 @@ class Dashboards:
         period: str | None = None,
         scope: str | None = None,
         as_of: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> TreeResult:
         """Every KPI of the model with its status for a scope and month."""
 
-        def compute() -> dict[str, Any]:
+        def compute() -> TreeResult:
             b, key = self._resolved(model_path, scope, as_of)
             return pages.tree(b, key, period, self.ctx.lang)
 
@@ -82,10 +95,10 @@ class Dashboards:
         period: str | None = None,
         scope: str | None = None,
         as_of: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> NodeDetailResult:
         """A node's 12-month trend and its breakdown by team/member."""
 
-        def compute() -> dict[str, Any]:
+        def compute() -> NodeDetailResult:
             b, key = self._resolved(model_path, scope, as_of)
             return pages.node_detail(b, node, key, period, self.ctx.lang)
 
@@ -93,10 +106,10 @@ class Dashboards:
 
     def teams(
         self, model_path: ModelPath, period: str | None = None, as_of: str | None = None
-    ) -> dict[str, Any]:
+    ) -> TeamsResult:
         """The visible teams (in hierarchy order) with their KGI — each under its own model."""
 
-        def compute() -> dict[str, Any]:
+        def compute() -> TeamsResult:
             home = self.board(model_path, as_of)
             order, depths = pages.team_order(home)
             visible = home.access.filter(order)
@@ -106,32 +119,33 @@ class Dashboards:
                 b = self.board(model_path, as_of, k)
                 groups.setdefault(b.bundle.ref, []).append(k)
                 boards[b.bundle.ref] = b
-            items: dict[ScopeKey, dict[str, Any]] = {}
+            items: dict[ScopeKey, TeamSummary] = {}
             for ref, keys in groups.items():
                 for item in pages.team_items(boards[ref], keys, depths, period, self.ctx.lang):
-                    items[(TEAM, item["team"]["id"])] = item
-            return {**pages.teams_head(home, period, self.ctx.lang), "teams": [items[k] for k in visible]}
+                    items[(TEAM, item.team.id)] = item
+            head = pages.teams_head(home, period, self.ctx.lang)
+            return TeamsResult(**head, teams=[items[k] for k in visible])
 
         return self._cached(("teams", model_path, period, as_of), compute)
 
     def team(
         self, model_path: ModelPath, team_id: int, period: str | None = None, as_of: str | None = None
-    ) -> dict[str, Any]:
-        def compute() -> dict[str, Any]:
+    ) -> TeamResult:
+        def compute() -> TeamResult:
             return pages.team(self.board(model_path, as_of, (TEAM, team_id)), team_id, period, self.ctx.lang)
 
         return self._cached(("team", model_path, team_id, period, as_of), compute)
 
     def member(
         self, model_path: ModelPath, member_id: int, period: str | None = None, as_of: str | None = None
-    ) -> dict[str, Any]:
-        def compute() -> dict[str, Any]:
+    ) -> MemberResult:
+        def compute() -> MemberResult:
             b = self.board(model_path, as_of, (MEMBER, member_id))
             return pages.member(b, member_id, period, self.ctx.lang)
 
         return self._cached(("member", model_path, member_id, period, as_of), compute)
 
-    def scopes(self, model_path: ModelPath = None) -> list[dict[str, Any]]:
+    def scopes(self, model_path: ModelPath = None) -> list[ScopeOption]:
         """The scopes the user may pick on dashboards (company, teams, members)."""
         return self.board(model_path, None).choices()
 
@@ -141,10 +155,10 @@ class Dashboards:
         period: str | None = None,
         scope: str | None = None,
         as_of: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> FunnelResult:
         """Funnel stages of one scope (default: the user's own) by month."""
 
-        def compute() -> dict[str, Any]:
+        def compute() -> FunnelResult:
             b, key = self._resolved(model_path, scope, as_of)
             span = pages.funnel_span(b, period)
             rows = self.tracking.funnel(

@@ -12,6 +12,17 @@ from typing import Any
 from rashinban.analysis.status import StatusRow, status_rows
 from rashinban.analysis.targets import Key, plan_targets
 from rashinban.app.models import Bundle
+from rashinban.app.results.common import (
+    CompanyOption,
+    CompanyRef,
+    MemberOption,
+    MemberRef,
+    ScopeOption,
+    ScopeRef,
+    TeamKind,
+    TeamOption,
+    TeamRef,
+)
 from rashinban.errors import ForbiddenError, NotFoundError
 from rashinban.i18n.format import short_value
 from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, span_of, spans_in
@@ -34,8 +45,9 @@ def num(v: Fraction | None) -> float | None:
     return float(v) if v is not None else None
 
 
-def values_of(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in VALUE_KEYS}
+def values_of(fields: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of a node's fields (``Board.node_fields``): the fields of ``StatusValues``."""
+    return {k: fields[k] for k in VALUE_KEYS}
 
 
 def _plan_targets(b: Bundle, scopes: ScopeIndex, labels: list[str]) -> dict[Key, Fraction]:
@@ -81,14 +93,22 @@ class Board:
         first = parse_period(f"{y:04d}-{m + 1:02d}", self.model.fiscal_year_start)
         return spans_in(Span(first.start, end.end, "range", ""), Period.MONTH, self.model.fiscal_year_start)
 
-    def scope(self, key: ScopeKey) -> dict[str, Any]:
+    def scope(self, key: ScopeKey) -> ScopeRef:
         s = self.scopes.scopes[key]
-        out: dict[str, Any] = {"type": s.type, "id": s.id, "name": s.name}
         if s.type == MEMBER:
-            out["team_id"] = s.team_id
+            return self.member(s.id)
         if s.type == TEAM:
-            out["kind"] = "agency" if s.id in self.scopes.agency_teams else "in_house"
-        return out
+            return self.team(s.id)
+        return CompanyRef(type="company", id=s.id, name=s.name)
+
+    def team(self, team_id: int) -> TeamRef:
+        s = self.scopes.scopes[(TEAM, team_id)]
+        kind: TeamKind = "agency" if s.id in self.scopes.agency_teams else "in_house"
+        return TeamRef(type="team", id=s.id, name=s.name, kind=kind)
+
+    def member(self, member_id: int) -> MemberRef:
+        s = self.scopes.scopes[(MEMBER, member_id)]
+        return MemberRef(type="member", id=s.id, name=s.name, team_id=s.team_id)
 
     def resolve(self, key: ScopeKey | None) -> ScopeKey:
         """The asked scope (404 unknown, 403 not visible) or the user's home scope."""
@@ -139,7 +159,8 @@ class Board:
                 out.setdefault(((r.scope_type, r.scope_id), r.period), {})[r.node] = r
         return out
 
-    def node_json(self, nid: str, row: StatusRow | None, lang: str) -> dict[str, Any]:
+    def node_fields(self, nid: str, row: StatusRow | None, lang: str) -> dict[str, Any]:
+        """The fields of a ``NodeStatus`` card (the node, then its numbers in ``row``)."""
         node = self.model.nodes[nid]
         label = node.name_en if lang == "en" and node.name_en else node.name
         out: dict[str, Any] = {
@@ -176,32 +197,36 @@ class Board:
         return mains[: max(1, min(model.max_main_kpis, 5))]
 
     def head(self, key: ScopeKey, span: Span) -> dict[str, Any]:
+        """The fields every scope page starts with."""
         return {
             "model": self.model.name,
             "scope": self.scope(key),
             "period": span.label,
-            "as_of": self.as_of.isoformat(),
+            "as_of": self.as_of,
             "periods": [s.label for s in reversed(self.months())],
         }
 
-    def choices(self) -> list[dict[str, Any]]:
+    def choices(self) -> list[ScopeOption]:
         """The visible scopes for a selector: company, teams in hierarchy order, members."""
-        out: list[dict[str, Any]] = []
+        out: list[ScopeOption] = []
         if self.access.can_see((COMPANY, 0)):
-            out.append({**self.scope((COMPANY, 0)), "value": COMPANY, "depth": 0})
+            company = self.scopes.scopes[(COMPANY, 0)]
+            out.append(CompanyOption(type="company", id=0, name=company.name, value=COMPANY, depth=0))
 
         def walk(parent: int | None, depth: int, seen: set[int]) -> None:
             for t, p in sorted(self.scopes.team_parent.items()):
                 if p == parent and t not in seen and depth < 20:
                     seen.add(t)
                     if self.access.can_see((TEAM, t)):
-                        out.append({**self.scope((TEAM, t)), "value": f"team:{t}", "depth": depth})
+                        team = self.team(t).model_dump()
+                        out.append(TeamOption(**team, value=f"team:{t}", depth=depth))
                     walk(t, depth + 1, seen)
 
         walk(None, 0, set())
         for m in sorted(self.scopes.member_team):
             if self.access.can_see((MEMBER, m)):
-                out.append({**self.scope((MEMBER, m)), "value": f"member:{m}", "depth": 0})
+                member = self.member(m).model_dump()
+                out.append(MemberOption(**member, value=f"member:{m}", depth=0))
         return out
 
 

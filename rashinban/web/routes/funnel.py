@@ -15,4 +15,4 @@ router = APIRouter()
 @router.get("/funnel", include_in_schema=False)
 def funnel_page(ctx: PageCtx, period: RangeQ = None, scope: ScopeQ = None) -> Response:
     data = ctx.service.dashboards.funnel(ctx.model, period, scope)
-    return render(ctx, "dash/funnel.html", d=data, **dash_helpers(ctx.lang))
+    return render(ctx, "dash/funnel.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))

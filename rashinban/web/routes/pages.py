@@ -24,4 +24,4 @@ def home(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response
     headers = ctx.request.headers
     partial = headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
     name = "dash/home_cards.html" if partial else "dash/home.html"
-    return render(ctx, name, d=data, **dash_helpers(ctx.lang))
+    return render(ctx, name, d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))

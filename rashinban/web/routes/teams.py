@@ -15,16 +15,16 @@ router = APIRouter()
 @router.get("/teams", include_in_schema=False)
 def teams_page(ctx: PageCtx, period: PeriodQ = None) -> Response:
     data = ctx.service.dashboards.teams(ctx.model, period)
-    return render(ctx, "dash/teams.html", d=data, **dash_helpers(ctx.lang))
+    return render(ctx, "dash/teams.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))
 
 
 @router.get("/teams/{team_id}", include_in_schema=False)
 def team_page(ctx: PageCtx, team_id: TeamId, period: PeriodQ = None) -> Response:
     data = ctx.service.dashboards.team(ctx.model, team_id, period)
-    return render(ctx, "dash/team.html", d=data, **dash_helpers(ctx.lang))
+    return render(ctx, "dash/team.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))
 
 
 @router.get("/members/{member_id}", include_in_schema=False)
 def member_page(ctx: PageCtx, member_id: MemberId, period: PeriodQ = None) -> Response:
     data = ctx.service.dashboards.member(ctx.model, member_id, period)
-    return render(ctx, "dash/member.html", d=data, **dash_helpers(ctx.lang))
+    return render(ctx, "dash/member.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))

@@ -16,10 +16,12 @@ router = APIRouter()
 def tree_page(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
     data = ctx.service.dashboards.tree(ctx.model, period, scope)
     teams = ctx.service.dashboards.scopes(ctx.model)
-    return render(ctx, "dash/tree.html", d=data, scopes=teams, **dash_helpers(ctx.lang))
+    return render(
+        ctx, "dash/tree.html", d=data.model_dump(mode="json"), scopes=teams, **dash_helpers(ctx.lang)
+    )
 
 
 @router.get("/tree/nodes/{node}", include_in_schema=False)
 def node_detail(ctx: PageCtx, node: NodeId, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
     data = ctx.service.dashboards.node(ctx.model, node, period, scope)
-    return render(ctx, "dash/node_detail.html", d=data, **dash_helpers(ctx.lang))
+    return render(ctx, "dash/node_detail.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))
