@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from rashinban.service import Permission
 from rashinban.web.deps import Ctx
 from rashinban.web.i18n import template_helpers
 
@@ -20,6 +21,7 @@ def render(ctx: Ctx, name: str, status_code: int = 200, **context: Any) -> HTMLR
         "user": ctx.user,
         "csrf_token": ctx.session.csrf,
         "path": ctx.request.url.path,
+        "can": lambda name: ctx.user is not None and ctx.service.can(Permission(name)),
         **template_helpers(ctx.lang),
         **context,
     }
