@@ -28,6 +28,11 @@ from rashinban.app.imports import Imports
 from rashinban.app.jobs import Jobs
 from rashinban.app.models import Models, default_model_path
 from rashinban.app.planning import Planning, parse_sets
+from rashinban.app.results.activities import (
+    ActivityLogged,
+    ActivityRow,
+    RecentActivities,
+)
 from rashinban.app.results.common import (
     CompanyOption,
     CompanyRef,
@@ -184,6 +189,8 @@ __all__ = [
     "OUTCOMES",
     "ROLES",
     "TYPES",
+    "ActivityLogged",
+    "ActivityRow",
     "AllocationMode",
     "AppContext",
     "BreakdownRow",
@@ -217,6 +224,7 @@ __all__ = [
     "Progress",
     "RankingRow",
     "Rashinban",
+    "RecentActivities",
     "Reject",
     "RequestInvalid",
     "RequestIssue",

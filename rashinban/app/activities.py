@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from rashinban.app import forms, org
 from rashinban.app.context import AppContext
+from rashinban.app.results.activities import ActivityLogged, ActivityRow, RecentActivities
 from rashinban.errors import ForbiddenError, FormInvalid
 from rashinban.org.roles import Permission, require
 from rashinban.store import activities as A
@@ -27,10 +29,9 @@ class Activities:
         """Members the signed-in user may log activities for."""
         return org.writable_members(self.ctx)
 
-    def log(
-        self, data: Mapping[str, Any], idempotency_key: str | None = None
-    ) -> tuple[A.LoggedActivity, bool]:
-        """Validate and store one activity; returns (``LoggedActivity``, created).
+    def log(self, data: Mapping[str, Any], idempotency_key: str | None = None) -> ActivityLogged:
+        """Validate and store one activity; returns the row and whether it was ``created``
+        (False: the key was used before, the first row is returned).
 
         ``data``: type, outcome, occurred_at (default now), member_id (default: the user's
         member), note, duration_minutes, deal_id.  Raises :class:`FormInvalid` with field
@@ -69,9 +70,9 @@ class Activities:
                 raise FormInvalid({"member_id": "unknown_member"})
             raise ForbiddenError("forbidden_member", member=member_id)
         new = A.NewActivity(member_id, kind, outcome, occurred, note, duration, deal_id)
-        result = A.log_activity(ctx.store, new, A.external_id_for(user.id, key), now)
+        row, created = A.log_activity(ctx.store, new, A.external_id_for(user.id, key), now)
         ctx.refresh()
-        return result
+        return ActivityLogged(**_fields(row), created=created)
 
     def _active(self, member_id: int) -> bool:
         ids = self.ctx.org_cached(
@@ -79,7 +80,7 @@ class Activities:
         )
         return member_id in ids
 
-    def recent(self, mine: bool = True, limit: int = 20) -> list[A.LoggedActivity]:
+    def recent(self, mine: bool = True, limit: int = 20) -> RecentActivities:
         """The newest logged activities: the user's own member, or everyone in scope."""
         user = self.ctx.user
         if user is None:
@@ -89,4 +90,9 @@ class Activities:
         else:
             allowed = org.writable_member_ids(self.ctx)
             ids = None if allowed is None else sorted(allowed)
-        return A.recent_activities(self.ctx.store, ids, max(1, min(limit, 200)))
+        rows = A.recent_activities(self.ctx.store, ids, max(1, min(limit, 200)))
+        return RecentActivities(activities=[ActivityRow(**_fields(r)) for r in rows])
+
+
+def _fields(row: A.LoggedActivity) -> dict[str, Any]:
+    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}

@@ -89,8 +89,8 @@ def test_concurrent_writes_are_all_stored(web: Web) -> None:
 
     def work(i: int) -> None:
         for j in range(25):
-            row, created = svc.activities.log({"type": "call", "outcome": "no_answer"}, f"c-{i}-{j}")
-            assert created
+            row = svc.activities.log({"type": "call", "outcome": "no_answer"}, f"c-{i}-{j}")
+            assert row.created
             with lock:
                 acked.append(row.id)
         # a retry of an acknowledged write changes nothing
@@ -210,7 +210,7 @@ def test_ids_stay_unique_after_other_writers(web: Web) -> None:
 
     store = _store(web)
     svc = facade(store, find_user(store, "rep001"))
-    first, _ = svc.activities.log({"type": "call", "outcome": "connected"})
+    first = svc.activities.log({"type": "call", "outcome": "connected"})
     with store.write() as conn:
         conn.execute(
             sa.text(
@@ -218,7 +218,7 @@ def test_ids_stay_unique_after_other_writers(web: Web) -> None:
                 "select max(id) + 1, 'other', 'o-1', 'call', current_timestamp from activities"
             )
         )
-    middle, _ = svc.activities.log({"type": "call", "outcome": "connected"})
+    middle = svc.activities.log({"type": "call", "outcome": "connected"})
     with store.engine.begin() as conn:  # even a writer that skips the lock only costs a retry
         conn.execute(
             sa.text(
@@ -226,9 +226,9 @@ def test_ids_stay_unique_after_other_writers(web: Web) -> None:
                 "select max(id) + 1, 'other', 'o-2', 'call', current_timestamp from activities"
             )
         )
-    second, created = svc.activities.log({"type": "call", "outcome": "connected"})
+    second = svc.activities.log({"type": "call", "outcome": "connected"})
     assert middle.id > first.id + 1
-    assert created and second.id > middle.id + 1
+    assert second.created and second.id > middle.id + 1
     with store.engine.connect() as conn:
         total, distinct = conn.execute(sa.text("select count(*), count(distinct id) from activities")).one()
     assert total == distinct

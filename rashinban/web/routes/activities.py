@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict
 
 from rashinban.errors import ForbiddenError, FormInvalid
 from rashinban.i18n import render_error
-from rashinban.service import OUTCOMES, TYPES, LoggedActivity, Permission
+from rashinban.service import OUTCOMES, TYPES, ActivityLogged, Permission, RecentActivities
 from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
 from rashinban.web.formkit import HTMX_CONFIG, field_messages, invalid_json, is_htmx
+from rashinban.web.routes.dashboard import error_responses
 from rashinban.web.templating import render
 
 router = APIRouter()
@@ -48,7 +49,9 @@ def _page(ctx: Ctx, status_code: int = 200, template: str = "activity.html", **e
         "can_log": can_log,
         "members": members,
         "needs_member": can_log and user.member_id is None,
-        "recent": svc.activities.recent(mine=user.member_id is not None, limit=10) if can_log else [],
+        "recent": svc.activities.recent(mine=user.member_id is not None, limit=10).activities
+        if can_log
+        else [],
         "idem_key": extra.pop("idem_key", None) or str(uuid.uuid4()),
         "errors": {},
         "values": {},
@@ -80,49 +83,49 @@ def log_submit(ctx: PageCtx, form: FormFields, request: Request) -> Response:
     key = form.get("idempotency_key") or None
     template = "partials/activity_form.html" if is_htmx(request) else "activity.html"
     try:
-        row, created = ctx.service.activities.log(form, key)
+        saved = ctx.service.activities.log(form, key)
     except FormInvalid as e:
         errors = field_messages(e, ctx.lang)
         return _page(ctx, 422, template, errors=errors, values=form, type=form.get("type"), idem_key=key)
     except ForbiddenError as e:
         message = {"form": render_error(e, ctx.lang)}
         return _page(ctx, 403, template, errors=message, values=form, type=form.get("type"), idem_key=key)
-    return _page(ctx, 201 if created else 200, template, saved=row, created=created, type=row.type)
+    status = 201 if saved.created else 200
+    return _page(ctx, status, template, saved=saved, created=saved.created, type=saved.type)
 
 
 @router.post(
     "/api/activities",
     status_code=201,
     summary="Log an activity",
+    response_model=ActivityLogged,
     responses={
-        200: {"description": "Replayed: the key was used before"},
-        422: {"description": "Field errors"},
+        200: {"model": ActivityLogged, "description": "Replayed: the key was used before"},
+        **error_responses(400, 403, 503, form=True),
     },
 )
 def api_log(
     ctx: ApiCtx,
     body: ActivityIn,
+    response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-) -> Response:
+) -> ActivityLogged | JSONResponse:
     """Store one activity.  Send an ``Idempotency-Key`` header (or ``idempotency_key``) so a
     retried request returns the first row instead of storing it twice."""
     data = body.model_dump()
     try:
-        row, created = ctx.service.activities.log(data, idempotency_key or body.idempotency_key)
+        saved = ctx.service.activities.log(data, idempotency_key or body.idempotency_key)
     except FormInvalid as e:
         return invalid_json(e, ctx.lang)
-    return JSONResponse({**_view(row), "created": created}, status_code=201 if created else 200)
+    if not saved.created:
+        response.status_code = 200
+    return saved
 
 
-@router.get("/api/activities", summary="Recently logged activities")
+@router.get("/api/activities", summary="Recently logged activities", responses=error_responses())
 def api_recent(
     ctx: ApiCtx,
     mine: bool = True,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> dict[str, Any]:
-    rows = ctx.service.activities.recent(mine=mine, limit=limit)
-    return {"activities": [_view(r) for r in rows]}
-
-
-def _view(row: LoggedActivity) -> dict[str, Any]:
-    return row.as_dict()
+) -> RecentActivities:
+    return ctx.service.activities.recent(mine=mine, limit=limit)

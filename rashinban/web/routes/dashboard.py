@@ -35,13 +35,14 @@ ERRORS: dict[int, tuple[Any, str]] = {
 
 def error_responses(*codes: int, form: bool = False) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a JSON route: 401 and 422 always, plus ``codes``.  ``form``: a write
-    whose 422 may also carry field errors and whose 403 may come from the CSRF check."""
+    with a JSON body — a body that is no JSON is a 400 of the HTTP layer, a missing CSRF
+    token (session sign-in) a 403 of it, and a 422 may carry the form's field errors."""
     out: dict[int | str, dict[str, Any]] = {}
     for code in sorted({401, 422, *codes}):
         model, description = ERRORS[code]
         if form and code == 422:
             model, description = FieldErrors | RequestInvalid, "Field errors, or a body off the schema"
-        if form and code == 403:
+        elif form and code in (400, 403):
             model = ErrorBody | HttpError
         out[code] = {"model": model, "description": description}
     return out
