@@ -20,11 +20,14 @@ from rashinban.app.accounts import Accounts
 from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
 from rashinban.app.admin import Admin
 from rashinban.app.context import AppContext, Progress
+from rashinban.app.customers import Customers
 from rashinban.app.dashboards import Dashboards
 from rashinban.app.data import Data
+from rashinban.app.experiments import Experiments
 from rashinban.app.import_jobs import ImportJob
 from rashinban.app.import_jobs import safe_name as safe_upload_name
 from rashinban.app.imports import Imports
+from rashinban.app.insights import Insights
 from rashinban.app.jobs import Jobs
 from rashinban.app.models import Models, default_model_path
 from rashinban.app.planning import Planning, parse_sets
@@ -69,6 +72,7 @@ from rashinban.app.results.dashboards import (
     TreeResult,
     TrendPoint,
 )
+from rashinban.app.segments import Segments
 from rashinban.app.tracking import StatusReport, Tracking
 from rashinban.app.views import finding_view, node_name, plan_view
 from rashinban.clock import Clock, default_clock
@@ -173,6 +177,22 @@ class Rashinban:
     @cached_property
     def jobs(self) -> Jobs:
         return Jobs(self.ctx)
+
+    @cached_property
+    def insights(self) -> Insights:
+        return Insights(self.ctx, self.models)
+
+    @cached_property
+    def experiments(self) -> Experiments:
+        return Experiments(self.ctx)
+
+    @cached_property
+    def customers(self) -> Customers:
+        return Customers(self.ctx, self.models, self.insights)
+
+    @cached_property
+    def segments(self) -> Segments:
+        return Segments(self.ctx, self.insights)
 
     @cached_property
     def data(self) -> Data:

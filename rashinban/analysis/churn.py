@@ -141,7 +141,7 @@ class Fitted:
 
 
 def fit(snaps: list[Snapshot], names: tuple[str, ...] = FEATURES) -> Fitted | None:
-    """A logistic regression (lightly L2-regularised, for separable or tiny samples)."""
+    """A logistic regression (lightly ridge-regularised, for separable or tiny samples)."""
     cols = tuple(FEATURES.index(n) for n in names)
     x = np.vstack([s.x for s in snaps]) if snaps else np.zeros((0, len(FEATURES)))
     y = np.concatenate([s.event for s in snaps]).astype(float) if snaps else np.zeros(0)
@@ -151,10 +151,11 @@ def fit(snaps: list[Snapshot], names: tuple[str, ...] = FEATURES) -> Fitted | No
     mean, scale = xs.mean(axis=0), xs.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     design = sm.add_constant((xs - mean) / scale, has_constant="add")
-    alpha = np.r_[0.0, np.full(len(cols), 1.0 / len(y))]
-    model = sm.Logit(y, design)
+    # ridge (L2) with a small weight on the slopes only: stable on separable or tiny samples
+    penalty = np.r_[0.0, np.full(len(cols), 1.0 / len(y))]
+    model = sm.GLM(y, design, family=sm.families.Binomial())
     try:
-        res = model.fit_regularized(alpha=alpha, disp=False, maxiter=200, trim_mode="off")
+        res = model.fit_regularized(alpha=penalty, L1_wt=0.0, maxiter=300)
         coef = np.asarray(res.params, dtype=float)
     except (np.linalg.LinAlgError, ValueError):
         return None

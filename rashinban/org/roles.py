@@ -35,12 +35,15 @@ class Permission(StrEnum):
     ADMINISTER = "administer"  # users, teams, settings, holidays, funnel stages
     MANAGE_MODELS = "manage_models"  # push models, bind them to teams
     VIEW_ALL_JOBS = "view_all_jobs"  # every job, not only one's own
+    MANAGE_EXPERIMENTS = "manage_experiments"  # define A/B tests (assigning units: LOG_ACTIVITY)
 
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: frozenset({Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN}),
+    Role.MANAGER: frozenset(
+        {Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN, Permission.MANAGE_EXPERIMENTS}
+    ),
     Role.MEMBER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),
     Role.PARTNER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),
     Role.VIEWER: frozenset({Permission.READ}),

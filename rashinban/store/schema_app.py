@@ -194,3 +194,26 @@ model_bindings = sa.Table(
     sa.Column("updated_by", sa.String(100), nullable=True),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
+
+# --- insights (migration 0006) ----------------------------------------------------------
+# A/B test definitions: what is tested (script, e-mail, landing page, proposal), the KPI it
+# targets and the fixed horizon's design.  Assignments stay in the ``experiments`` facts.
+experiment_defs = sa.Table(
+    "experiment_defs",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),  # = experiments.experiment
+    sa.Column("target", sa.String(20), nullable=False),  # script | email | landing_page | proposal | other
+    sa.Column("kpi", sa.String(40), nullable=False),  # reply_rate | open_rate | appointment_rate | …
+    sa.Column("unit_type", sa.String(20), nullable=False),  # lead | deal
+    sa.Column("variants_json", sa.Text, nullable=False),  # ["A", "B"]: the first is the control
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("mde", sa.Float, nullable=False),  # minimum detectable effect, relative
+    sa.Column("alpha", sa.Float, nullable=False),
+    sa.Column("power", sa.Float, nullable=False),
+    sa.Column("baseline", sa.Float, nullable=True),
+    sa.Column("status", sa.String(10), nullable=False),  # running | stopped
+    sa.Column("created_by", sa.String(100), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
