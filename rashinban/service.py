@@ -72,6 +72,17 @@ from rashinban.app.results.dashboards import (
     TreeResult,
     TrendPoint,
 )
+from rashinban.app.results.planning import (
+    FindingView,
+    InconsistentTargetsFinding,
+    PlanAllocation,
+    PlanLever,
+    PlanningView,
+    PlanNode,
+    PlanSaved,
+    PlanView,
+    TargetRevision,
+)
 from rashinban.app.segments import Segments
 from rashinban.app.tracking import StatusReport, Tracking
 from rashinban.app.views import finding_view, node_name, plan_view
@@ -220,6 +231,7 @@ __all__ = [
     "ErrorBody",
     "FieldErrors",
     "Finding",
+    "FindingView",
     "FunnelMonth",
     "FunnelResult",
     "FunnelRow",
@@ -229,6 +241,7 @@ __all__ = [
     "ImportJob",
     "ImportOptions",
     "ImportResult",
+    "InconsistentTargetsFinding",
     "KgiHeading",
     "LoggedActivity",
     "MemberOption",
@@ -241,6 +254,12 @@ __all__ = [
     "Ok",
     "Permission",
     "Plan",
+    "PlanAllocation",
+    "PlanLever",
+    "PlanNode",
+    "PlanSaved",
+    "PlanView",
+    "PlanningView",
     "Progress",
     "RankingRow",
     "Rashinban",
@@ -255,6 +274,7 @@ __all__ = [
     "Source",
     "StatusReport",
     "StatusValues",
+    "TargetRevision",
     "TeamOption",
     "TeamRef",
     "TeamResult",

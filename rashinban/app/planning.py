@@ -16,6 +16,7 @@ from rashinban.analysis.targets import plan_targets
 from rashinban.app import forms, org
 from rashinban.app.context import AppContext
 from rashinban.app.models import Models
+from rashinban.app.results.planning import PlanningView, PlanSaved, PlanView, TargetRevision
 from rashinban.app.tracking import KIND_OF_SPAN, Tracking
 from rashinban.errors import FormInvalid, ModelError, NotFoundError, PeriodError, UsageError
 from rashinban.kpi.allocate import AllocationMode
@@ -222,7 +223,7 @@ class Planning:
         mode: AllocationMode,
         period: str | None,
         reason: str | None,
-    ) -> int:
+    ) -> PlanSaved:
         """Save the planning form's targets (company, teams, members) as a new revision."""
         user = require(self.ctx.user, Permission.PLAN)
         err = forms.Errors()
@@ -243,7 +244,7 @@ class Planning:
             plan = solve(model, sets, mode)
         except ModelError as e:
             raise FormInvalid({f"node.{e.node}" if e.node else "form": e.code}) from None
-        return self._save(plan, label, user.username, why)
+        return PlanSaved(saved=self._save(plan, label, user.username, why))
 
     def page(self, path: str | None, form: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The planning page's read model (planners only)."""
@@ -252,7 +253,8 @@ class Planning:
         self.ctx.require(Permission.PLAN)
         return page(self, path, form)
 
-    def api_view(self, path: str | None, limit: int = 100) -> dict[str, Any]:
+    def api_view(self, path: str | None, limit: int = 100) -> PlanningView:
+        """The planning page's JSON twin: the model's plan and the revision history."""
         from rashinban.app.planning_page import api_view
 
         self.ctx.require(Permission.PLAN)
@@ -260,17 +262,17 @@ class Planning:
 
     def preview(
         self, path: str | None, values: Mapping[str, str], weights: Mapping[str, str], mode: AllocationMode
-    ) -> dict[str, Any]:
-        """The reverse calculation as JSON (FormInvalid with field codes when it cannot run)."""
-        from rashinban.app.views import plan_view
+    ) -> PlanView:
+        """The reverse calculation as data (FormInvalid with field codes when it cannot run)."""
+        from rashinban.app.planning_page import plan_result
 
         self.ctx.require(Permission.PLAN)
         plan, codes = self.live(path, values, weights, mode)
         if plan is None:
             raise FormInvalid(codes)
-        return plan_view(plan, self.ctx.lang)
+        return plan_result(plan, self.ctx.lang)
 
-    def history(self, path: str | Path | None, limit: int = 200) -> list[dict[str, Any]]:
+    def history(self, path: str | Path | None, limit: int = 200) -> list[TargetRevision]:
         """Every stored target revision (newest first) with scope names, old → new."""
         self.ctx.require(Permission.PLAN)
         model = self.models.load(path)
@@ -282,26 +284,25 @@ class Planning:
             key = (r.scope_type, r.scope_id if r.scope_id is not None else 0)
             scope = scopes.scopes.get(key)
             node = model.nodes.get(r.node)
-            out.append(
-                {
-                    "node": r.node,
-                    "node_name": (node.name_en if lang == "en" and node.name_en else node.name)
-                    if node
-                    else r.node,
-                    "unit": node.unit.value if node else "count",
-                    "scope_type": r.scope_type,
-                    "scope_id": r.scope_id,
-                    "scope": scope.name if scope else r.scope_type,
-                    "period": r.period,
-                    "tier": r.tier,
-                    "revision": r.revision,
-                    "old": r.previous,
-                    "new": r.value,
-                    "author": r.author,
-                    "reason": r.reason,
-                    "created_at": r.created_at,
-                }
-            )
+            row = {
+                "node": r.node,
+                "node_name": (node.name_en if lang == "en" and node.name_en else node.name)
+                if node
+                else r.node,
+                "unit": node.unit.value if node else "count",
+                "scope_type": r.scope_type,
+                "scope_id": r.scope_id,
+                "scope": scope.name if scope else r.scope_type,
+                "period": r.period,
+                "tier": r.tier,
+                "revision": r.revision,
+                "old": to_float(r.previous),
+                "new": to_float(r.value),
+                "author": r.author,
+                "reason": r.reason,
+                "created_at": r.created_at,
+            }
+            out.append(TargetRevision.model_validate(row))  # the store's strings, checked
         return out
 
 

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from rashinban.app.planning import Planning
+from rashinban.app.results.planning import PlanningView, PlanView
 from rashinban.app.views import plan_view
 from rashinban.kpi.allocate import AllocationMode
 from rashinban.kpi.model import Model
@@ -111,23 +112,16 @@ def page(planning: Planning, path: str | None, form: Mapping[str, str] | None) -
     }
 
 
-def history_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            **r,
-            "old": to_float(r["old"]) if r["old"] is not None else None,
-            "new": to_float(r["new"]),
-            "created_at": r["created_at"].isoformat(),
-        }
-        for r in rows
-    ]
+def plan_result(plan: Plan, lang: str) -> PlanView:
+    """The plan as data: the view the CLI prints (``plan --json``), typed."""
+    return PlanView.model_validate(plan_view(plan, lang))
 
 
-def api_view(planning: Planning, path: str | None, limit: int) -> dict[str, Any]:
+def api_view(planning: Planning, path: str | None, limit: int) -> PlanningView:
     """The JSON twin of the planning page: the model's plan and the revision history."""
     plan, _ = planning.live(path, {}, {}, AllocationMode.WEIGHTS)
-    return {
-        "plan": plan_view(plan, planning.ctx.lang) if plan else None,
-        "history": history_json(planning.history(path, limit=limit)),
-        "can_save": allowed(planning.ctx.user, Permission.PLAN),
-    }
+    return PlanningView(
+        plan=plan_result(plan, planning.ctx.lang) if plan else None,
+        history=planning.history(path, limit=limit),
+        can_save=allowed(planning.ctx.user, Permission.PLAN),
+    )

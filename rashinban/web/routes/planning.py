@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rashinban.errors import FormInvalid, ModelError
 from rashinban.i18n import render_error, render_finding, t
-from rashinban.service import AllocationMode, Permission
+from rashinban.service import AllocationMode, Permission, PlanningView, PlanSaved, PlanView
 from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
 from rashinban.web.formkit import HTMX_CONFIG, field_messages, invalid_json, is_htmx
+from rashinban.web.routes.dashboard import error_responses
 from rashinban.web.templating import render
 
 router = APIRouter()
@@ -86,7 +87,7 @@ def planning_save(ctx: PageCtx, form: FormFields, request: Request) -> Response:
         return _error_page(ctx, e)
     status, saved, errors = 200, None, dict(data.pop("errors"))
     try:
-        saved = svc.planning.save_form(ctx.model, values, weights, mode, period or None, reason)
+        saved = svc.planning.save_form(ctx.model, values, weights, mode, period or None, reason).saved
     except FormInvalid as e:
         status = 422
         errors.update(field_messages(e, ctx.lang))
@@ -127,28 +128,38 @@ def _strs(d: Mapping[str, object]) -> dict[str, str]:
     return {str(k): str(v) for k, v in d.items()}
 
 
-@router.get("/api/planning", summary="The plan from the model, and the target revision history")
-def api_planning(ctx: ApiCtx, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+@router.get(
+    "/api/planning",
+    summary="The plan from the model, and the target revision history",
+    responses=error_responses(400, 403, 404),
+)
+def api_planning(ctx: ApiCtx, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> PlanningView:
     return ctx.service.planning.api_view(ctx.model, limit)
 
 
 @router.post(
-    "/api/planning/preview", summary="Reverse calculation with the given KGI, assumptions and weights"
+    "/api/planning/preview",
+    summary="Reverse calculation with the given KGI, assumptions and weights",
+    response_model=PlanView,
+    responses=error_responses(400, 403, 404, form=True),
 )
-def api_preview(ctx: ApiCtx, body: PlanIn) -> Response:
+def api_preview(ctx: ApiCtx, body: PlanIn) -> PlanView | JSONResponse:
     try:
-        view = ctx.service.planning.preview(ctx.model, _strs(body.values), _strs(body.weights), body.mode)
+        return ctx.service.planning.preview(ctx.model, _strs(body.values), _strs(body.weights), body.mode)
     except FormInvalid as e:
         return invalid_json(e, ctx.lang)
-    return JSONResponse(view)
 
 
-@router.post("/api/planning/save", summary="Save the plan's targets as a new revision (admin, manager)")
-def api_save(ctx: ApiCtx, body: SaveIn) -> Response:
+@router.post(
+    "/api/planning/save",
+    summary="Save the plan's targets as a new revision (admin, manager)",
+    response_model=PlanSaved,
+    responses=error_responses(400, 403, 404, 503, form=True),
+)
+def api_save(ctx: ApiCtx, body: SaveIn) -> PlanSaved | JSONResponse:
     try:
-        saved = ctx.service.planning.save_form(
+        return ctx.service.planning.save_form(
             ctx.model, _strs(body.values), _strs(body.weights), body.mode, body.period, body.reason
         )
     except FormInvalid as e:
         return invalid_json(e, ctx.lang)
-    return JSONResponse({"saved": saved})
