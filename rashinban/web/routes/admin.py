@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -11,9 +11,18 @@ from pydantic import BaseModel, ConfigDict
 
 from rashinban.errors import ForbiddenError, FormInvalid, NotFoundError
 from rashinban.i18n import render_error
-from rashinban.service import DEFAULT_STAGES, ROLES
+from rashinban.service import (
+    DEFAULT_STAGES,
+    ROLES,
+    AdminOverview,
+    Created,
+    HolidaysSaved,
+    Ok,
+    StagesSaved,
+)
 from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
 from rashinban.web.formkit import field_messages, invalid_json
+from rashinban.web.routes.dashboard import error_responses
 from rashinban.web.templating import render
 
 router = APIRouter()
@@ -21,7 +30,7 @@ router = APIRouter()
 
 def _page(ctx: Ctx, status_code: int = 200, **extra: Any) -> Response:
     try:
-        data = ctx.service.admin.overview()
+        data = ctx.service.admin.page()
     except ForbiddenError as e:
         return render(ctx, "admin.html", status_code=403, forbidden=render_error(e, ctx.lang))
     return render(
@@ -35,7 +44,7 @@ def _page(ctx: Ctx, status_code: int = 200, **extra: Any) -> Response:
         form_id=extra.pop("form_id", None),
         errors=extra.pop("errors", {}),
         values=extra.pop("values", {}),
-        **data,
+        **dict(data),
         **extra,
     )
 
@@ -133,60 +142,87 @@ class ListIn(BaseModel):
     items: list[str]
 
 
-def _overview_json(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "users": [u.__dict__ for u in data["users"]],
-        "teams": [t.__dict__ for t in data["teams"]],
-        "funnel_stages": data["funnel_stages"],
-        "company_holidays": [d.isoformat() for d in data["company_holidays"]],
-    }
+T = TypeVar("T")
+WRITE = error_responses(400, 403, 503, form=True)
+UPDATE = error_responses(400, 403, 404, 503, form=True)
 
 
-def _json_call(ctx: Ctx, fn: Callable[[], object], status: int = 200) -> Response:
+def _json_call(ctx: Ctx, fn: Callable[[], T]) -> T | JSONResponse:
+    """The write's result, or its field errors (422)."""
     try:
-        out = fn()
+        return fn()
     except FormInvalid as e:
         return invalid_json(e, ctx.lang)
-    body: dict[str, Any] = {"ok": True}
-    if isinstance(out, int):
-        body["id"] = out
-    elif isinstance(out, list):
-        body["items"] = [x if isinstance(x, str) else x.isoformat() for x in out]
-    return JSONResponse(body, status_code=status)
 
 
-@router.get("/api/admin", summary="Users, teams, funnel stages and company holidays (admin)")
-def api_admin(ctx: ApiCtx) -> dict[str, Any]:
-    return _overview_json(ctx.service.admin.overview())
+@router.get(
+    "/api/admin",
+    summary="Users, teams, funnel stages and company holidays (admin)",
+    responses=error_responses(403),
+)
+def api_admin(ctx: ApiCtx) -> AdminOverview:
+    return ctx.service.admin.overview()
 
 
-@router.post("/api/admin/users", status_code=201, summary="Create a user (admin)")
-def api_create_user(ctx: ApiCtx, body: UserIn) -> Response:
-    return _json_call(ctx, lambda: ctx.service.admin.create_user(body.model_dump()), 201)
+@router.post(
+    "/api/admin/users",
+    status_code=201,
+    summary="Create a user (admin)",
+    response_model=Created,
+    responses=WRITE,
+)
+def api_create_user(ctx: ApiCtx, body: UserIn) -> Created | JSONResponse:
+    return _json_call(ctx, lambda: ctx.service.admin.create_user(body.model_dump()))
 
 
-@router.post("/api/admin/users/{user_id}", summary="Change a user's role, scope team or active flag (admin)")
-def api_update_user(ctx: ApiCtx, user_id: int, body: UserUpdate) -> Response:
+@router.post(
+    "/api/admin/users/{user_id}",
+    summary="Change a user's role, scope team or active flag (admin)",
+    response_model=Ok,
+    responses=UPDATE,
+)
+def api_update_user(ctx: ApiCtx, user_id: int, body: UserUpdate) -> Ok | JSONResponse:
     data = body.model_dump(exclude_none=True)
     return _json_call(ctx, lambda: ctx.service.admin.update_user(user_id, data))
 
 
-@router.post("/api/admin/teams", status_code=201, summary="Create a team (admin)")
-def api_create_team(ctx: ApiCtx, body: TeamIn) -> Response:
-    return _json_call(ctx, lambda: ctx.service.admin.create_team(body.model_dump()), 201)
+@router.post(
+    "/api/admin/teams",
+    status_code=201,
+    summary="Create a team (admin)",
+    response_model=Created,
+    responses=WRITE,
+)
+def api_create_team(ctx: ApiCtx, body: TeamIn) -> Created | JSONResponse:
+    return _json_call(ctx, lambda: ctx.service.admin.create_team(body.model_dump()))
 
 
-@router.post("/api/admin/teams/{team_id}", summary="Rename or move a team (admin)")
-def api_update_team(ctx: ApiCtx, team_id: int, body: TeamIn) -> Response:
+@router.post(
+    "/api/admin/teams/{team_id}",
+    summary="Rename or move a team (admin)",
+    response_model=Ok,
+    responses=UPDATE,
+)
+def api_update_team(ctx: ApiCtx, team_id: int, body: TeamIn) -> Ok | JSONResponse:
     data = body.model_dump(exclude_unset=True)
     return _json_call(ctx, lambda: ctx.service.admin.update_team(team_id, data))
 
 
-@router.put("/api/admin/funnel-stages", summary="Set the funnel stages (admin; empty: default)")
-def api_stages(ctx: ApiCtx, body: ListIn) -> Response:
+@router.put(
+    "/api/admin/funnel-stages",
+    summary="Set the funnel stages (admin; empty: default)",
+    response_model=StagesSaved,
+    responses=WRITE,
+)
+def api_stages(ctx: ApiCtx, body: ListIn) -> StagesSaved | JSONResponse:
     return _json_call(ctx, lambda: ctx.service.admin.set_funnel_stages("\n".join(body.items)))
 
 
-@router.put("/api/admin/holidays", summary="Set the company holidays (admin; dates or ranges)")
-def api_holidays(ctx: ApiCtx, body: ListIn) -> Response:
+@router.put(
+    "/api/admin/holidays",
+    summary="Set the company holidays (admin; dates or ranges)",
+    response_model=HolidaysSaved,
+    responses=WRITE,
+)
+def api_holidays(ctx: ApiCtx, body: ListIn) -> HolidaysSaved | JSONResponse:
     return _json_call(ctx, lambda: ctx.service.admin.set_company_holidays("\n".join(body.items)))
