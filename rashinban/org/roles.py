@@ -42,7 +42,8 @@ ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MANAGER: frozenset(
-        {Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN, Permission.MANAGE_EXPERIMENTS}
+        {Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN}
+        | {Permission.MANAGE_EXPERIMENTS}
     ),
     Role.MEMBER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),
     Role.PARTNER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),

@@ -28,6 +28,7 @@ from rashinban.web.routes import (
     dashboard,
     funnel,
     imports,
+    insights,
     pages,
     planning,
     teams,
@@ -71,6 +72,7 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, pages, dashboard, tree, teams, funnel, activities, imports, planning, admin):
         app.include_router(module.router)
+    app.include_router(insights.router)
 
     @app.middleware("http")
     async def session_middleware(
