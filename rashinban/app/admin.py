@@ -7,8 +7,6 @@ from datetime import date
 from typing import Any
 
 from rashinban.app import forms, org
-from rashinban.app.accounts import password_problem
-from rashinban.app.audit import audit_hook
 from rashinban.app.context import AppContext
 from rashinban.app.results.admin import (
     AdminMember,
@@ -19,7 +17,6 @@ from rashinban.app.results.admin import (
     StagesSaved,
 )
 from rashinban.app.results.common import Ok
-from rashinban.auth.names import clashes, clean, name_problem, username_key
 from rashinban.auth.passwords import hash_password
 from rashinban.errors import NotFoundError, RashinbanError
 from rashinban.kpi.calendar import parse_holidays
@@ -62,13 +59,14 @@ class Admin:
         self._admin()
         store = self.ctx.store
         err = forms.Errors()
-        raw = forms.text(err, "username", data.get("username"), required=True, max_len=100)
-        username = clean(raw) if raw is not None else None  # NFKC: ａｄｍｉｎ is admin
-        if username is not None and (problem := name_problem(username)):
-            err.add("username", problem)
+        username = forms.text(err, "username", data.get("username"), required=True, max_len=100)
+        if username is not None and not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            err.add("username", "bad_username")
         password = data.get("password")
-        if problem := password_problem(password, username):
-            err.add("password", problem)
+        if not isinstance(password, str) or not password:
+            err.add("password", "required")
+        elif len(password) < 10 or len(password) > 200:
+            err.add("password", "password_length")
         role = forms.text(err, "role", data.get("role"), required=True, max_len=20)
         if role is not None and role not in ROLES:
             err.add("role", "bad_choice")
@@ -80,23 +78,12 @@ class Admin:
         self._check_team(err, "team_id", team_id)
         if member_id is not None and not S.member_exists(store, member_id):
             err.add("member_id", "unknown_member")
-        if username is not None and (clash := clashes(username, S.usernames(store))):
-            err.add("username", clash)  # taken (Admin beside admin) or lookalike (аdmin)
+        if username is not None and S.username_taken(store, username):
+            err.add("username", "taken")
         err.check()
         assert username is not None and role is not None and isinstance(password, str)
-        name = username
         new_id = S.insert_user(
-            store,
-            name,
-            hash_password(password),
-            role,
-            display,
-            team_id,
-            member_id,
-            self.ctx.now(),
-            username_key=username_key(name),
-            taken=lambda existing: clashes(name, existing),  # asked again under the write lock
-            audit=audit_hook(self.ctx, "user_created", "users", name),
+            store, username, hash_password(password), role, display, team_id, member_id, self.ctx.now()
         )
         return Created(ok=True, id=new_id)
 
@@ -118,8 +105,7 @@ class Admin:
             err.add("role", "not_self")
         self._check_team(err, "team_id", values.get("team_id"))
         err.check()
-        hook = audit_hook(self.ctx, "user_updated", "users", user_id)
-        if values and not S.update_user(self.ctx.store, user_id, self.ctx.now(), hook, **values):
+        if values and not S.update_user(self.ctx.store, user_id, **values):
             raise NotFoundError("user_unknown", user=str(user_id))
         return Ok(ok=True)
 
@@ -135,8 +121,7 @@ class Admin:
         self._check_team(err, "parent_id", parent)
         err.check()
         assert name is not None
-        hook = audit_hook(self.ctx, "team_created", "teams", name)
-        return Created(ok=True, id=S.insert_team(self.ctx.store, name, parent, kind, client, hook))
+        return Created(ok=True, id=S.insert_team(self.ctx.store, name, parent, kind, client))
 
     def update_team(self, team_id: int, data: Mapping[str, Any]) -> Ok:
         """Rename (``name``) or move (``parent_id``; empty: to the top) a team."""
@@ -156,7 +141,7 @@ class Admin:
             values["parent_id"] = parent
         err.check()
         if values:
-            S.update_team(store, team_id, audit_hook(self.ctx, "team_updated", "teams", team_id), **values)
+            S.update_team(store, team_id, **values)
         return Ok(ok=True)
 
     def set_funnel_stages(self, text: str | None) -> StagesSaved:
@@ -172,8 +157,7 @@ class Admin:
         elif len(stages) == 1:
             err.add("stages", "too_few")
         err.check()
-        hook = audit_hook(self.ctx, "setting_changed", "app_settings", S.FUNNEL_STAGES)
-        S.set_setting(self.ctx.store, S.FUNNEL_STAGES, stages or None, user.username, self.ctx.now(), hook)
+        S.set_setting(self.ctx.store, S.FUNNEL_STAGES, stages or None, user.username, self.ctx.now())
         return StagesSaved(ok=True, items=stages)
 
     def set_company_holidays(self, text: str | None) -> HolidaysSaved:
@@ -197,6 +181,5 @@ class Admin:
         err.check()
         out = sorted(days)
         value = [d.isoformat() for d in out] or None
-        hook = audit_hook(self.ctx, "setting_changed", "app_settings", S.COMPANY_HOLIDAYS)
-        S.set_setting(self.ctx.store, S.COMPANY_HOLIDAYS, value, user.username, self.ctx.now(), hook)
+        S.set_setting(self.ctx.store, S.COMPANY_HOLIDAYS, value, user.username, self.ctx.now())
         return HolidaysSaved(ok=True, items=out)
