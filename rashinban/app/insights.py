@@ -34,6 +34,7 @@ from rashinban.app.results.insights import (
     ReviewSection,
 )
 from rashinban.errors import NotFoundError, UsageError
+from rashinban.i18n import t
 from rashinban.kpi.calendar import parse_period
 from rashinban.kpi.errors import FormulaError
 from rashinban.kpi.units import Direction
@@ -314,8 +315,25 @@ def explain_of(
 
     after = leaf_values(b, frame, key, label)
     before = {leaf: before_of(key, leaf) for leaf in tree.leaves}
-    if after is None or any(v is None for v in before.values()):
-        raise UsageError("explain_no_data", period=label, vs="target" if to_target else base)
+    if after is None or any(v is None for v in before.values()):  # no value is made up: say so
+        return ExplainResult(
+            model=model.name,
+            scope=scope_ref(scopes, key),
+            period=label,
+            vs="target" if to_target else base,
+            as_of=day,
+            kgi=kgi_value(model, None, lang),
+            before=None,
+            after=None,
+            change=None,
+            method="shapley",
+            residual=0.0,
+            drivers=[],
+            volume_node=None,
+            children=[],
+            other=None,
+            sentence=t("insights.explain_no_data", lang, period=label, vs="target" if to_target else base),
+        )
     res = attribute(tree, {k: v for k, v in before.items() if v is not None}, after, method)
     drivers = [
         DriverItem(

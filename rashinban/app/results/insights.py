@@ -77,9 +77,9 @@ class ExplainResult(Result):
     vs: str = Field(description="the period compared with, or 'target'")
     as_of: date
     kgi: KgiValue
-    before: float
-    after: float
-    change: float
+    before: float | None = Field(description="None: not every KPI of the tree has a value")
+    after: float | None
+    change: float | None
     method: Literal["shapley", "shapley_sampled", "log"]
     residual: float = Field(description="change − Σ contributions (0 for Shapley: exact)")
     drivers: list[DriverItem]
