@@ -42,6 +42,45 @@ WARMUP_MONTHS = 3
 
 
 @dataclass(frozen=True)
+class PipelineTiming:
+    """How real B2B pipelines close (the forecast issue, item 6).  Fixed parameters of the
+    generator, chosen from what sales organisations report — not fitted to any model.
+
+    - ``product_cycle``: stage durations × this factor per product (``org.PRODUCTS`` order:
+      std, pro, ent, bi, onb, trn): a data option sells in weeks, an enterprise plan in months.
+    - ``size_exponent``: stage durations × (amount ÷ 1,000,000円) ** this — bigger deals take longer.
+    - ``month_end_pull``: chance that a win lands on one of the last ``bunch_days`` business
+      days of its month instead of its natural day (reps and buyers close at month end);
+      ``quarter_end_pull`` in the months that end a quarter (6, 9, 12) and ``fy_end_pull``
+      in March (年度末: the customers' budgets expire).
+    - ``quarter_pull_back``: chance that a win due in the first ``pull_back_days`` business
+      days after a quarter end is pulled into that quarter's last days (March has its own
+      stronger pull from April and May in ``deals.py``).
+    - ``slip_rate`` / ``slip_days``: chance that a win slips at closing (legal review, budget
+      approval) and the mean business days it slips (gamma, shape 2).
+    - ``close_optimism``: the rep's first close date is the natural cycle × this (reps are
+      optimistic), set to the month's last business day; a date that has passed when the
+      deal moves on is pushed to the end of the month the remaining stages point to — the
+      pushes are kept in ``deal_stage_history.expected_close_on``.
+    """
+
+    product_cycle: tuple[float, ...] = (0.75, 1.0, 1.6, 0.6, 0.9, 1.1)
+    size_exponent: float = 0.25
+    month_end_pull: float = 0.30
+    quarter_end_pull: float = 0.45
+    fy_end_pull: float = 0.55
+    bunch_days: int = 3
+    quarter_pull_back: float = 0.30
+    pull_back_days: int = 5
+    slip_rate: float = 0.25
+    slip_days: float = 12.0
+    close_optimism: float = 0.8
+
+
+TIMING = PipelineTiming()
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     """What to generate.  ``end_month`` is the last month (``YYYY-MM``); data stops at
     ``cutoff`` (the end of that month, or now when it is the current month)."""

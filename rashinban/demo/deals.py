@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from rashinban.demo.config import TIMING
 from rashinban.demo.context import Ctx
 from rashinban.demo.leads import LeadBatch
 from rashinban.demo.org import CHANNELS
@@ -62,7 +63,8 @@ class DealBatch:
     final: np.ndarray  # the last stage reached (5 = won)
     lost_at: np.ndarray  # datetime64[s], NaT when not lost
     lost_reason: np.ndarray  # index into LOST_REASONS, −1
-    exp_close: np.ndarray  # datetime64[D]
+    exp_close: np.ndarray  # datetime64[D]: the close date in the CRM at the cutoff
+    close_est: np.ndarray  # (n, 6) datetime64[D]: the close date in the CRM as each stage was entered
     lead_ids: np.ndarray  # the leads' ids
     quote_markup: np.ndarray  # quote at 提案・見積 ÷ final amount
 
@@ -128,6 +130,9 @@ class DealBatch:
         quote = np.round(self.amount * self.quote_markup, -3).astype(np.int64)
         amount = np.where(stage == 3, quote[rows], self.amount[rows])
         has_amount = stage >= 3
+        est = np.concatenate([self.close_est, self.close_est[:, -1:]], axis=1)[rows, stage]
+        est = np.where(stage == len(STAGES), self.lost_at[rows].astype("datetime64[D]"), est)
+        est = np.where(stage == WON, self.entered[rows, WON].astype("datetime64[D]"), est)
         return pa.table(
             {
                 "id": ids,
@@ -137,6 +142,7 @@ class DealBatch:
                 "stage": labels(STAGE_LABELS, stage),
                 "entered_at": times[rows, stage],
                 "amount": nullable(amount, has_amount),
+                "expected_close_on": est,
             }
         )
 
@@ -185,7 +191,8 @@ def generate(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch) -> DealBatch:
     amount = np.maximum(np.round(amount, -3), 50_000).astype(np.int64)
 
     valid = rng.random(n) < (0.62 + 0.12 * skill).clip(0.4, 0.92)
-    scale = (amount / 1_000_000.0) ** 0.15 / skill**0.3
+    cycle = np.array(TIMING.product_cycle, dtype=np.float64)[product]
+    scale = cycle * (amount / 1_000_000.0) ** TIMING.size_exponent / skill**0.3
     dur = rng.gamma(2.0, (STAGE_DAYS / 2.0)[None, :] * scale[:, None], size=(n, WON))
     dur = np.maximum(np.round(dur), 1).astype(np.int64)
     cum_days = np.concatenate([np.zeros((n, 1), np.int64), np.cumsum(dur, axis=1)], axis=1)  # (n, 6)
@@ -208,6 +215,8 @@ def generate(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch) -> DealBatch:
     pull = won & (rng.random(n) < p_pull) & (entered_idx[:, WON - 1] < march_end - 1)
     new_close = np.maximum(entered_idx[:, WON - 1] + 1, march_end - rng.integers(0, 8, size=n))
     entered_idx[:, WON] = np.where(pull, new_close, entered_idx[:, WON])
+    entered_idx[:, WON] = _slip(rng, entered_idx[:, WON], won & ~pull)
+    entered_idx[:, WON] = _bunch(ctx, rng, entered_idx[:, WON - 1], entered_idx[:, WON], won & ~pull)
 
     entered = at_time(
         bd.at(entered_idx), office_seconds(rng, n * len(STAGES), 9.0, 19.0).reshape(n, len(STAGES))
@@ -225,9 +234,9 @@ def generate(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch) -> DealBatch:
     lost_at = np.where(lost, lost_at, NAT)
     cum_reason = LOST_MIX.cumsum(axis=1)[stage_of_loss]
     reason = (rng.random(n)[:, None] > cum_reason).sum(axis=1).clip(0, len(LOST_REASONS) - 1)
-    expected = bd.at(
-        created_idx + np.round(STAGE_DAYS.sum() * scale * rng.lognormal(0, 0.3, size=n)).astype(int)
-    )
+    close_est = _close_estimates(ctx, rng, created_idx, entered_idx, scale)
+    stage_now = np.maximum((entered <= ctx.cut).sum(axis=1) - 1, 0)
+    expected = close_est[np.arange(n), stage_now]
 
     batch = DealBatch(
         n=n,
@@ -247,6 +256,7 @@ def generate(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch) -> DealBatch:
         lost_at=lost_at,
         lost_reason=np.where(lost, reason, -1),
         exp_close=expected,
+        close_est=close_est,
         lead_ids=leads.ids[sel],
         quote_markup=1.0 + rng.uniform(0.0, 0.15, size=n),
     )
@@ -264,3 +274,81 @@ def _last_march_bday(ctx: Ctx, days: np.ndarray) -> np.ndarray:
     year = days.astype("datetime64[Y]").astype(np.int64) + 1970
     april_first = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + np.timedelta64(3, "M")
     return ctx.bd.index_on_or_after(april_first.astype("datetime64[D]")) - 1
+
+
+def _month_end_idx(ctx: Ctx, idx: np.ndarray) -> np.ndarray:
+    """Index of the last business day of the month of each business-day index."""
+    days = ctx.bd.at(idx)
+    next_month = (days.astype("datetime64[M]") + np.timedelta64(1, "M")).astype("datetime64[D]")
+    out: np.ndarray = ctx.bd.index_on_or_after(next_month) - 1
+    return out
+
+
+def _slip(rng: np.random.Generator, close_idx: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Some wins slip at closing (legal review, budget approval): later by a gamma delay."""
+    n = len(close_idx)
+    slips = which & (rng.random(n) < TIMING.slip_rate)
+    delay = np.round(rng.gamma(2.0, TIMING.slip_days / 2.0, size=n)).astype(np.int64)
+    out: np.ndarray = close_idx + np.where(slips, np.maximum(delay, 1), 0)
+    return out
+
+
+def _bunch(
+    ctx: Ctx, rng: np.random.Generator, closing_idx: np.ndarray, close_idx: np.ndarray, which: np.ndarray
+) -> np.ndarray:
+    """Wins bunch on the last business days of the month, more at quarter ends and in March;
+    a win due just after a quarter end is sometimes pulled back into the quarter."""
+    n = len(close_idx)
+    month = _month_of(ctx.bd.at(close_idx))
+    end = _month_end_idx(ctx, close_idx)
+    quarter = np.isin(month, [6, 9, 12])
+    p = np.where(
+        month == 3, TIMING.fy_end_pull, np.where(quarter, TIMING.quarter_end_pull, TIMING.month_end_pull)
+    )
+    target = end - rng.integers(0, TIMING.bunch_days, size=n)
+    to_end = which & (rng.random(n) < p) & (target > closing_idx) & (target >= close_idx)
+    out = np.where(to_end, target, close_idx)
+    # pulled back into the quarter just ended (July, October, January: not April, see March)
+    prev_end = ctx.bd.index_on_or_after(out_month_start(ctx, out)) - 1
+    prev_month = _month_of(ctx.bd.at(prev_end))
+    early = (out - prev_end) <= TIMING.pull_back_days
+    back = (
+        which
+        & ~to_end
+        & np.isin(prev_month, [6, 9, 12])
+        & early
+        & (rng.random(n) < TIMING.quarter_pull_back)
+        & (prev_end - 1 > closing_idx)
+    )
+    result: np.ndarray = np.maximum(
+        np.where(back, prev_end - rng.integers(0, 2, size=n), out), closing_idx + 1
+    )
+    return result
+
+
+def out_month_start(ctx: Ctx, idx: np.ndarray) -> np.ndarray:
+    """First calendar day of the month of each business-day index."""
+    out: np.ndarray = ctx.bd.at(idx).astype("datetime64[M]").astype("datetime64[D]")
+    return out
+
+
+def _close_estimates(
+    ctx: Ctx, rng: np.random.Generator, created_idx: np.ndarray, entered_idx: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
+    """The close date in the CRM as each stage is entered: an optimistic first guess at a
+    month end; a guess that has passed is pushed to the month end the remaining stages
+    point to (the pushes the forecast sees)."""
+    n = len(created_idx)
+    first = created_idx + np.round(
+        STAGE_DAYS.sum() * scale * TIMING.close_optimism * rng.lognormal(0, 0.3, size=n)
+    ).astype(np.int64)
+    est = np.empty((n, len(STAGES)), dtype=np.int64)
+    current = _month_end_idx(ctx, first)
+    for k in range(len(STAGES)):
+        at = np.where(entered_idx[:, k] >= 0, entered_idx[:, k], created_idx)
+        remaining = np.round(STAGE_DAYS[k:].sum() * scale * TIMING.close_optimism).astype(np.int64)
+        passed = current <= at
+        current = np.where(passed, _month_end_idx(ctx, at + np.maximum(remaining, 1)), current)
+        est[:, k] = current
+    out: np.ndarray = ctx.bd.at(est)
+    return out
