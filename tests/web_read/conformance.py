@@ -1,0 +1,87 @@
+"""Checks a live response against what the app declares for it: the status is one the
+operation lists, the body validates against the OpenAPI document's schema for that status
+and against the Pydantic model the document names for it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Union
+
+import httpx
+import jsonschema_rs
+from fastapi import FastAPI
+from pydantic import TypeAdapter
+
+from rashinban import service
+
+# the JSON twins whose bodies are typed results: (method, path template)
+OPERATIONS: list[tuple[str, str]] = [
+    ("GET", "/api/home"),
+    ("GET", "/api/tree"),
+    ("GET", "/api/tree/nodes/{node}"),
+    ("GET", "/api/teams"),
+    ("GET", "/api/teams/{team_id}"),
+    ("GET", "/api/members/{member_id}"),
+    ("GET", "/api/funnel"),
+    ("GET", "/api/activities"),
+    ("POST", "/api/activities"),
+    ("GET", "/api/planning"),
+    ("POST", "/api/planning/preview"),
+    ("POST", "/api/planning/save"),
+    ("GET", "/api/admin"),
+    ("POST", "/api/admin/users"),
+    ("POST", "/api/admin/users/{user_id}"),
+    ("POST", "/api/admin/teams"),
+    ("POST", "/api/admin/teams/{team_id}"),
+    ("PUT", "/api/admin/funnel-stages"),
+    ("PUT", "/api/admin/holidays"),
+]
+
+
+class Conformance:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    @cached_property
+    def doc(self) -> dict[str, Any]:
+        return self.app.openapi()
+
+    def operation(self, method: str, path: str) -> dict[str, Any]:
+        op: dict[str, Any] = self.doc["paths"][path][method.lower()]
+        return op
+
+    def schema(self, method: str, path: str, status: int) -> dict[str, Any]:
+        """The JSON schema the document declares for ``status`` (its $refs resolvable)."""
+        responses = self.operation(method, path)["responses"]
+        assert str(status) in responses, f"{method} {path} answered {status}, declared {sorted(responses)}"
+        content = responses[str(status)].get("content", {})
+        assert "application/json" in content, f"{method} {path} {status}: no JSON schema"
+        schema: dict[str, Any] = content["application/json"]["schema"]
+        return schema
+
+    def model(self, method: str, path: str, status: int) -> Any:
+        """The Python type the document names for ``status``: the class (of those the facade
+        re-exports) each $ref names, or their union."""
+        schema = self.schema(method, path, status)
+        refs = [s["$ref"] for s in schema.get("anyOf", [schema])]
+        classes = [getattr(service, ref.removeprefix("#/components/schemas/")) for ref in refs]
+        return classes[0] if len(classes) == 1 else Union[tuple(classes)]  # noqa: UP007
+
+    def check(self, method: str, path: str, response: httpx.Response) -> Any:
+        """Validate ``response`` for the operation; returns the body as the declared type."""
+        status = response.status_code
+        assert response.headers["content-type"].startswith("application/json"), response.text[:200]
+        body = response.json()
+        schema = self.schema(method, path, status)
+        validator = jsonschema_rs.Draft202012Validator({**schema, "components": self.doc["components"]})
+        errors = [str(e) for e in validator.iter_errors(body)]
+        assert not errors, f"{method} {path} {status}: " + "\n".join(errors[:5])
+        return TypeAdapter(self.model(method, path, status)).validate_json(response.content)
+
+
+def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema with its top-level $ref followed."""
+    while "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        schema = doc["components"]["schemas"][name]
+    return schema
