@@ -105,8 +105,10 @@ def snapshot(f: CustomerFacts, cutoff: float, horizon: float) -> Snapshot:
     csat_sum = np.bincount(si[recent], weights=np.nan_to_num(csat[recent]), minlength=n)
     csat_n = np.bincount(si[recent], weights=(~np.isnan(csat[recent])).astype(float), minlength=n)
     complaints = np.bincount(si[recent], weights=f.s_complaint[known][recent].astype(float), minlength=n)
-    touched = np.isin(f.t_account, accounts) & (f.t_day <= cutoff) & (f.t_day > cutoff - 90)
-    touches = np.bincount(np.searchsorted(accounts, f.t_account[touched]), minlength=n)
+    window = np.nonzero((f.t_day <= cutoff) & (f.t_day > cutoff - 90))[0]
+    ta = f.t_account[window]
+    ta = ta[np.isin(ta, accounts)]
+    touches = np.bincount(np.searchsorted(accounts, ta), minlength=n)
     x[:, 3] = np.where(np.isnan(nps), 0.0, nps)
     x[:, 4] = np.isnan(nps).astype(float)
     x[:, 5] = np.where(csat_n > 0, csat_sum / np.maximum(csat_n, 1), 0.0)
@@ -151,12 +153,15 @@ def fit(snaps: list[Snapshot], names: tuple[str, ...] = FEATURES) -> Fitted | No
     mean, scale = xs.mean(axis=0), xs.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     design = sm.add_constant((xs - mean) / scale, has_constant="add")
-    # ridge (L2) with a small weight on the slopes only: stable on separable or tiny samples
-    penalty = np.r_[0.0, np.full(len(cols), 1.0 / len(y))]
     model = sm.GLM(y, design, family=sm.families.Binomial())
     try:
-        res = model.fit_regularized(alpha=penalty, L1_wt=0.0, maxiter=300)
-        coef = np.asarray(res.params, dtype=float)
+        if len(y) >= 2000 and min(y.sum(), len(y) - y.sum()) >= 50:
+            coef = np.asarray(model.fit().params, dtype=float)  # IRLS: plenty of data
+        else:  # ridge on the slopes only: stable on separable or tiny samples
+            penalty = np.r_[0.0, np.full(len(cols), 1.0 / len(y))]
+            coef = np.asarray(
+                model.fit_regularized(alpha=penalty, L1_wt=0.0, maxiter=300).params, dtype=float
+            )
     except (np.linalg.LinAlgError, ValueError):
         return None
     return Fitted(cols, mean, scale, coef, len(y))

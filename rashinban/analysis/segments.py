@@ -128,12 +128,13 @@ def analyse(facts: DealFacts, opts: Options | None = None) -> SegmentReport:
         counts = np.bincount(inverse, minlength=len(values))
         wins = np.bincount(inverse, weights=won, minlength=len(values)).astype(int)
         win_rates[dim] = [(str(v), int(c), int(w)) for v, c, w in zip(values, counts, wins, strict=True) if v]
-        for i, value in enumerate(values):
-            if not value:
+        total_won = int(won.sum())
+        for value, n_in, won_in in zip(values, counts.tolist(), wins.tolist(), strict=True):
+            n_out = facts.n - n_in
+            if not value or n_in < opts.min_support or n_out < opts.min_support:
                 continue
-            t = _test(inverse == i, won, opts, kind="segment", dimension=dim, segment=str(value))
-            if t is not None:
-                tests.append(t)
+            p, method = two_proportion_p(won_in, n_in, total_won - won_in, n_out)
+            tests.append(Test("segment", dim, str(value), n_in, won_in, n_out, total_won - won_in, p, method))
     tests += _duration_tests(facts, won, opts)
     durations = _duration_table(facts)
     findings = _correct(tests, opts)
@@ -184,15 +185,20 @@ def _duration_table(facts: DealFacts) -> dict[str, list[tuple[str, str, float | 
         if labels is None:
             continue
         rows = []
-        for value in np.unique(labels.astype(str)):
-            if not value:
-                continue
-            mask = labels == value
-            for a, b in transitions:
-                days = (facts.entered[b] - facts.entered[a])[mask]
-                days = days[~np.isnan(days)]
+        values, inverse = np.unique(labels.astype(str), return_inverse=True)
+        for a, b in transitions:
+            days = facts.entered[b] - facts.entered[a]
+            ok = ~np.isnan(days)
+            inv, d = inverse[ok], days[ok]
+            order = np.lexsort((d, inv))
+            inv, d = inv[order], d[order]
+            bounds = np.searchsorted(inv, np.arange(len(values) + 1))
+            for i, value in enumerate(values):
+                if not value:
+                    continue
+                part = d[bounds[i] : bounds[i + 1]]
                 rows.append(
-                    (str(value), f"{a}→{b}", float(np.median(days)) if len(days) else None, len(days))
+                    (str(value), f"{a}→{b}", float(np.median(part)) if len(part) else None, len(part))
                 )
         out[dim] = rows
     return out

@@ -56,16 +56,63 @@ def _client(store: Store, team_id: int) -> str | None:
     return str(rows[0]["client"]) if rows and rows[0]["client"] else None
 
 
+Market = tuple[tuple[int, int] | None, tuple[int, int] | None, float | None, float | None]
+
+
+def frame_for(
+    store: Store, b: Bundle, scopes: ScopeIndex, keys: list[ScopeKey], months: list[Any], day: date
+) -> Frame:
+    """The frame a diagnosis reads: the scopes, their peers, every team and the company."""
+    peers = [p for k in keys for p in peers_of(scopes, k)]
+    teams = [(TEAM, tid) for tid in scopes.team_parent]
+    return read_frame(store, b, scopes, [*keys, *peers, *teams, (COMPANY, 0)], months, day, extra=True)
+
+
+def market(
+    store: Store, b: Bundle, scopes: ScopeIndex, frame: Frame, label_: str, months: list[Any], day: date
+) -> Market:
+    """The company-wide signs (the same for every scope): teams down, channels down, last year, leads."""
+    kgi = b.model.kgi
+    history = [m.label for m in months[:-1]]
+    teams = [(TEAM, tid) for tid in scopes.team_parent]
+    down = 0
+    counted = 0
+    for k in teams:
+        r = _ratio(frame.value(k, label_, kgi), _hist(frame, k, history, kgi))
+        if r is not None:
+            counted += 1
+            down += r < 0.9
+    con = ibis_connection(store)
+    start = datetime.combine(months[0].start, datetime.min.time())
+    end = datetime.combine(months[-1].end, datetime.min.time())
+    by_channel: dict[str, dict[date, int]] = {}
+    for ch, month, count in leads_by_channel(con, start, end + timedelta(days=1)):
+        by_channel.setdefault(ch, {})[month] = count
+    share = frame.share.get(label_, Fraction(1))
+    ch_down = ch_n = 0
+    for series in by_channel.values():
+        now = series.get(months[-1].start, 0) / (float(share) if 0 < share < 1 else 1.0)
+        past = [series.get(m.start, 0) for m in months[:-1]]
+        if sum(past) >= 10:
+            ch_n += 1
+            ch_down += now < 0.9 * (sum(past) / len(past))
+    ly = _last_year(store, b, scopes, months[-1], day)
+    company = (COMPANY, 0)
+    leads_ratio = _ratio(
+        _extra(frame, company, label_, "leads", True),
+        history_reference([_extra(frame, company, h, "leads", False) for h in history], HISTORY),
+    )
+    return ((down, counted) if counted else None, (ch_down, ch_n) if ch_n else None, ly, leads_ratio)
+
+
 def evidence(
-    store: Store, b: Bundle, scopes: ScopeIndex, key: ScopeKey, label_: str, months: list[Any], day: date
+    b: Bundle, scopes: ScopeIndex, frame: Frame, mk: Market, key: ScopeKey, label_: str, months: list[Any]
 ) -> Evidence:
     model = b.model
     kgi = model.kgi
     tree = Tree.from_model(model)
     history = [m.label for m in months[:-1]]
     peers = peers_of(scopes, key)
-    teams = [(TEAM, tid) for tid in scopes.team_parent]
-    frame = read_frame(store, b, scopes, [key, *peers, *teams, (COMPANY, 0)], months, day, extra=True)
     target = frame.target(key, label_, kgi)
     projected = frame.value(key, label_, kgi)
     leaf_targets = {leaf: frame.target(key, label_, leaf) for leaf in tree.leaves}
@@ -116,33 +163,6 @@ def evidence(
         return _extra(frame, key, lbl, "bare_activities", False) / n if n else None  # type: ignore[operator]
 
     bare_hist = history_reference([bare(h) for h in history], HISTORY)
-    down = 0
-    counted = 0
-    for k in teams:
-        r = _ratio(frame.value(k, label_, kgi), _hist(frame, k, history, kgi))
-        if r is not None:
-            counted += 1
-            down += r < 0.9
-    con = ibis_connection(store)
-    start = datetime.combine(months[0].start, datetime.min.time())
-    end = datetime.combine(months[-1].end, datetime.min.time())
-    by_channel: dict[str, dict[date, int]] = {}
-    for ch, month, count in leads_by_channel(con, start, end + timedelta(days=1)):
-        by_channel.setdefault(ch, {})[month] = count
-    share = frame.share.get(label_, Fraction(1))
-    ch_down = ch_n = 0
-    for series in by_channel.values():
-        now = series.get(months[-1].start, 0) / (float(share) if 0 < share < 1 else 1.0)
-        past = [series.get(m.start, 0) for m in months[:-1]]
-        if sum(past) >= 10:
-            ch_n += 1
-            ch_down += now < 0.9 * (sum(past) / len(past))
-    ly = _last_year(store, b, scopes, months[-1], day)
-    company = (COMPANY, 0)
-    leads_ratio = _ratio(
-        _extra(frame, company, label_, "leads", True),
-        history_reference([_extra(frame, company, h, "leads", False) for h in history], HISTORY),
-    )
     return Evidence(
         kgi_target=float(target) if target is not None else None,
         kgi_projected=float(projected) if projected is not None else None,
@@ -159,10 +179,10 @@ def evidence(
         entry_lag_history=_f(lag_hist),
         bare_share=_f(bare(label_)),
         bare_share_history=_f(bare_hist),
-        teams_down=(down, counted) if counted else None,
-        channels_down=(ch_down, ch_n) if ch_n else None,
-        last_year_vs_history=ly,
-        leads_vs_history=leads_ratio,
+        teams_down=mk[0],
+        channels_down=mk[1],
+        last_year_vs_history=mk[2],
+        leads_vs_history=mk[3],
     )
 
 
@@ -187,13 +207,31 @@ def diagnosis_result(
     model = b.model
     span = month_span(period, day, model.fiscal_year_start)
     months = months_back(span, HISTORY + 1, model.fiscal_year_start)
-    ev = evidence(store, b, scopes, key, span.label, months, day)
+    frame = frame_for(store, b, scopes, [key], months, day)
+    mk = market(store, b, scopes, frame, span.label, months, day)
+    return build_result(store, b, scopes, frame, mk, key, span.label, months, day, lang)
+
+
+def build_result(
+    store: Store,
+    b: Bundle,
+    scopes: ScopeIndex,
+    frame: Frame,
+    mk: Market,
+    key: ScopeKey,
+    label_: str,
+    months: list[Any],
+    day: date,
+    lang: str,
+) -> DiagnosisResult:
+    model = b.model
+    ev = evidence(b, scopes, frame, mk, key, label_, months)
     d = diagnose(ev)
     agency = _agency(scopes, key)
     return DiagnosisResult(
         model=model.name,
         scope=scope_ref(scopes, key),
-        period=span.label,
+        period=label_,
         as_of=day,
         missed=d.missed,
         kgi=kgi_value(model, Fraction(ev.kgi_projected) if ev.kgi_projected is not None else None, lang),

@@ -122,29 +122,53 @@ class Segments:
         )
 
     def _facts(self, key: ScopeKey, start: date, end: date) -> DealFacts:
+        """The scope's closed deals: the company's, read once per data version, then masked."""
+        facts, owner = self.ctx.cached(("segment_facts", start, end), lambda: self._all_facts(start, end))
+        owners = self._owners(key)
+        if owners is None:
+            return facts
+        keep = np.isin(owner, np.array(owners, dtype=np.int64))
+        return DealFacts(
+            facts.won[keep],
+            {k: v[keep] for k, v in facts.dims.items()},
+            {k: v[keep] for k, v in facts.entered.items()},
+            facts.stages,
+            facts.lost_stage[keep],
+            facts.lost_reason[keep],
+        )
+
+    def _all_facts(self, start: date, end: date) -> tuple[DealFacts, np.ndarray]:
         con = ibis_connection(self.ctx.store)
-        d = closed_deals(con, _dt(start), _dt(end), self._owners(key))
+        d = closed_deals(con, _dt(start), _dt(end), None)
         h = stage_entries(con, deal_ids=d["id"])
         stages = self._stages()
-        row = {v: i for i, v in enumerate(d["id"].tolist())}
-        idx = np.array([row.get(x, -1) for x in h["deal_id"].tolist()], dtype=np.int64)
+        ids = d["id"]
+        n = len(ids)
+        pos = np.argsort(ids)
+        idx = np.full(len(h["deal_id"]), -1, dtype=np.int64)
+        if n:
+            loc = np.minimum(np.searchsorted(ids[pos], h["deal_id"]), n - 1)
+            idx = np.where(ids[pos][loc] == h["deal_id"], pos[loc], -1)
         entered: dict[str, np.ndarray] = {}
-        lost_stage = np.full(len(d["id"]), "", dtype=object)
-        last_day = np.full(len(d["id"]), -np.inf)
-        for st in set(h["stage"].tolist()):
+        for st in stages:
             sel = (h["stage"] == st) & (idx >= 0)
-            if st in stages:
-                col = np.full(len(d["id"]), np.inf)
+            if sel.any():
+                col = np.full(n, np.inf)
                 np.minimum.at(col, idx[sel], h["entered"][sel])
                 col[np.isinf(col)] = np.nan
                 entered[st] = col
-                later = h["entered"][sel] >= last_day[idx[sel]]
-                last_day[idx[sel][later]] = h["entered"][sel][later]
-                lost_stage[idx[sel][later]] = st
+        # the funnel stage a deal was last in: where a lost deal was lost
+        lost_stage = np.full(n, "", dtype=object)
+        fun = (idx >= 0) & np.isin(h["stage"], list(stages))
+        ii, ee, ss = idx[fun], h["entered"][fun], h["stage"][fun]
+        o = np.lexsort((ee, ii))
+        ii, ss = ii[o], ss[o]
+        last = np.r_[ii[1:] != ii[:-1], True] if len(ii) else np.zeros(0, bool)
+        lost_stage[ii[last]] = ss[last]
         lost_stage[d["won"]] = ""
         dims = {k: d[k] for k in ("product", "industry", "channel", "rep")}
         dims["size_band"] = size_band(d["amount"])
-        return DealFacts(d["won"], dims, entered, stages, lost_stage, d["lost_reason"])
+        return DealFacts(d["won"], dims, entered, stages, lost_stage, d["lost_reason"]), d["owner"]
 
     def next_actions(self, deal_id: int, as_of: str | None = None) -> NextActionsResult:
         """What preceded wins at the deal's current stage, and which of it the deal has not done."""
