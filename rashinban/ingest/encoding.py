@@ -1,10 +1,15 @@
-"""Which text encoding a CSV file is in: UTF-8 (with or without BOM) or CP932.
+"""Which text encoding a CSV file is in: UTF-8 (with or without BOM), CP932 or UTF-16.
 
 The whole file is checked in chunks before anything is loaded (about 1 GB/s), so a
 mis-encoded file fails up front with the row of its first bad byte.  A file that decodes
 as UTF-8 is UTF-8; one that does not, and has shown no valid non-ASCII UTF-8 before the
 bad byte, is tried as CP932 (Windows Japanese, the Shift_JIS that Excel and Japanese SFA
 tools write).  A file with valid UTF-8 text and then a bad byte is damaged, not CP932.
+UTF-16 ("Unicode text" from Excel) is recognised by its BOM, or without one by the zero
+bytes that ASCII characters leave in every other position.
+
+Only the encodings in :data:`SUPPORTED` are accepted with ``--encoding``: a name Python
+knows but we do not (``latin-1``) would read a Japanese file as mojibake without an error.
 """
 
 from __future__ import annotations
@@ -27,23 +32,58 @@ ALIASES = {
     "cp932": "cp932",
     "ms932": "cp932",
     "windows-31j": "cp932",
+    "euc-jp": "euc_jp",
+    "eucjp": "euc_jp",
+    "euc_jp": "euc_jp",
+    "utf-16": "utf-16",
+    "utf16": "utf-16",
+    "utf_16": "utf-16",
+    "unicode": "utf-16",
+    "utf-16le": "utf-16-le",
+    "utf-16-le": "utf-16-le",
+    "utf_16_le": "utf-16-le",
+    "utf-16be": "utf-16-be",
+    "utf-16-be": "utf-16-be",
+    "utf_16_be": "utf-16-be",
 }
+SUPPORTED = "utf-8, utf-8-sig, cp932 (shift_jis, sjis, ms932), euc-jp, utf-16 (utf-16le, utf-16be)"
+UTF16 = ("utf-16", "utf-16-le", "utf-16-be")
 
 
 def normalize_encoding(name: str) -> str:
-    """``sjis``/``shift_jis``/``ms932`` all mean CP932 here; other names must be known to Python."""
+    """``sjis``/``shift_jis``/``ms932`` all mean CP932 here; only :data:`SUPPORTED` encodings."""
     key = name.strip().lower()
     if key in ALIASES:
         return ALIASES[key]
     try:
-        return codecs.lookup(key).name
+        codecs.lookup(key)
     except LookupError:
-        raise IngestError("unknown_encoding", encoding=name) from None
+        raise IngestError("unknown_encoding", encoding=name, supported=SUPPORTED) from None
+    raise IngestError("unsupported_encoding", encoding=name, supported=SUPPORTED)
+
+
+def utf16_order(sample: bytes) -> str | None:
+    """``utf-16`` (with a BOM), ``utf-16-le``/``utf-16-be`` (without one, told by the zero bytes
+    of ASCII characters), or None when the bytes do not look like UTF-16."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = sample[:4096]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even_zero = sum(1 for i in range(0, pairs * 2, 2) if head[i] == 0)
+    odd_zero = sum(1 for i in range(1, pairs * 2, 2) if head[i] == 0)
+    if odd_zero >= pairs * 0.3 and even_zero <= pairs * 0.05:
+        return "utf-16-le"
+    if even_zero >= pairs * 0.3 and odd_zero <= pairs * 0.05:
+        return "utf-16-be"
+    return None
 
 
 def _first_error(path: Path, enc: str) -> tuple[int, int, bool] | None:
     """(byte offset, row, saw non-ASCII text) of the first undecodable byte, or None."""
     decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+    newline = "\n".encode({"utf-8-sig": "utf-8", "utf-16": "utf-16-le"}.get(enc, enc))
     offset = 0
     newlines = 0
     non_ascii = False
@@ -57,12 +97,12 @@ def _first_error(path: Path, enc: str) -> tuple[int, int, bool] | None:
                 pos = max(e.start, 0)
                 return (
                     offset + pos,
-                    newlines + chunk[:pos].count(b"\n") + 1,
+                    newlines + chunk[:pos].count(newline) + 1,
                     non_ascii or not chunk[:pos].isascii(),
                 )
             if final:
                 return None
-            newlines += chunk.count(b"\n")
+            newlines += chunk.count(newline)
             non_ascii = non_ascii or not chunk.isascii()
             offset += len(chunk)
 
@@ -78,12 +118,19 @@ def detect_encoding(path: Path, override: str | None = None) -> str:
     if override:
         enc = normalize_encoding(override)
         with path.open("rb") as f:
-            has_bom = f.read(3) == codecs.BOM_UTF8
-        return "utf-8-sig" if enc == "utf-8" and has_bom else enc
+            head = f.read(4096)
+        if enc in UTF16:  # the BOM decides the byte order; without one, the zero bytes do
+            return utf16_order(head) or ("utf-16-le" if enc == "utf-16" else enc)
+        if utf16_order(head) is not None:  # UTF-8 would "read" it, zero bytes and all
+            raise IngestError("encoding_mismatch", path=str(path), encoding=override, detected="utf-16")
+        return "utf-8-sig" if enc == "utf-8" and head.startswith(codecs.BOM_UTF8) else enc
     with path.open("rb") as f:
         sample = f.read(CHUNK)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    wide = utf16_order(sample)
+    if wide is not None:
+        return wide
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < CHUNK)
         if not sample.isascii():

@@ -2,8 +2,13 @@
 
 CSV goes through pyarrow's streaming reader (C++; every column read as text, our own
 converters type them); non-UTF-8 files are decoded by Python's codec (``cp932``, which
-keeps ①, ㈱, 髙 and ～ that the ``shift_jis`` codec loses) inside pyarrow's transcoding
-stream.  XLSX is read with openpyxl in read-only mode, row by row.
+keeps ①, ㈱, 髙 and ～ that the ``shift_jis`` codec loses; UTF-16) inside pyarrow's
+transcoding stream.  The separator is read from the header line: commas, or tabs (as
+Excel's "Unicode text" writes them), or semicolons.  XLSX is read by :mod:`.xlsx`.
+
+Headers that appear twice keep their first spelling; the later copies are named
+``Amount (2)`` internally and listed in ``duplicates``, so that a preset reading such a
+header can refuse the file by name instead of guessing which column is meant.
 
 Row numbers are the spreadsheet's: the header is row 1, the first data row is row 2.
 """
@@ -17,7 +22,6 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +29,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from rashinban.errors import IngestError
-from rashinban.ingest.encoding import detect_encoding, locate
+from rashinban.ingest import xlsx
+from rashinban.ingest.encoding import UTF16, detect_encoding, locate
+from rashinban.ingest.xlsx import cell_text
 
 CSV_BLOCK_SIZE = 3 << 20
-XLSX_BATCH_ROWS = 20_000
+DELIMITERS = ",\t;"
 
 
 @dataclass
@@ -52,21 +58,27 @@ class BadRow:
 class TabularFile:
     path: Path
     kind: str  # csv | xlsx
-    headers: list[str]
+    headers: list[str]  # unique: a repeated header's later copies are "Name (2)", …
     encoding: str | None
     size: int  # bytes (CSV) or rows (XLSX)
     bad_rows: list[BadRow] = field(default_factory=list)
     sha256: str | None = None  # of the bytes read, once a CSV has been read to the end
     row_bytes: float = 100.0  # average row length in the first megabyte (progress estimate)
+    delimiter: str = ","
+    duplicates: dict[str, list[int]] = field(default_factory=dict)  # header → its 1-based columns
+    sheet: str | None = None  # XLSX: the sheet read
+    other_sheets: list[tuple[str, int]] = field(default_factory=list)  # XLSX: (sheet, rows) not read
 
     def batches(self) -> Iterator[Batch]:
         if self.kind == "xlsx":
-            yield from _xlsx_batches(self)
+            assert self.sheet is not None
+            for table, first, done in xlsx.batches(self.path, self.sheet, self.headers, self.headers):
+                yield Batch(table, first, done)
         else:
             yield from _csv_batches(self)
 
 
-def open_table(path: str | Path, encoding: str | None = None) -> TabularFile:
+def open_table(path: str | Path, encoding: str | None = None, sheet: str | None = None) -> TabularFile:
     """Open ``path`` (CSV or XLSX) and read its header row."""
     p = Path(path)
     if not p.exists():
@@ -74,28 +86,67 @@ def open_table(path: str | Path, encoding: str | None = None) -> TabularFile:
     if p.is_dir():
         raise IngestError("file_unreadable", path=str(p), reason="is a directory")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return _open_xlsx(p)
+        name, raw, rows, others = xlsx.open_sheet(p, sheet)
+        headers, dups = unique_headers(raw)
+        return TabularFile(p, "xlsx", headers, None, rows, duplicates=dups, sheet=name, other_sheets=others)
+    if sheet is not None:
+        raise IngestError("sheet_not_xlsx", path=str(p), sheet=sheet)
     enc = detect_encoding(p, encoding)
-    headers = _csv_header(p, enc)
-    tf = TabularFile(path=p, kind="csv", headers=headers, encoding=enc, size=p.stat().st_size)
+    raw, delimiter = _csv_header(p, enc)
+    headers, dups = unique_headers(raw)
+    tf = TabularFile(
+        path=p, kind="csv", headers=headers, encoding=enc, size=p.stat().st_size, delimiter=delimiter
+    )
+    tf.duplicates = dups
     with p.open("rb") as f:
         sample = f.read(1 << 20)
-    tf.row_bytes = max(len(sample) / max(sample.count(b"\n"), 1), 1.0)
+    newline = b"\n\x00" if enc in UTF16 else b"\n"
+    tf.row_bytes = max(len(sample) / max(sample.count(newline), 1), 1.0)
     return tf
 
 
-def _csv_header(p: Path, enc: str) -> list[str]:
+def unique_headers(raw: list[str]) -> tuple[list[str], dict[str, list[int]]]:
+    """Headers made unique (``Amount``, ``Amount (2)``) and the repeated ones with their columns.
+    Repeats are told apart as a preset compares headers (width, case and spaces ignored)."""
+    from rashinban.ingest.validate import normalize_header
+
+    seen: dict[str, list[int]] = {}
+    out: list[str] = []
+    taken = {normalize_header(h) for h in raw}
+    for i, h in enumerate(raw, start=1):
+        key = normalize_header(h)
+        cols = seen.setdefault(key, [])
+        cols.append(i)
+        if len(cols) == 1 or not h.strip():
+            out.append(h if h.strip() else f"({i})")
+            continue
+        n = len(cols)
+        while normalize_header(f"{h} ({n})") in taken:
+            n += 1
+        taken.add(normalize_header(f"{h} ({n})"))
+        out.append(f"{h} ({n})")
+    dups = {raw[cols[0] - 1]: cols for key, cols in seen.items() if len(cols) > 1 and key}
+    return out, dups
+
+
+def _csv_header(p: Path, enc: str) -> tuple[list[str], str]:
+    """The header row and the separator it uses."""
     with p.open("rb") as f:
         head = f.read(256 * 1024)
     text = codecs.getincrementaldecoder(enc)(errors="replace").decode(head, final=False)
     text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in DELIMITERS}
+    delimiter = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
     try:
-        row = next(csv.reader(io.StringIO(text)), None)
+        row = next(csv.reader(io.StringIO(text), delimiter=delimiter), None)
     except csv.Error as e:
         raise IngestError("csv_malformed", path=str(p), row=1, reason=str(e)) from None
     if not row or not any(h.strip() for h in row):
         raise IngestError("file_empty", path=str(p))
-    return row
+    if "\x00" in "".join(row):
+        raise IngestError("header_nul", path=str(p))
+    return row, delimiter
 
 
 class _CountingReader(io.RawIOBase):
@@ -181,7 +232,9 @@ def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
                 skip_rows=1,
                 column_names=[f"c{i}" for i in range(len(names))],
             ),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
+            parse_options=pacsv.ParseOptions(
+                delimiter=tf.delimiter, newlines_in_values=True, invalid_row_handler=on_bad_row
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"c{i}": pa.string() for i in range(len(names))},
                 strings_can_be_null=True,
@@ -201,6 +254,9 @@ def _csv_batches(tf: TabularFile) -> Iterator[Batch]:
         raise locate(tf.path, enc) from None
     except pa.ArrowInvalid as e:
         message = str(e).lower()
+        if "could not skip initial" in message:  # only a header, without a final newline
+            tf.sha256 = None
+            return
         if "utf8" in message or "utf-8" in message or "decode" in message:
             raise locate(tf.path, enc) from None
         raise IngestError(
@@ -215,7 +271,7 @@ def locate_bad_rows(tf: TabularFile) -> None:
     expected = len(tf.headers)
     found: list[BadRow] = []
     with tf.path.open(encoding=tf.encoding or "utf-8", newline="", errors="replace") as f:
-        reader = csv.reader(f)
+        reader = csv.reader(f, delimiter=tf.delimiter)
         next(reader, None)
         for row, fields in enumerate(reader, start=2):
             if len(fields) != expected:
@@ -235,83 +291,7 @@ def true_row(reader_row: int, bad_rows: list[BadRow]) -> int:
     return row
 
 
-# --- XLSX ---------------------------------------------------------------------------
-
-
-def _open_xlsx(p: Path) -> TabularFile:
-    wb = _workbook(p)
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None or not any(h is not None and str(h).strip() for h in header):
-            raise IngestError("file_empty", path=str(p))
-        headers = [cell_text(h) or "" for h in header]
-        while headers and not headers[-1]:
-            headers.pop()
-        total = ws.max_row or 0
-    finally:
-        wb.close()
-    return TabularFile(path=p, kind="xlsx", headers=headers, encoding=None, size=total)
-
-
-def _workbook(p: Path) -> Any:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(p, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise IngestError("xlsx_unreadable", path=str(p), reason=str(e) or type(e).__name__) from None
-
-
-def cell_text(value: Any) -> str | None:
-    """An XLSX cell as the text a CSV export would hold (dates in ISO form)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _xlsx_batches(tf: TabularFile) -> Iterator[Batch]:
-    wb = _workbook(tf.path)
-    width = len(tf.headers)
-    try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        next(rows, None)
-        buf: list[list[str | None]] = [[] for _ in range(width)]
-        first = row = 2
-        for values in rows:
-            cells = [cell_text(v) for v in values[:width]]
-            cells += [None] * (width - len(cells))
-            for i, c in enumerate(cells):
-                buf[i].append(c)
-            row += 1
-            if row - first >= XLSX_BATCH_ROWS:
-                yield Batch(_xlsx_table(tf.headers, buf), first, row - 1)
-                buf = [[] for _ in range(width)]
-                first = row
-        if row > first:
-            yield Batch(_xlsx_table(tf.headers, buf), first, row - 1)
-    finally:
-        wb.close()
-
-
-def _xlsx_table(headers: list[str], columns: list[list[str | None]]) -> pa.Table:
-    arrays = [pa.array(col, pa.string()) for col in columns]
-    return pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(headers))]).rename_columns(headers)
+__all__ = ["BadRow", "Batch", "TabularFile", "cell_text", "open_table"]
 
 
 def file_size(path: Path) -> int:

@@ -20,7 +20,9 @@ date, datetime — normally taken from the store), ``required``, ``default``, ``
 ``map`` (+ ``default``, ``keep`` to keep unmapped labels as they are), ``fix`` (known
 misspellings, each reported), ``scale``, ``ref`` (+ ``prefix``, ``only_prefix``,
 ``create``), ``when`` (a bool column that must be true), ``zero_is_null_when``
-(``{column: [labels]}``: zeros that mean "no value"), ``note_empty`` (report empty cells).
+(``{column: [labels]}``: zeros that mean "no value"), ``note_empty`` (report empty cells),
+``min``/``max`` (the plausible range of a number; percent columns default to 0–100).
+Every number is also checked against what its store column can hold (``max_abs``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class ColumnSpec:
     zero_is_null_when: dict[str, tuple[str, ...]] | None = None
     note_empty: bool | str = False  # report empty cells; a header name breaks them down by its values
     max_length: int | None = None
+    max_abs: float | None = None  # numbers: the store column holds |value| < max_abs
+    bounds: tuple[float | None, float | None] | None = None  # numbers: the plausible range
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,18 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
+def max_abs_of(table: str, column: str) -> float | None:
+    """The magnitude a numeric store column cannot reach (DECIMAL(18, 2): 10^16)."""
+    t = metadata.tables[table].c[column].type
+    if isinstance(t, sa.BigInteger):
+        return float(2**63)
+    if isinstance(t, sa.Integer):
+        return float(2**31)
+    if isinstance(t, sa.Numeric) and not isinstance(t, sa.Float) and t.precision is not None:
+        return float(10 ** (t.precision - (t.scale or 0)))
+    return None
+
+
 def column_type(table: str, column: str) -> tuple[str, int | None]:
     """The converter for a store column, from its SQLAlchemy type."""
     col = metadata.tables[table].c[column]
@@ -166,6 +182,8 @@ def _column(table: str, target: str, raw: Any, where: str) -> ColumnSpec:
         "when",
         "zero_is_null_when",
         "note_empty",
+        "min",
+        "max",
     }
     if unknown:
         raise IngestError("preset_bad_option", preset=where, column=target, option=", ".join(sorted(unknown)))
@@ -187,6 +205,7 @@ def _column(table: str, target: str, raw: Any, where: str) -> ColumnSpec:
         ctype = "text"
     mapping = raw.get("map")
     zero = raw.get("zero_is_null_when")
+    bounds = _bounds(raw, ctype, where, target)
     return ColumnSpec(
         target=target,
         sources=_as_tuple(raw.get("from")),
@@ -211,7 +230,25 @@ def _column(table: str, target: str, raw: Any, where: str) -> ColumnSpec:
         zero_is_null_when={str(k): _as_tuple(v) for k, v in zero.items()} if isinstance(zero, dict) else None,
         note_empty=raw.get("note_empty", False),
         max_length=length if ctype == "text" and ref is None else None,
+        max_abs=max_abs_of(table, target) if ctype in ("int", "number", "money", "percent") else None,
+        bounds=bounds,
     )
+
+
+def _bounds(
+    raw: dict[str, Any], ctype: str, where: str, target: str
+) -> tuple[float | None, float | None] | None:
+    """``min``/``max`` of a number column (a percent column: 0–100 unless it says otherwise)."""
+    if "min" not in raw and "max" not in raw:
+        return (0.0, 100.0) if ctype == "percent" else None
+    out: list[float | None] = []
+    for key in ("min", "max"):
+        value = raw.get(key)
+        try:
+            out.append(None if value is None else float(value))
+        except (TypeError, ValueError):
+            raise IngestError("preset_bad_bound", preset=where, column=target, value=str(value)) from None
+    return out[0], out[1]
 
 
 def parse_part(data: dict[str, Any], where: str) -> PartSpec:

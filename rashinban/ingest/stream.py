@@ -14,7 +14,8 @@ from rashinban.ingest.interface import ImportOptions, ImportResult, Reporter
 from rashinban.ingest.load import Counts, Loader
 from rashinban.ingest.readers import Batch, TabularFile, locate_bad_rows, true_row
 from rashinban.ingest.rejects import RejectSink
-from rashinban.ingest.validate import Notes, Reject, Transformed, transform
+from rashinban.ingest.transform import Transformed, transform
+from rashinban.ingest.validate import Notes, Reject
 
 STAGE_ROWS = 100_000  # converted rows appended to the staging table at a time
 

@@ -1,11 +1,9 @@
-"""Matching a file's headers to a preset, and turning string batches into typed rows.
+"""Matching a file's headers to a preset; what a batch's rows become (rejects and notes).
 
 ``match_part`` finds, for each canonical column, the file's headers that feed it
 (headers are compared after NFKC, case folding and removing spaces, so ``商談 所有者``
-and ``商談所有者`` are one header).  ``transform`` converts one batch column by column and
-returns the typed rows that are valid, the rejects (row, column, value, reason) and the
-notes (quirks handled: misspellings fixed, empty cells, unmapped labels, zeros read as
-"no value").
+and ``商談所有者`` are one header).  :mod:`.transform` converts one batch column by column;
+:mod:`.fit` refuses an explicit preset that another fits clearly better.
 """
 
 from __future__ import annotations
@@ -15,11 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from rashinban.errors import IngestError
-from rashinban.ingest import values as V
 from rashinban.ingest.spec import ColumnSpec, PartSpec, Preset
 
 REF_PREFIX = "__ref_"
@@ -82,6 +76,11 @@ class PartPlan:
     part: PartSpec
     key_headers: tuple[str, ...]
     columns: tuple[ColumnPlan, ...]
+    lenient: frozenset[str] = frozenset()  # checks that only warn (see checks.CHECKS)
+
+    @property
+    def used_headers(self) -> set[str]:
+        return set(self.key_headers) | {h for c in self.columns for h in c.headers}
 
     @property
     def ref_columns(self) -> list[ColumnPlan]:
@@ -117,7 +116,12 @@ def match_score(part: PartSpec, headers: list[str]) -> float:
 
 
 def match_part(
-    part: PartSpec, headers: list[str], path: str, preset: Preset, all_presets: list[Preset]
+    part: PartSpec,
+    headers: list[str],
+    path: str,
+    preset: Preset,
+    all_presets: list[Preset],
+    duplicates: dict[str, list[int]] | None = None,
 ) -> PartPlan:
     missing = missing_headers(part, headers)
     if missing:
@@ -138,7 +142,27 @@ def match_part(
         hs = tuple(have[normalize_header(s)] for s in c.sources if normalize_header(s) in have)
         if hs or c.const is not None or c.default is not None:
             cols.append(ColumnPlan(c, hs))
-    return PartPlan(part, tuple(have[normalize_header(h)] for h in key), tuple(cols))
+    plan = PartPlan(part, tuple(have[normalize_header(h)] for h in key), tuple(cols))
+    used = {normalize_header(h) for h in plan.used_headers}
+    for header, columns in (duplicates or {}).items():
+        if normalize_header(header) in used:
+            raise IngestError(
+                "duplicate_header",
+                path=path,
+                header=header,
+                columns=", ".join(f"{column_letter(c)} ({c})" for c in columns),
+                preset=preset.name,
+            )
+    return plan
+
+
+def column_letter(n: int) -> str:
+    """The spreadsheet's name of the 1-based column ``n`` (1 → A, 27 → AA)."""
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def closest_preset(headers: list[str], presets: list[Preset]) -> tuple[str, float] | None:
@@ -156,188 +180,3 @@ def detect_preset(headers: list[str], presets: list[Preset]) -> Preset | None:
     ]
     fitting.sort(key=lambda x: -x[0])
     return fitting[0][1] if fitting else None
-
-
-# --- converting a batch -------------------------------------------------------------------
-
-EXPECTED = {
-    "int": "int",
-    "number": "number",
-    "money": "number",
-    "percent": "percent",
-    "bool": "bool",
-    "date": "date",
-    "datetime": "datetime",
-}
-
-
-@dataclass
-class Transformed:
-    table: pa.Table  # _row, external_id, typed columns, __ref_* columns
-    rejects: list[Reject]
-    notes: Notes
-
-
-def _null(t: pa.DataType, n: int) -> pa.Array:
-    return pa.nulls(n, t)
-
-
-def _coalesce(table: pa.Table, headers: tuple[str, ...]) -> pa.Array:
-    arrays = [V.clean_text(table.column(h).combine_chunks()) for h in headers]
-    if not arrays:
-        return _null(pa.string(), table.num_rows)
-    return arrays[0] if len(arrays) == 1 else pc.coalesce(*arrays)
-
-
-def _convert(spec: ColumnSpec, raw: pa.Array) -> V.Converted:
-    """``raw`` is already trimmed, with blanks as null (see ``_coalesce``)."""
-    t = spec.type
-    if t == "text":
-        return V.to_text(raw, spec.max_length, cleaned=True)
-    if t == "int":
-        return V.to_int(raw, spec.scale, cleaned=True)
-    if t in ("number", "money"):
-        return V.to_number(raw, spec.scale, cleaned=True)
-    if t == "percent":
-        return V.to_percent(raw, cleaned=True)
-    if t == "bool":
-        default = None if spec.default is None else str(spec.default).lower() in V.TRUE_WORDS
-        return V.to_bool(raw, default, cleaned=True)
-    if t == "date":
-        return V.to_date(raw, cleaned=True)
-    return V.to_timestamp(raw, cleaned=True)
-
-
-def _const(spec: ColumnSpec, n: int) -> pa.Array:
-    c = _convert(spec, pa.array([str(spec.const)], pa.string()))
-    return pa.repeat(c.values[0], n)
-
-
-def transform(plan: PartPlan, batch: pa.Table, first_row: int) -> Transformed:
-    n = batch.num_rows
-    notes = Notes()
-    bad_masks: list[tuple[ColumnPlan, pa.Array, pa.Array, str, dict[str, Any]]] = []
-    out: dict[str, pa.Array] = {"_row": pa.array(range(first_row, first_row + n), pa.int64())}
-    raws: dict[str, pa.Array] = {}
-
-    # external id: the key header(s), joined with "|", after the part's prefix
-    keys = [_coalesce(batch, (h,)) for h in plan.key_headers]
-    if len(keys) == 1:
-        ext = keys[0]
-    else:
-        ext = pc.binary_join_element_wise(*keys, "|", null_handling="replace", null_replacement="")
-        ext = pc.if_else(pc.is_null(keys[0]), pa.scalar(None, pa.string()), ext)
-    if plan.part.key_prefix:
-        ext = pc.binary_join_element_wise(plan.part.key_prefix, ext, "")
-    missing_key = pc.is_null(ext)
-    too_long = pc.fill_null(pc.greater(pc.utf8_length(ext), 120), False)
-    key_col = ColumnPlan(ColumnSpec(target="external_id", sources=plan.key_headers), plan.key_headers)
-    bad_masks.append((key_col, missing_key, _null(pa.string(), n), "required", {}))
-    bad_masks.append((key_col, too_long, ext, "too_long", {"max": 120}))
-    out["external_id"] = ext
-
-    for col in plan.columns:
-        spec = col.spec
-        name = REF_PREFIX + spec.target if spec.ref else spec.target
-        if spec.const is not None and not col.headers:
-            out[name] = _const(spec, n)
-            continue
-        raw = _coalesce(batch, col.headers)
-        header = col.headers[0] if col.headers else spec.target
-        for wrong, right in spec.fixes.items():
-            hit = pc.fill_null(pc.equal(raw, wrong), False)
-            count = pc.sum(pc.cast(hit, pa.int64())).as_py() or 0
-            if count:
-                notes.add("fixed_value", count, column=header, value=wrong, fixed=right)
-                raw = pc.if_else(hit, right, raw)
-        if spec.zero_is_null_when:
-            for other, labels in spec.zero_is_null_when.items():
-                other_raw = _coalesce(batch, (other,)) if other in batch.column_names else None
-                if other_raw is None:
-                    continue
-                number = V.to_number(raw, cleaned=True).values
-                zero = pc.fill_null(
-                    pc.and_(pc.equal(number, 0), pc.is_in(other_raw, pa.array(labels))), False
-                )
-                count = pc.sum(pc.cast(zero, pa.int64())).as_py() or 0
-                if count:
-                    notes.add("zero_as_empty", count, column=header, when=f"{other} = {'/'.join(labels)}")
-                    raw = pc.if_else(zero, pa.scalar(None, pa.string()), raw)
-        if spec.note_empty:
-            empty = pc.is_null(raw)
-            count = pc.sum(pc.cast(empty, pa.int64())).as_py() or 0
-            if count:
-                by_col = spec.note_empty if isinstance(spec.note_empty, str) else None
-                by = None
-                if by_col and by_col in batch.column_names:
-                    vals = pc.filter(_coalesce(batch, (by_col,)), empty).to_pylist()
-                    by = Counter(str(v) for v in vals)
-                notes.add("empty_values", count, by=by, column=header)
-        if spec.mapping is not None:
-            mapped, unmapped = V.map_values(
-                raw, spec.mapping, None if spec.default is None else str(spec.default), spec.keep_unmapped
-            )
-            count = pc.sum(pc.cast(unmapped, pa.int64())).as_py() or 0
-            if count and spec.default is not None and not spec.keep_unmapped and spec.type != "bool":
-                vals = Counter(str(v) for v in pc.filter(raw, unmapped).to_pylist())
-                notes.add("unmapped_value", count, by=vals, column=header, default=spec.default)
-            elif count and spec.default is None and not spec.keep_unmapped:
-                bad_masks.append(
-                    (
-                        col,
-                        unmapped,
-                        raw,
-                        "not_in_choices",
-                        {"allowed": ", ".join(sorted(set(spec.mapping.values())))},
-                    )
-                )
-            raw = mapped
-        elif spec.default is not None and spec.type not in ("bool",):
-            raw = pc.fill_null(raw, str(spec.default))
-        raws[spec.target] = raw
-        if spec.ref is not None:
-            value = raw
-            if spec.ref.only_prefix:
-                keep = pc.fill_null(
-                    pc.or_(*[pc.starts_with(value, p) for p in spec.ref.only_prefix])
-                    if len(spec.ref.only_prefix) > 1
-                    else pc.starts_with(value, spec.ref.only_prefix[0]),
-                    False,
-                )
-                value = pc.if_else(keep, value, pa.scalar(None, pa.string()))
-            if spec.ref.prefix:
-                value = pc.binary_join_element_wise(spec.ref.prefix, value, "")
-            out[name] = value
-            continue
-        conv = _convert(spec, raw)
-        reason = "too_long" if spec.type == "text" else "bad_value"
-        params: dict[str, Any] = {"max": spec.max_length} if spec.type == "text" else {}
-        params["expected"] = EXPECTED.get(spec.type, spec.type)
-        bad_masks.append((col, conv.bad, raw, reason, params))
-        if spec.required:
-            missing = pc.and_(pc.is_null(conv.values), pc.invert(conv.bad))
-            bad_masks.append((col, missing, raw, "required", {}))
-        out[name] = conv.values
-
-    # a column that only counts when a flag column is true (closed_at when is_closed)
-    for col in plan.columns:
-        if col.spec.when and col.spec.when in out and col.spec.target in out:
-            flag = pc.fill_null(out[col.spec.when], False)
-            out[col.spec.target] = pc.if_else(flag, out[col.spec.target], _null(out[col.spec.target].type, n))
-
-    rejects: list[Reject] = []
-    any_bad = pa.array([False] * n, pa.bool_())
-    for col, bad, raw, reason, params in bad_masks:
-        mask = pc.fill_null(bad, False)
-        if not pc.any(mask).as_py():
-            continue
-        any_bad = pc.or_(any_bad, mask)
-        header = col.headers[0] if col and col.headers else (col.spec.target if col else "")
-        idx = pc.indices_nonzero(mask)
-        for i, v in zip(idx.to_pylist(), pc.take(raw, idx).to_pylist(), strict=True):
-            rejects.append(Reject(first_row + i, header, v, reason, params))
-    table = pa.table(out)
-    if rejects:
-        table = table.filter(pc.invert(any_bad))
-    rejects.sort(key=lambda r: r.row)
-    return Transformed(table, rejects, notes)

@@ -3,19 +3,30 @@
 Every converter takes a string array (``None`` for an empty cell) and returns the typed
 array plus a boolean mask of the cells it could not read; the caller turns the mask into
 rejects.  What people type in Japanese spreadsheets is accepted: full-width digits,
-``¥``/``￥``, ``円``, grouping commas, ``2026/3/31``, ``2026年3月31日``, Excel serial dates,
-``2024-01-22T16:14:25.000+0000`` (converted to Japan time), ``1``/empty/``TRUE``/``true``.
+``2026/3/31``, ``2026年3月31日``, Excel serial dates, ``2024-01-22T16:14:25.000+0000``
+(converted to Japan time), ``1``/empty/``TRUE``/``true``; amounts follow the grammar of
+:mod:`rashinban.ingest.amounts` (``1,234,567``, ``¥1,234円``, ``1.5万``, ``1,000万円``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rashinban.kpi.numbers import parse_number
+from rashinban.ingest.amounts import (
+    Converted,
+    clean_text,
+    no_bad,
+    nonempty,
+    to_int,
+    to_number,
+    to_percent,
+    try_cast,
+)
+from rashinban.ingest.amounts import bad_mask as _bad
+from rashinban.ingest.amounts import normalized as _normalized
 
 JST_OFFSET_SECONDS = 9 * 3600
 _EXCEL_EPOCH_US = -2209161600 * 1_000_000  # 1899-12-30T00:00:00 in µs since 1970
@@ -24,8 +35,6 @@ _US = 1_000_000
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "on", "はい", "○", "◯", "✓", "済")
 FALSE_WORDS = ("0", "false", "f", "no", "n", "off", "いいえ", "×", "-")
 
-_PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-_INTEGER = r"^[+-]?\d+(\.0*)?$"
 _DATE_RE = (
     r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
@@ -34,41 +43,9 @@ _DATE_RE = (
 _SERIAL_RE = r"^\d{1,5}(\.\d+)?$"
 
 
-@dataclass(frozen=True)
-class Converted:
-    values: pa.Array
-    bad: pa.Array  # bool: a non-empty cell that could not be read
-
-
-def _no_bad(arr: pa.Array) -> pa.Array:
-    return pa.nulls(len(arr), pa.bool_()).fill_null(False)
-
-
 def _as_int(s: pa.Array) -> pa.Array:
     """Digit strings to int64; empty strings (unmatched regex groups) to null."""
     return pc.cast(pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s), pa.int64())
-
-
-def _nonempty(arr: pa.Array) -> pa.Array:
-    return pc.fill_null(pc.invert(pc.is_null(arr)), False)
-
-
-def _bad(original: pa.Array, result: pa.Array) -> pa.Array:
-    return pc.and_(_nonempty(original), pc.is_null(result))
-
-
-def clean_text(arr: pa.Array) -> pa.Array:
-    """Trimmed text; blank cells become null."""
-    trimmed = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-
-
-def _normalized(arr: pa.Array) -> pa.Array:
-    """NFKC (full-width digits and letters to ASCII), trimmed, only where needed."""
-    ascii_only = pc.fill_null(pc.string_is_ascii(arr), True)
-    if pc.all(ascii_only).as_py():
-        return arr
-    return pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC"))
 
 
 def to_text(arr: pa.Array, max_length: int | None = None, *, cleaned: bool = False) -> Converted:
@@ -77,77 +54,6 @@ def to_text(arr: pa.Array, max_length: int | None = None, *, cleaned: bool = Fal
         return Converted(values, pa.array([False] * len(arr), pa.bool_()))
     too_long = pc.fill_null(pc.greater(pc.utf8_length(values), max_length), False)
     return Converted(pc.if_else(too_long, pa.scalar(None, pa.string()), values), too_long)
-
-
-def _number_text(arr: pa.Array, percent: bool = False) -> pa.Array:
-    s = _normalized(arr)
-    s = pc.replace_substring_regex(s, r"[,\s_]|^[¥\\$]|円$" + ("|%$" if percent else ""), "")
-    s = pc.replace_substring_regex(s, r"^([+-])[¥\\$]", r"\1")
-    return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
-
-
-def _try_cast(arr: pa.Array, t: pa.DataType) -> pa.Array | None:
-    """Arrow's own strict cast, or None when any cell does not fit (then the careful path runs)."""
-    try:
-        return pc.cast(arr, t)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-
-
-def to_number(
-    arr: pa.Array, scale: float | None = None, percent: bool = False, *, cleaned: bool = False
-) -> Converted:
-    """Amounts and other decimals (float64; the store rounds to its column's scale)."""
-    arr = arr if cleaned else clean_text(arr)
-    fast = _try_cast(arr, pa.float64())
-    if fast is not None and pc.all(pc.fill_null(pc.is_finite(fast), True)).as_py():
-        values = pc.multiply(fast, scale) if scale is not None else fast
-        return Converted(values, _no_bad(arr))
-    s = _number_text(arr, percent)
-    ok = pc.fill_null(pc.match_substring_regex(s, _PLAIN_NUMBER), False)
-    values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.float64())
-    values = _slow_numbers(arr, values, percent)
-    if scale is not None:
-        values = pc.multiply(values, scale)
-    return Converted(values, _bad(arr, values))
-
-
-def _slow_numbers(arr: pa.Array, values: pa.Array, percent: bool) -> pa.Array:
-    """The few cells the fast path could not read (120万円, 3億6,000万) go through parse_number."""
-    missed = pc.and_(_nonempty(arr), pc.is_null(values))
-    if not pc.any(missed).as_py():
-        return values
-    idx = pc.indices_nonzero(missed).to_pylist()
-    out = values.to_pylist()
-    for i, text in zip(idx, pc.take(arr, pa.array(idx, pa.int64())).to_pylist(), strict=True):
-        number = parse_number(str(text)) if text is not None else None
-        if number is not None and (percent or not str(text).strip().endswith(("%", "％"))):
-            out[i] = (
-                float(number * 100) if percent and str(text).strip().endswith(("%", "％")) else float(number)
-            )
-    return pa.array(out, pa.float64())
-
-
-def to_percent(arr: pa.Array, *, cleaned: bool = False) -> Converted:
-    """Percent 0-100 as Salesforce writes it: ``10``, ``10%``, ``１０％``."""
-    return to_number(arr, percent=True, cleaned=cleaned)
-
-
-def to_int(arr: pa.Array, scale: float | None = None, *, cleaned: bool = False) -> Converted:
-    arr = arr if cleaned else clean_text(arr)
-    if scale is None:
-        fast = _try_cast(arr, pa.int64())
-        if fast is not None:
-            return Converted(fast, _no_bad(arr))
-    if scale is not None:
-        number = to_number(arr, scale, cleaned=True)
-        values = pc.cast(pc.round(number.values), pa.int64())
-        return Converted(values, number.bad)
-    s = _number_text(arr)
-    ok = pc.fill_null(pc.match_substring_regex(s, _INTEGER), False)
-    s = pc.replace_substring_regex(s, r"\.0*$", "")
-    values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.int64())
-    return Converted(values, _bad(arr, values))
 
 
 def to_bool(arr: pa.Array, default: bool | None = None, *, cleaned: bool = False) -> Converted:
@@ -204,16 +110,16 @@ def _fast_timestamp(s: pa.Array) -> pa.Array | None:
         False,
     )
     if not pc.any(maybe_tz).as_py():
-        return _try_cast(s, pa.timestamp("us"))
+        return try_cast(s, pa.timestamp("us"))
     has_tz = pc.fill_null(pc.match_substring_regex(s, _TZ_SUFFIX), False)
     if not pc.any(has_tz).as_py():
-        return _try_cast(s, pa.timestamp("us"))
+        return try_cast(s, pa.timestamp("us"))
     if pc.all(pc.or_(has_tz, pc.is_null(s))).as_py():
         plain = pa.nulls(len(s), pa.timestamp("us"))
-        aware = _try_cast(s, pa.timestamp("us", "UTC"))
+        aware = try_cast(s, pa.timestamp("us", "UTC"))
     else:
-        plain = _try_cast(pc.if_else(has_tz, pa.scalar(None, pa.string()), s), pa.timestamp("us"))
-        aware = _try_cast(pc.if_else(has_tz, s, pa.scalar(None, pa.string())), pa.timestamp("us", "UTC"))
+        plain = try_cast(pc.if_else(has_tz, pa.scalar(None, pa.string()), s), pa.timestamp("us"))
+        aware = try_cast(pc.if_else(has_tz, s, pa.scalar(None, pa.string())), pa.timestamp("us", "UTC"))
     if plain is None or aware is None:
         return None
     jst = pc.cast(pc.add(pc.cast(aware, pa.int64()), JST_OFFSET_SECONDS * _US), pa.timestamp("us"))
@@ -226,7 +132,7 @@ def to_timestamp(arr: pa.Array, *, cleaned: bool = False) -> Converted:
     s = _normalized(arr)
     fast = _fast_timestamp(_iso_shaped(s))
     if fast is not None:
-        return Converted(fast, _no_bad(arr))
+        return Converted(fast, no_bad(arr))
     parts = pc.extract_regex(s, _DATE_RE)
     matched = pc.fill_null(pc.is_valid(parts), False)
 
@@ -304,7 +210,7 @@ def map_values(
     low = pc.utf8_lower(_normalized(arr))
     idx = pc.index_in(low, value_set=pa.array([normalize_label(k) for k in keys], pa.string()))
     mapped = pc.take(pa.array([mapping[k] for k in keys], pa.string()), idx)
-    unmapped = pc.and_(_nonempty(arr), pc.is_null(idx))
+    unmapped = pc.and_(nonempty(arr), pc.is_null(idx))
     fallback = arr if keep_unmapped else pa.scalar(default, pa.string())
     values = pc.if_else(unmapped, fallback, mapped)
     if default is not None:
@@ -317,6 +223,8 @@ def normalize_label(text: str) -> str:
 
     return unicodedata.normalize("NFKC", text).strip().lower()
 
+
+__all__ = ["Converted", "clean_text", "to_int", "to_number", "to_percent"]
 
 CONVERTERS: dict[str, Callable[[pa.Array], Converted]] = {
     "date": to_date,
