@@ -19,6 +19,7 @@ from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow
 from rashinban.app.accounts import Accounts
 from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
 from rashinban.app.admin import Admin
+from rashinban.app.alerts import Alerts
 from rashinban.app.context import AppContext, Progress
 from rashinban.app.customers import Customers
 from rashinban.app.dashboards import Dashboards
@@ -31,6 +32,7 @@ from rashinban.app.insights import Insights
 from rashinban.app.jobs import Jobs
 from rashinban.app.models import Models, default_model_path
 from rashinban.app.planning import Planning, parse_sets
+from rashinban.app.results import alerts as alert_results  # the alerts area's result types
 from rashinban.app.results.activities import (
     ActivityLogged,
     ActivityRow,
@@ -231,6 +233,10 @@ class Rashinban:
     def data(self) -> Data:
         return Data(self.ctx, self.models)
 
+    @cached_property
+    def alerts(self) -> Alerts:
+        return Alerts(self.ctx, self.models)
+
     def can(self, permission: Permission) -> bool:
         """Whether the signed-in user's role grants ``permission`` (the CLI may do anything)."""
         return (self.ctx.user is None and self.ctx.privileged) or allowed(self.ctx.user, permission)
@@ -324,6 +330,7 @@ __all__ = [
     "TreeResult",
     "TrendPoint",
     "User",
+    "alert_results",
     "default_model_path",
     "finding_view",
     "node_name",

@@ -24,6 +24,19 @@ FORBIDDEN: dict[str, set[str]] = {
     "metrics": {"analysis", "auth", "app", "service", "web", "cli", "jobs", "ingest"},
     "analysis": {"auth", "app", "service", "web", "cli", "jobs"},
     "app": {"service", "web", "cli", "jobs"},
+    "alerts": {
+        "store",
+        "metrics",
+        "analysis",
+        "ingest",
+        "auth",
+        "app",
+        "service",
+        "web",
+        "cli",
+        "jobs",
+        "demo",
+    },
     "jobs": {"web", "cli"},
 }
 # the edges reach the domain through the facade only (plus their own helpers, the i18n and

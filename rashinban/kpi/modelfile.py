@@ -59,6 +59,7 @@ MODEL_KEYS = {
     "funnel",
     "status",
     "template",
+    "alerts",
 }
 NODE_KEYS = {
     "name",
@@ -254,7 +255,7 @@ def parse_model(text: str, file: str = "<model>") -> Model:
     if "max_main_kpis" in top:
         kw["max_main_kpis"] = read_int(top["max_main_kpis"], loc, "max_main_kpis", 1, 100)
     extra = {}
-    for key in ("measures", "teams", "funnel", "status", "template"):
+    for key in ("measures", "teams", "funnel", "status", "template", "alerts"):
         if key in top:
             extra[key] = yaml.safe_load(yaml.serialize(top[key]))  # kept for later layers
             extra[f"{key}__line"] = lineno(top[key])

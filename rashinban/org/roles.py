@@ -36,6 +36,9 @@ class Permission(StrEnum):
     MANAGE_MODELS = "manage_models"  # push models, bind them to teams
     VIEW_ALL_JOBS = "view_all_jobs"  # every job, not only one's own
     MANAGE_EXPERIMENTS = "manage_experiments"  # define A/B tests (assigning units: LOG_ACTIVITY)
+    ACT_ON_ALERTS = "act_on_alerts"  # acknowledge, snooze, resolve alerts in the visible scopes
+    TUNE_ALERTS = "tune_alerts"  # alert thresholds for the teams and members one can see
+    MANAGE_ALERTS = "manage_alerts"  # alert rules, mail server, schedules, everyone's digests
 
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
@@ -43,10 +46,10 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MANAGER: frozenset(
         {Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN}
-        | {Permission.MANAGE_EXPERIMENTS}
+        | {Permission.MANAGE_EXPERIMENTS, Permission.ACT_ON_ALERTS, Permission.TUNE_ALERTS}
     ),
-    Role.MEMBER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),
-    Role.PARTNER: frozenset({Permission.READ, Permission.LOG_ACTIVITY}),
+    Role.MEMBER: frozenset({Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS}),
+    Role.PARTNER: frozenset({Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS}),
     Role.VIEWER: frozenset({Permission.READ}),
 }
 

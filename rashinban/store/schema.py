@@ -15,6 +15,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from rashinban.store.schema_alerts import (  # the alert tables, re-exported
+    alert_deliveries,
+    alert_events,
+    alert_notices,
+    alert_preferences,
+    alert_rules,
+    alerts,
+)
 from rashinban.store.schema_app import (  # the application tables, re-exported
     api_tokens,
     app_secrets,
@@ -230,6 +238,12 @@ FACT_TABLES = (
 __all__ = [
     "FACT_TABLES",
     "MONEY",
+    "alert_deliveries",
+    "alert_events",
+    "alert_notices",
+    "alert_preferences",
+    "alert_rules",
+    "alerts",
     "api_tokens",
     "app_secrets",
     "app_settings",

@@ -24,6 +24,8 @@ from rashinban.web.i18n import request_lang
 from rashinban.web.routes import (
     activities,
     admin,
+    alert_settings,
+    alerts,
     auth,
     dashboard,
     funnel,
@@ -73,6 +75,8 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
     for module in (auth, pages, dashboard, tree, teams, funnel, activities, imports, planning, admin):
         app.include_router(module.router)
     app.include_router(insights.router)
+    for router in (alert_settings.router, alert_settings.api, alerts.router, alerts.api):
+        app.include_router(router)
 
     @app.middleware("http")
     async def session_middleware(

@@ -22,7 +22,19 @@ def render(ctx: Ctx, name: str, status_code: int = 200, **context: Any) -> HTMLR
         "csrf_token": ctx.session.csrf,
         "path": ctx.request.url.path,
         "can": lambda name: ctx.user is not None and ctx.service.can(Permission(name)),
+        "alert_count": lambda: _alert_count(ctx),
         **template_helpers(ctx.lang),
         **context,
     }
     return templates.TemplateResponse(ctx.request, name, data, status_code=status_code)
+
+
+def _alert_count(ctx: Ctx) -> int:
+    """The navigation bar's badge: unacknowledged alerts in the user's inbox (a page never
+    fails for want of it)."""
+    if ctx.user is None:
+        return 0
+    try:
+        return ctx.service.alerts.count()
+    except Exception:
+        return 0
