@@ -16,9 +16,11 @@ from __future__ import annotations
 from functools import cached_property
 
 from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow
-from rashinban.app.accounts import Accounts
+from rashinban.app.accounts import Accounts, LoginPolicy
 from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
 from rashinban.app.admin import Admin
+from rashinban.app.audit import Audit
+from rashinban.app.credentials import Credentials
 from rashinban.app.alerts import Alerts
 from rashinban.app.context import AppContext, Progress
 from rashinban.app.customers import Customers
@@ -48,6 +50,7 @@ from rashinban.app.results.admin import (
     HolidaysSaved,
     StagesSaved,
 )
+from rashinban.app.results.audit import AuditEntry, AuditPage, RevokedCount, TokenCreated, TokenList
 from rashinban.app.results.common import (
     CompanyOption,
     CompanyRef,
@@ -138,10 +141,17 @@ class Rashinban:
 
     @classmethod
     def for_store(
-        cls, store: Store, user: User | None = None, lang: str = "ja", clock: Clock | None = None
+        cls,
+        store: Store,
+        user: User | None = None,
+        lang: str = "ja",
+        clock: Clock | None = None,
+        address: str | None = None,
     ) -> Rashinban:
-        """A request's facade on a long-lived store: ``user`` (None: anonymous, may do nothing)."""
-        return cls(AppContext(store_=store, user=user, lang=lang, clock=clock or default_clock()))
+        """A request's facade on a long-lived store: ``user`` (None: anonymous, may do nothing)
+        signed in from ``address``."""
+        ctx = AppContext(store_=store, user=user, lang=lang, clock=clock or default_clock(), address=address)
+        return cls(ctx)
 
     @classmethod
     def for_job(
@@ -210,6 +220,14 @@ class Rashinban:
         return Accounts(self.ctx)
 
     @cached_property
+    def audit(self) -> Audit:
+        return Audit(self.ctx)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        return Credentials(self.ctx)
+
+    @cached_property
     def jobs(self) -> Jobs:
         return Jobs(self.ctx)
 
@@ -257,6 +275,8 @@ __all__ = [
     "AdminUser",
     "AllocationMode",
     "AppContext",
+    "AuditEntry",
+    "AuditPage",
     "BottleneckResult",
     "BreakdownRow",
     "ChurnResult",
@@ -286,6 +306,7 @@ __all__ = [
     "InconsistentTargetsFinding",
     "KgiHeading",
     "LoggedActivity",
+    "LoginPolicy",
     "MemberOption",
     "MemberRef",
     "MemberResult",
@@ -311,6 +332,7 @@ __all__ = [
     "RequestInvalid",
     "RequestIssue",
     "ReviewSection",
+    "RevokedCount",
     "Role",
     "ScopeOption",
     "ScopeRef",
@@ -326,6 +348,8 @@ __all__ = [
     "TeamResult",
     "TeamSummary",
     "TeamsResult",
+    "TokenCreated",
+    "TokenList",
     "TreeNode",
     "TreeResult",
     "TrendPoint",

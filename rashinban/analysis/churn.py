@@ -33,6 +33,8 @@ FEATURES = (
     "touches",
 )
 BASELINE = ("tenure_months",)
+MAX_ROWS = 150_000  # training rows used at most (stacked snapshots are large on big stores)
+HISTORY_DAYS = 365.0  # how far back the monthly training snapshots go
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,9 @@ def fit(snaps: list[Snapshot], names: tuple[str, ...] = FEATURES) -> Fitted | No
     y = np.concatenate([s.event for s in snaps]).astype(float) if snaps else np.zeros(0)
     if len(y) < 20 or y.sum() < 3 or y.sum() > len(y) - 3:
         return None
+    if len(y) > MAX_ROWS:  # a fixed random subsample: the coefficients are stable well before this
+        keep = np.random.default_rng(0).choice(len(y), MAX_ROWS, replace=False)
+        x, y = x[keep], y[keep]
     xs = x[:, cols]
     mean, scale = xs.mean(axis=0), xs.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -237,7 +242,9 @@ def monthly_cutoffs(first: float, last: float) -> list[float]:
     return sorted(out)
 
 
-def backtest(f: CustomerFacts, as_of: float, horizon: float = 182.0, history_days: float = 730.0) -> Backtest:
+def backtest(
+    f: CustomerFacts, as_of: float, horizon: float = 182.0, history_days: float = HISTORY_DAYS
+) -> Backtest:
     test_cut = as_of - horizon
     train = [
         c for c in monthly_cutoffs(test_cut - history_days, test_cut - horizon) if c + horizon <= test_cut
@@ -274,7 +281,7 @@ def monthly_hazard(p_horizon: np.ndarray, horizon: float) -> np.ndarray:
 
 
 def score(
-    f: CustomerFacts, as_of: float, horizon: float = 182.0, history_days: float = 730.0
+    f: CustomerFacts, as_of: float, horizon: float = 182.0, history_days: float = HISTORY_DAYS
 ) -> tuple[Snapshot, Fitted | None, np.ndarray]:
     """Today's customers, the model fitted on every closed label window, their risks."""
     cuts = [

@@ -15,6 +15,7 @@ from rashinban.org.roles import Permission, require
 from rashinban.store import activities as A
 from rashinban.store.admin import member_exists
 from rashinban.store.org import MemberChoice
+from rashinban.store.refs import account_in_scope, owner_of
 
 TYPES = A.TYPES
 OUTCOMES = A.OUTCOMES
@@ -57,6 +58,8 @@ class Activities:
         note = forms.text(err, "note", data.get("note"), max_len=300)
         duration = forms.integer(err, "duration_minutes", data.get("duration_minutes"), lo=0, hi=24 * 60)
         deal_id = forms.integer(err, "deal_id", data.get("deal_id"), lo=1)
+        lead_id = forms.integer(err, "lead_id", data.get("lead_id"), lo=1)
+        account_id = forms.integer(err, "account_id", data.get("account_id"), lo=1)
         key = forms.text(err, "idempotency_key", idempotency_key or data.get("idempotency_key"), max_len=100)
         if member_id is None:
             member_id = user.member_id
@@ -69,10 +72,27 @@ class Activities:
             if not member_exists(ctx.store, member_id):
                 raise FormInvalid({"member_id": "unknown_member"})
             raise ForbiddenError("forbidden_member", member=member_id)
-        new = A.NewActivity(member_id, kind, outcome, occurred, note, duration, deal_id)
+        self._check_refs(allowed, deal_id, lead_id, account_id)
+        new = A.NewActivity(member_id, kind, outcome, occurred, note, duration, deal_id, lead_id, account_id)
         row, created = A.log_activity(ctx.store, new, A.external_id_for(user.id, key), now)
         ctx.refresh()
         return ActivityLogged(**_fields(row), created=created)
+
+    def _check_refs(
+        self, members: frozenset[int] | None, deal: int | None, lead: int | None, account: int | None
+    ) -> None:
+        """A deal, lead or account the activity names must exist and be the user's to write
+        to (owned by a member they may log for; an account: one of those members works it).
+        One message for "no such row" and "not yours": nothing to learn about other scopes."""
+        err = forms.Errors()
+        for field, table, rid in (("deal_id", "deals", deal), ("lead_id", "leads", lead)):
+            if rid is not None:
+                exists, owner = owner_of(self.ctx.store, table, rid)
+                if not exists or (members is not None and owner not in members):
+                    err.add(field, "unknown_" + table[:-1])
+        if account is not None and not account_in_scope(self.ctx.store, account, members):
+            err.add("account_id", "unknown_account")
+        err.check()
 
     def _active(self, member_id: int) -> bool:
         ids = self.ctx.org_cached(

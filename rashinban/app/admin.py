@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 from rashinban.app import forms, org
+from rashinban.app.accounts import password_problem
+from rashinban.app.audit import audit_hook
 from rashinban.app.context import AppContext
 from rashinban.app.results.admin import (
     AdminMember,
@@ -17,6 +19,7 @@ from rashinban.app.results.admin import (
     StagesSaved,
 )
 from rashinban.app.results.common import Ok
+from rashinban.auth.names import clashes, clean, name_problem, username_key
 from rashinban.auth.passwords import hash_password
 from rashinban.errors import NotFoundError, RashinbanError
 from rashinban.kpi.calendar import parse_holidays
@@ -59,14 +62,13 @@ class Admin:
         self._admin()
         store = self.ctx.store
         err = forms.Errors()
-        username = forms.text(err, "username", data.get("username"), required=True, max_len=100)
-        if username is not None and not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            err.add("username", "bad_username")
+        raw = forms.text(err, "username", data.get("username"), required=True, max_len=100)
+        username = clean(raw) if raw is not None else None  # NFKC: ａｄｍｉｎ is admin
+        if username is not None and (problem := name_problem(username)):
+            err.add("username", problem)
         password = data.get("password")
-        if not isinstance(password, str) or not password:
-            err.add("password", "required")
-        elif len(password) < 10 or len(password) > 200:
-            err.add("password", "password_length")
+        if problem := password_problem(password, username):
+            err.add("password", problem)
         role = forms.text(err, "role", data.get("role"), required=True, max_len=20)
         if role is not None and role not in ROLES:
             err.add("role", "bad_choice")
@@ -78,12 +80,23 @@ class Admin:
         self._check_team(err, "team_id", team_id)
         if member_id is not None and not S.member_exists(store, member_id):
             err.add("member_id", "unknown_member")
-        if username is not None and S.username_taken(store, username):
-            err.add("username", "taken")
+        if username is not None and (clash := clashes(username, S.usernames(store))):
+            err.add("username", clash)  # taken (Admin beside admin) or lookalike (аdmin)
         err.check()
         assert username is not None and role is not None and isinstance(password, str)
+        name = username
         new_id = S.insert_user(
-            store, username, hash_password(password), role, display, team_id, member_id, self.ctx.now()
+            store,
+            name,
+            hash_password(password),
+            role,
+            display,
+            team_id,
+            member_id,
+            self.ctx.now(),
+            username_key=username_key(name),
+            taken=lambda existing: clashes(name, existing),  # asked again under the write lock
+            audit=audit_hook(self.ctx, "user_created", "users", name),
         )
         return Created(ok=True, id=new_id)
 
@@ -105,7 +118,8 @@ class Admin:
             err.add("role", "not_self")
         self._check_team(err, "team_id", values.get("team_id"))
         err.check()
-        if values and not S.update_user(self.ctx.store, user_id, **values):
+        hook = audit_hook(self.ctx, "user_updated", "users", user_id)
+        if values and not S.update_user(self.ctx.store, user_id, self.ctx.now(), hook, **values):
             raise NotFoundError("user_unknown", user=str(user_id))
         return Ok(ok=True)
 
@@ -121,7 +135,8 @@ class Admin:
         self._check_team(err, "parent_id", parent)
         err.check()
         assert name is not None
-        return Created(ok=True, id=S.insert_team(self.ctx.store, name, parent, kind, client))
+        hook = audit_hook(self.ctx, "team_created", "teams", name)
+        return Created(ok=True, id=S.insert_team(self.ctx.store, name, parent, kind, client, hook))
 
     def update_team(self, team_id: int, data: Mapping[str, Any]) -> Ok:
         """Rename (``name``) or move (``parent_id``; empty: to the top) a team."""
@@ -141,7 +156,7 @@ class Admin:
             values["parent_id"] = parent
         err.check()
         if values:
-            S.update_team(store, team_id, **values)
+            S.update_team(store, team_id, audit_hook(self.ctx, "team_updated", "teams", team_id), **values)
         return Ok(ok=True)
 
     def set_funnel_stages(self, text: str | None) -> StagesSaved:
@@ -157,7 +172,8 @@ class Admin:
         elif len(stages) == 1:
             err.add("stages", "too_few")
         err.check()
-        S.set_setting(self.ctx.store, S.FUNNEL_STAGES, stages or None, user.username, self.ctx.now())
+        hook = audit_hook(self.ctx, "setting_changed", "app_settings", S.FUNNEL_STAGES)
+        S.set_setting(self.ctx.store, S.FUNNEL_STAGES, stages or None, user.username, self.ctx.now(), hook)
         return StagesSaved(ok=True, items=stages)
 
     def set_company_holidays(self, text: str | None) -> HolidaysSaved:
@@ -181,5 +197,6 @@ class Admin:
         err.check()
         out = sorted(days)
         value = [d.isoformat() for d in out] or None
-        S.set_setting(self.ctx.store, S.COMPANY_HOLIDAYS, value, user.username, self.ctx.now())
+        hook = audit_hook(self.ctx, "setting_changed", "app_settings", S.COMPANY_HOLIDAYS)
+        S.set_setting(self.ctx.store, S.COMPANY_HOLIDAYS, value, user.username, self.ctx.now(), hook)
         return HolidaysSaved(ok=True, items=out)

@@ -46,6 +46,7 @@ class AppContext:
     lang: str = "ja"
     clock: Clock = field(default_factory=default_clock)
     privileged: bool = False  # the CLI and jobs: no user, may do everything
+    address: str | None = None  # the client's address (web requests), for the audit trail
     _owned: Store | None = None
     _versions: tuple[int, int] | None = None
 

@@ -154,11 +154,6 @@ class Customers:
         accounts = np.unique(f.account)
         extra = account_facts(ibis_connection(self.ctx.store), accounts) if len(accounts) else {}
 
-        def band(emp: int | None) -> str:
-            if emp is None:
-                return ""
-            return ("small", "medium", "large")[int(np.digitize(emp, EMPLOYEE_BANDS))]
-
         # customer-months at risk in the window and churn events in it, per account
         live_from = np.maximum(f.start, start)
         live_to = np.minimum(np.where(np.isnan(f.end), as_of, f.end), as_of)
@@ -170,10 +165,16 @@ class Customers:
         inv = np.searchsorted(accounts, f.account)
         exposure_of = np.bincount(inv, weights=months, minlength=len(accounts))
         events_of = np.bincount(inv, weights=events.astype(float), minlength=len(accounts))
+        emps = np.array([extra.get(a, ("", "", None))[2] or -1 for a in accounts.tolist()], dtype=float)
+        bands = np.where(
+            emps < 0,
+            "",
+            np.array(["small", "medium", "large"], dtype=object)[np.digitize(emps, EMPLOYEE_BANDS)],
+        )
         for i, acc in enumerate(accounts.tolist()):
-            ind, emp = extra.get(acc, ("", "", None))[1:]
+            ind, emp = extra.get(acc, ("", "", None))[1], bands[i]
             vals = [float(exposure_of[i]), float(events_of[i]), mrr_now.get(acc, np.nan)]
-            for dim, lab in (("all", ""), ("industry", ind), ("size_band", band(emp))):
+            for dim, lab in (("all", ""), ("industry", ind), ("size_band", str(emp))):
                 if dim == "all" or lab:
                     g = groups.setdefault((dim, lab), [0.0, 0.0, 0.0, 0.0])
                     g[0] += vals[0]

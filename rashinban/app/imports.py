@@ -6,12 +6,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rashinban.app import audit, org
 from rashinban.app.context import AppContext, Progress
 from rashinban.app.import_jobs import ImportJobs
 from rashinban.ingest.run import ImportOptions, ImportResult, run_import
-from rashinban.org.roles import Permission, require
+from rashinban.ingest.scope import ImportScope
+from rashinban.org.roles import Permission, allowed, require
+from rashinban.org.scopes import MEMBER, TEAM
+from rashinban.store.audit import DATA
 
 PREVIEW_ROWS = 5
+
+
+def import_scope(ctx: AppContext) -> ImportScope | None:
+    """What the signed-in importer may write: None (everything) for admins, else the members
+    and teams of their branch (rows outside it are rejected by the loader)."""
+    user = ctx.user
+    if user is None or allowed(user, Permission.ADMINISTER):
+        return None
+    acc = org.access(ctx)
+    visible = acc.visible or frozenset()
+    return ImportScope(
+        members=frozenset(i for k, i in visible if k == MEMBER),
+        teams=frozenset(i for k, i in visible if k == TEAM),
+    )
 
 
 class Imports:
@@ -44,8 +62,19 @@ class Imports:
         user = self.ctx.require(Permission.IMPORT)
         if user is not None:
             options.actor = user.username
+            options.scope = import_scope(self.ctx)
+        self.ctx.creates = True  # an import may create the store: kept only once rows are committed
         result = run_import(self.ctx.store, path, options, reporter)
+        if not options.dry_run:
+            self.ctx.publish()
         self.ctx.refresh()
+        if not result.dry_run:
+            detail = {k: v for k, v in result.as_dict().items() if k not in ("files", "notes", "file_rows")}
+            detail["file"] = Path(result.file).name
+            ev = audit.event(
+                self.ctx, "import", DATA, table="import_runs", key=str(result.run_id), detail=detail
+            )
+            audit.record(self.ctx, ev)
         return result
 
     def upload(

@@ -13,7 +13,7 @@ from typing import Any
 from rashinban import templates
 from rashinban.analysis.achievability import AchievabilityRule, achievability_findings
 from rashinban.analysis.targets import plan_targets
-from rashinban.app import forms, org
+from rashinban.app import audit, forms, org, plan_scope
 from rashinban.app.context import AppContext
 from rashinban.app.models import Models
 from rashinban.app.results.planning import PlanningView, PlanSaved, PlanView, TargetRevision
@@ -29,6 +29,7 @@ from rashinban.kpi.solve import Plan, solve
 from rashinban.kpi.units import Unit
 from rashinban.org.roles import Permission, require
 from rashinban.org.scopes import COMPANY, MEMBER, TEAM
+from rashinban.store.audit import CONFIG
 from rashinban.store.targets import TargetRow, history, save_targets
 
 
@@ -142,16 +143,19 @@ class Planning:
             raise UsageError("plan_period_missing", option="--period")
         span = parse_period(label, model.fiscal_year_start)
         kind = KIND_OF_SPAN.get(span.kind, model.period)
-        scopes = org.scope_index(self.ctx)
+        scopes = plan_scope.index_for(self.ctx)  # a manager's plan splits over their branch only
         labels = [p.label for p in spans_in(span, kind, model.fiscal_year_start)]
         targets = plan_targets(plan, scopes, kind, labels)
         rows = [
             TargetRow(node, stype, sid, plabel, value)
             for (node, stype, sid, plabel), value in targets.items()
-            if stype in (COMPANY, TEAM, MEMBER)
+            if stype in (COMPANY, TEAM, MEMBER) and plan_scope.keep_row(self.ctx, model, node, stype, sid)
         ]
         version = self.models.version_of(model)
-        return save_targets(self.ctx.store, model.name, rows, author, reason, self.ctx.now(), version)
+        saved = save_targets(self.ctx.store, model.name, rows, author, reason, self.ctx.now(), version)
+        detail = {"model": model.name, "period": label, "rows": len(rows), "reason": reason}
+        audit.record(self.ctx, audit.event(self.ctx, "targets_saved", CONFIG, table="targets", detail=detail))
+        return saved
 
     # the planning page ---------------------------------------------------------------------
     def inputs(
@@ -160,7 +164,7 @@ class Planning:
         """Parse the planning form: node values (KGI target, assumptions) and member weights.
 
         Returns (model with the weights, overrides, weights, field errors)."""
-        model = self.models.load(path)
+        model = plan_scope.model_for(self.ctx, self.models.load(path))  # the planner's branch
         errors: dict[str, str] = {}
         sets: dict[str, Fraction] = {}
         for nid, raw in values.items():
@@ -277,7 +281,11 @@ class Planning:
         self.ctx.require(Permission.PLAN)
         model = self.models.load(path)
         scopes = org.scope_index(self.ctx)
-        revs = history(self.ctx.store, model.name)[:limit]
+        revs = [
+            r
+            for r in history(self.ctx.store, model.name)
+            if plan_scope.keep_row(self.ctx, model, r.node, r.scope_type, r.scope_id)
+        ][:limit]
         lang = self.ctx.lang
         out = []
         for r in revs:

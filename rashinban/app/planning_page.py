@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from rashinban.app import plan_scope
 from rashinban.app.planning import Planning
 from rashinban.app.results.planning import PlanningView, PlanView
 from rashinban.app.views import plan_view
@@ -79,7 +80,8 @@ def label(model: Model, nid: str, lang: str) -> str:
 def page(planning: Planning, path: str | None, form: Mapping[str, str] | None) -> dict[str, Any]:
     """What the planning page (and its live preview) shows; ``errors`` are field codes."""
     ctx = planning.ctx
-    model = planning.models.load(path)
+    model = plan_scope.model_for(ctx, planning.models.load(path))  # the planner's branch only
+    scope = plan_scope.plan_scope(ctx)
     values, weights, mode, period, reason = split_form(form or {})
     if form is None:
         equal = all(m.weight == 1 for m in model.members)
@@ -107,6 +109,7 @@ def page(planning: Planning, path: str | None, form: Mapping[str, str] | None) -
         "share_nodes": share_nodes,
         "member_rows": member_rows,
         "can_save": allowed(ctx.user, Permission.PLAN),
+        "plan_scope": scope.name if scope is not None else None,
         "node_label": lambda nid: label(model, nid, lang),
         "as_float": to_float,
     }

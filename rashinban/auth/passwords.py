@@ -23,6 +23,20 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+@cache
+def _demo_hasher() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+def demo_hashes(password: str, count: int) -> list[str]:
+    """``count`` hashes of the demo users' shared (public) password, each with its own salt,
+    so no two users' hashes are alike.  A lighter Argon2id profile (8 MiB, one pass): the
+    password is printed by ``demo generate`` anyway, and a demo of 40 reps is made in
+    milliseconds.  A password change or reset stores the full profile."""
+    hasher = _demo_hasher()
+    return [hasher.hash(password) for _ in range(count)]
+
+
 def verify_password(password: str, password_hash: str | None) -> bool:
     """True when ``password`` matches ``password_hash``; False otherwise (also for no hash)."""
     if not password_hash:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from rashinban.cli import alerts as _alerts  # noqa: F401
+from rashinban.cli import audit as _audit  # noqa: F401
 from rashinban.cli import data as _data  # noqa: F401
 from rashinban.cli import demo as _demo  # noqa: F401  (registers the commands)
 from rashinban.cli import insights as _insights  # noqa: F401

@@ -25,7 +25,14 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="worker processes (PostgreSQL stores)")] = 1,
     model: Annotated[Path | None, typer.Option("--model", help="KPI model file for the dashboards")] = None,
-    https: Annotated[bool, typer.Option("--https", help="behind HTTPS: Secure cookies")] = False,
+    https: Annotated[bool, typer.Option("--https", help="behind HTTPS: Secure cookies, HSTS")] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="address or network of a reverse proxy whose X-Forwarded-For is believed (repeatable)",
+        ),
+    ] = None,
     jobs: Annotated[
         bool, typer.Option("--jobs/--no-jobs", help="run background jobs here (off: run `rashinban worker`)")
     ] = True,
@@ -35,6 +42,7 @@ def serve(
 
     from rashinban.service import resolve_url
 
+    os.umask(0o077)  # what the server writes (the store's WAL, uploads, rejects) is the owner's only
     if db:
         os.environ["RASHINBAN_DB"] = db
     if model:
@@ -42,6 +50,8 @@ def serve(
     if https:
         os.environ["RASHINBAN_HTTPS"] = "1"
     os.environ["RASHINBAN_JOBS"] = "1" if jobs else "0"
+    if trusted_proxy:
+        os.environ["RASHINBAN_TRUSTED_PROXIES"] = ",".join(trusted_proxy)
     url = resolve_url(db)
     if workers > 1 and url.startswith("duckdb"):
         err_console.print(t("web.duckdb_one_worker", state.lang))
@@ -54,7 +64,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
-        proxy_headers=https,
+        proxy_headers=False,  # X-Forwarded-For is read by the app, from --trusted-proxy peers only
     )
 
 
@@ -73,3 +83,19 @@ def revoke(username: Annotated[str, typer.Argument(help="user name")], db: DbOpt
     """Revoke every API token of a user."""
     count = state.service(db).accounts.revoke_tokens(username)
     console.print(t("web.tokens_revoked", state.lang, count=count, user=username))
+
+
+@users_app.command("password")
+def password(
+    username: Annotated[str, typer.Argument(help="user name")],
+    db: DbOpt = None,
+) -> None:
+    """Set a user's password (asked twice, not echoed); every session of the user ends."""
+    svc = state.service(db)
+    user = next((u for u in svc.admin.overview().users if u.username == username), None)
+    if user is None:
+        err_console.print(t("error.user_unknown", state.lang, user=username))
+        raise typer.Exit(2)
+    new = typer.prompt(t("security.account.new", state.lang), hide_input=True, confirmation_prompt=True)
+    svc.credentials.reset_password(user.id, new)
+    console.print(t("security.account.changed", state.lang))

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from rashinban.auth.passwords import hash_password
+from rashinban.auth.names import username_key
+from rashinban.auth.passwords import demo_hashes
 from rashinban.demo import activities, contracts, deals, leads
 from rashinban.demo.config import DemoConfig
 from rashinban.demo.context import COUNTED, Ctx, Ids, make_calendar, month_starts_array
@@ -293,9 +294,8 @@ def _accounts_table(acc: Accounts) -> pa.Table:
 def _users_table(cfg: DemoConfig, org: Org, base: int) -> pa.Table:
     """admin, manager (東日本営業部), partner (the agency) and one member user per rep.
 
-    They share one password, so one Argon2 hash serves them all (hashing is slow on purpose).
+    They share one (printed) password; each gets a hash with its own salt.
     """
-    pw_hash = hash_password(cfg.password)
     created = datetime.combine(cfg.start, datetime.min.time()).replace(hour=9)
     managers = [m for m in org.members if m.role == "manager"]
     rows: list[tuple[str, str, str, int | None, int | None]] = [
@@ -315,8 +315,11 @@ def _users_table(cfg: DemoConfig, org: Org, base: int) -> pa.Table:
         {
             "id": pa.array(range(base, base + n), pa.int64()),
             "username": pa.array([r[0] for r in rows]),
+            "username_key": pa.array([username_key(r[0]) for r in rows]),
             "display_name": pa.array([r[1] for r in rows]),
-            "password_hash": pa.array([pw_hash] * n),
+            "password_hash": pa.array(demo_hashes(cfg.password, n)),
+            "password_changed_at": pa.array([created] * n, pa.timestamp("s")),
+            "security_stamp": pa.array([0] * n, pa.int32()),
             "role": pa.array([r[2] for r in rows]),
             "member_id": pa.array([r[3] for r in rows], pa.int64()),
             "team_id": pa.array([r[4] for r in rows], pa.int64()),

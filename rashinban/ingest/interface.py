@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rashinban.clock import Clock
+from rashinban.ingest.scope import ImportScope
 from rashinban.ingest.validate import Reject
 
 
@@ -53,6 +54,7 @@ class ImportOptions:
     actor: str = "import"
     clock: Clock | None = None  # where started_at/finished_at come from (default: the process clock)
     lock_timeout: float = 600.0  # seconds to wait for other writers before StoreBusy
+    scope: ImportScope | None = None  # a manager's import: rows outside it are rejected (ingest/scope.py)
 
 
 @dataclass

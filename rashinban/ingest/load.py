@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
+from rashinban.ingest.scope import ORG_TABLES, ImportScope, condition, owner_name, prepare
 from rashinban.ingest.spec import PartSpec
 from rashinban.ingest.validate import REF_PREFIX, ColumnPlan, Notes, PartPlan, Reject
 from rashinban.store.ids import next_id_sql
@@ -73,6 +74,7 @@ class Loader:
         self.is_pg = conn.dialect.name == "postgresql"
         self._stage_cols: tuple[str, ...] | None = None
         self.memory_limits: tuple[str, str] | None = None  # DuckDB: (while staging, while writing)
+        self.scope: ImportScope | None = None  # a manager's import: rows outside it are rejected
         self._total = 0  # rows in _res
         self._src_literal = "'" + source.replace("'", "''") + "'"
         if self.is_pg:
@@ -131,7 +133,7 @@ class Loader:
                 self.conn.exec_driver_sql("ANALYZE _stage")
             for col in plan.ref_columns:
                 assert col.spec.ref is not None
-                if col.spec.ref.create:
+                if col.spec.ref.create and not (self.scope and col.spec.ref.table in ORG_TABLES):
                     made = self._create_refs(
                         col.spec.ref.table, REF_PREFIX + col.spec.target, col.spec.ref.prefix
                     )
@@ -213,11 +215,29 @@ class Loader:
             if self._check_refs(col, target, result, missing, example):
                 required.append(col.spec.target)
         where = " AND ".join(f"{_q(c)} IS NOT NULL" for c in required)
+        if self.scope is not None:
+            where = self._scoped(plan, where, result)
         self.conn.exec_driver_sql(
-            f"CREATE TEMP VIEW _res AS SELECT * FROM _res_all{' WHERE ' + where if where else ''}"
+            f"CREATE TEMP VIEW _res AS SELECT * FROM _res_all r{' WHERE ' + where if where else ''}"
         )
-        if required:
+        if required or self.scope is not None:
             self._total = self._scalar("SELECT COUNT(*) FROM _res")
+
+    def _scoped(self, plan: PartPlan, where: str, result: BatchResult) -> str:
+        """Reject the rows outside the importer's scope (``ingest/scope.py``); the condition
+        that keeps the others."""
+        assert self.scope is not None
+        table = plan.part.table
+        prepare(self.conn, self.scope)
+        ok, owner = condition(table, [c.spec.target for c in plan.columns], self._src_literal)
+        base = f"({where}) AND " if where else ""
+        rows = self.conn.exec_driver_sql(
+            f"SELECT r._row, r.external_id, {owner} FROM _res_all r WHERE {base}NOT ({ok}) ORDER BY 1"
+        ).all()
+        for row, ext, who in rows:
+            params = {"table": table, "owner": owner_name(self.conn, table, who)}
+            result.rejects.append(Reject(int(row), "external_id", str(ext), "out_of_scope", params))
+        return f"{base}{ok}"
 
     def _check_refs(
         self, col: ColumnPlan, target: sa.Table, result: BatchResult, missing: int, example: object
@@ -309,7 +329,7 @@ class Loader:
                     "INSERT INTO audit_log (id, occurred_at, actor, action, table_name, row_key, "
                     "before_json, "
                     "after_json, import_run_id) "
-                    f"SELECT {next_id_sql('audit_log')} + ROW_NUMBER() OVER (ORDER BY r._row), "
+                    "SELECT nextval('audit_log_seq'), "
                     "CAST(:now AS TIMESTAMP), CAST(:actor AS VARCHAR), 'update', CAST(:tbl AS VARCHAR), "
                     f"CONCAT(CAST(:src AS VARCHAR), ':', r.external_id), {as_json('t')}, {as_json('r')}, "
                     f"CAST(:run AS BIGINT) FROM _chg r JOIN {table} t ON t.id = r._tid"

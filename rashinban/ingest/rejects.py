@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from pathlib import Path
 
+from rashinban.csvsafe import SafeWriter
 from rashinban.ingest.interface import reject_text
 from rashinban.ingest.validate import Reject
 
@@ -22,7 +22,7 @@ class RejectSink:
         fd, name = tempfile.mkstemp(prefix="rashinban-rejects-", suffix=".csv")
         self.path = Path(name)
         self._f = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
-        self._w = csv.writer(self._f)
+        self._w = SafeWriter(self._f)  # values from the file: no cell may start a formula
         self._w.writerow(self.HEADER)
         self.count = 0
         self.first: list[tuple[str, Reject]] = []

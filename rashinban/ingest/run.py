@@ -151,6 +151,7 @@ def _run_import(
                 with store.transaction(conn, options.lock_timeout) as tx:
                     run_id = reserve(conn, "import_runs", 1)
                     loader = Loader(conn, preset.source, run_id, options.actor, now)
+                    loader.scope = options.scope
                     loader.memory_limits = (IMPORT_MEMORY_LIMIT, restore) if restore else None
                     for plan, tf in plans:
                         counts = load_part(loader, plan, tf, sink, notes, options, reporter, result)

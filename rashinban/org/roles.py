@@ -35,6 +35,8 @@ class Permission(StrEnum):
     ADMINISTER = "administer"  # users, teams, settings, holidays, funnel stages
     MANAGE_MODELS = "manage_models"  # push models, bind them to teams
     VIEW_ALL_JOBS = "view_all_jobs"  # every job, not only one's own
+    PLAN_COMPANY = "plan_company"  # the company-level plan (others plan their own teams only)
+    AUDIT = "audit"  # read the audit trail
     MANAGE_EXPERIMENTS = "manage_experiments"  # define A/B tests (assigning units: LOG_ACTIVITY)
     ACT_ON_ALERTS = "act_on_alerts"  # acknowledge, snooze, resolve alerts in the visible scopes
     TUNE_ALERTS = "tune_alerts"  # alert thresholds for the teams and members one can see

@@ -46,6 +46,8 @@ class NewActivity:
     note: str | None = None
     duration_minutes: int | None = None
     deal_id: int | None = None
+    lead_id: int | None = None
+    account_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,8 @@ class _BatchWriter:
                         "subject": n.note,
                         "duration_minutes": n.duration_minutes,
                         "deal_id": n.deal_id,
+                        "lead_id": n.lead_id,
+                        "account_id": n.account_id,
                         "occurred_at": n.occurred_at,
                         "logged_at": item.logged_at,
                     }

@@ -53,6 +53,17 @@ def _write_lock(url: str) -> threading.Lock:
         return lock
 
 
+_SIDE_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _side_lock(url: str) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        lock = _SIDE_LOCKS.get(url)
+        if lock is None:
+            lock = _SIDE_LOCKS[url] = threading.Lock()
+        return lock
+
+
 @dataclass
 class WriteTransaction:
     """An open writing transaction (see :meth:`Store.transaction`)."""
@@ -110,11 +121,28 @@ class Store:
         from rashinban.errors import StoreError
 
         try:
-            return self.upgrade()
+            out = self.upgrade()
+            self.protect()
+            return out
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
             reason = str(getattr(e, "orig", e) or e).strip().splitlines()[0]
             url = self.engine.url.render_as_string(hide_password=True)
             raise StoreError("store_unavailable", url=url, reason=reason) from None
+
+    def protect(self) -> None:
+        """A DuckDB file holds password and token hashes and the session signing key: only
+        its owner may read it (0600, and its write-ahead log)."""
+        if not self.is_duckdb:
+            return
+        path = self.engine.url.database
+        if not path or path == ":memory:":
+            return
+        for p in (Path(path), Path(path + ".wal")):
+            try:
+                if p.exists() and p.stat().st_mode & 0o077:
+                    p.chmod(0o600)
+            except OSError:  # not ours to change (a read-only copy): leave it
+                pass
 
     def revision(self) -> str | None:
         from rashinban.store import migrate
@@ -159,6 +187,17 @@ class Store:
                     trans.rollback()
         finally:
             lock.release()
+
+    @contextmanager
+    def side_write(self) -> Iterator[sa.Connection]:
+        """A small write to the security tables (sessions, the login throttle, audit events):
+        committed on exit, never waiting for the writers' lock (an import may hold it for
+        minutes) and bumping no data version (no cache reads these tables).  Only for
+        single-row statements on rows no other writer touches, and ids from a sequence;
+        serialised within this process (DuckDB reports concurrent updates of one row as a
+        conflict), atomic per statement on PostgreSQL."""
+        with _side_lock(self.url), self.engine.begin() as conn:
+            yield conn
 
     def other_writes(self) -> int:
         """How many non-activity write transactions this process has opened on the store

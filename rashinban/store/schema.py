@@ -39,6 +39,7 @@ from rashinban.store.schema_app import (  # the application tables, re-exported
     users,
 )
 from rashinban.store.schema_base import MONEY, _fact, metadata
+from rashinban.store.schema_security import audit_log_seq, login_throttle, sessions
 
 # --- organisation ---------------------------------------------------------------------
 teams = _fact(
@@ -248,14 +249,17 @@ __all__ = [
     "app_secrets",
     "app_settings",
     "audit_log",
+    "audit_log_seq",
     "data_version",
     "experiment_defs",
     "import_runs",
     "jobs",
     "kpi_models",
+    "login_throttle",
     "metadata",
     "model_bindings",
     "schedules",
+    "sessions",
     "targets",
     "users",
 ]

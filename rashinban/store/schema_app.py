@@ -22,6 +22,11 @@ users = sa.Table(
     sa.Column("locale", sa.String(10), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # migration 0008: the name as compared (NFKC, trimmed, case-folded; unique in the app),
+    # when the password was last set, and the stamp every live session must carry
+    sa.Column("username_key", sa.String(100), nullable=True),
+    sa.Column("password_changed_at", sa.DateTime, nullable=True),
+    sa.Column("security_stamp", sa.Integer, nullable=True, server_default="0"),
 )
 
 api_tokens = sa.Table(
@@ -111,6 +116,11 @@ audit_log = sa.Table(
     sa.Column("before_json", sa.Text, nullable=True),  # JSON
     sa.Column("after_json", sa.Text, nullable=True),  # JSON
     sa.Column("import_run_id", sa.BigInteger, nullable=True),
+    # migration 0008: security and configuration events (see store/audit.py)
+    sa.Column("category", sa.String(20), nullable=True),  # security | config | data
+    sa.Column("actor_id", sa.BigInteger, nullable=True),
+    sa.Column("address", sa.String(64), nullable=True),  # the client address
+    sa.Column("detail_json", sa.Text, nullable=True),  # JSON: what else the event says
 )
 
 sa.Index("ix_audit_log_table_row", audit_log.c.table_name, audit_log.c.row_key)

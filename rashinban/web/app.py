@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -21,13 +21,18 @@ from rashinban.jobs.kinds import start_runner
 from rashinban.service import Rashinban
 from rashinban.web.deps import LoginRequired, lookup_user
 from rashinban.web.i18n import request_lang
+from rashinban.web.middleware import SecurityMiddleware
 from rashinban.web.routes import (
+    account,
     activities,
     admin,
     alert_settings,
     alerts,
+    audit,
     auth,
+    credentials,
     dashboard,
+    docs,
     funnel,
     imports,
     insights,
@@ -36,7 +41,8 @@ from rashinban.web.routes import (
     teams,
     tree,
 )
-from rashinban.web.security import COOKIE, LoginLimiter, SessionCodec
+from rashinban.web.routes.auth import login_policy
+from rashinban.web.security import SessionCodec
 from rashinban.web.settings import WebSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -64,13 +70,13 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
         description="Sales KPI management: KGI → KPI tree → targets, actuals, pace.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url=None,  # served by routes/docs.py: vendored assets, signed-in users only
+        openapi_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or default_clock()
-    app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.state.policy = login_policy(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, pages, dashboard, tree, teams, funnel, activities, imports, planning, admin):
         app.include_router(module.router)
@@ -78,30 +84,9 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
     for router in (alert_settings.router, alert_settings.api, alerts.router, alerts.api):
         app.include_router(router)
 
-    @app.middleware("http")
-    async def session_middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        codec: SessionCodec = app.state.codec
-        session = codec.load(request.cookies.get(COOKIE))
-        before = codec.dump(session)
-        request.state.session = session
-        response = await call_next(request)
-        after = codec.dump(session)
-        if after != before or COOKIE not in request.cookies:
-            response.set_cookie(
-                COOKIE,
-                after,
-                max_age=settings.session_hours * 3600,
-                httponly=True,
-                samesite="lax",
-                secure=settings.https or request.url.scheme == "https",
-                path="/",
-            )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    for module in (account, audit, credentials, docs):
+        app.include_router(module.router)
+    app.add_middleware(SecurityMiddleware, web=app)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
@@ -114,9 +99,10 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
         message = render_error(exc, lang)
         if _wants_page(request):
             return await _error_page(request, exc.http_status, message)
+        # a refusal says what was refused, never what lies behind it: no parameters
+        params = {} if exc.http_status == 403 else _plain(exc.params)
         return JSONResponse(
-            {"error": exc.code, "message": message, "params": _plain(exc.params)},
-            status_code=exc.http_status,
+            {"error": exc.code, "message": message, "params": params}, status_code=exc.http_status
         )
 
     @app.exception_handler(RequestValidationError)
@@ -161,7 +147,7 @@ async def _error_page(request: Request, status: int, message: str) -> Response:
 
     session = request.state.session
     try:
-        user, _ = await run_in_threadpool(lookup_user, request, session)
+        user, _ = lookup_user(request, session)
     except Exception:  # an error page never fails for want of the user
         user = None
     ctx = Ctx(request, session, user, _lang(request))

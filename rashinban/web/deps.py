@@ -1,8 +1,8 @@
 """Request dependencies: the session, the signed-in user, the service facade.
 
-``CurrentUser`` accepts an API token (``Authorization: Bearer …``) or the session cookie;
-pages redirect anonymous visitors to the login page, the API answers 401.  Nothing here
-blocks the event loop: the user is looked up in the threadpool.
+``CurrentUser`` accepts an API token (``Authorization: Bearer …``) or the session cookie
+(both resolved by ``web.middleware`` before the body is read); pages redirect anonymous
+visitors to the login page, the API answers 401.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from starlette.concurrency import run_in_threadpool
 
 from rashinban.clock import Clock
 from rashinban.errors import RashinbanError
@@ -62,7 +61,8 @@ class Ctx:
 
 def facade(request: Request, user: User | None, lang: str) -> Rashinban:
     clock: Clock = request.app.state.clock
-    return Rashinban.for_store(request.app.state.store, user, lang, clock)
+    address = getattr(request.state, "address", None)
+    return Rashinban.for_store(request.app.state.store, user, lang, clock, address)
 
 
 def _session(request: Request) -> Session:
@@ -71,22 +71,21 @@ def _session(request: Request) -> Session:
 
 
 def lookup_user(request: Request, session: Session) -> tuple[User | None, bool]:
-    """(user, authenticated by token) — blocking: run it in the threadpool."""
-    svc = facade(request, None, "en")
+    """(user, authenticated by token), as the security middleware found them before the
+    body was read: an API token wins over the cookie; a token that is not (or no longer)
+    valid is a 401, never a fallback to the cookie."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user = svc.accounts.token_user(auth[7:].strip())
+        user: User | None = getattr(request.state, "token_user", None)
         if user is None:
             raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
         return user, True
-    if session.user_id is not None:
-        return svc.accounts.user(int(session.user_id)), False
-    return None, False
+    return getattr(request.state, "user", None), False
 
 
 async def get_ctx(request: Request) -> Ctx:
     session = _session(request)
-    user, token = await run_in_threadpool(lookup_user, request, session)
+    user, token = lookup_user(request, session)
     lang = request_lang(request, session.lang or (user.locale if user else None))
     ctx = Ctx(request, session, user, lang, token)
     if request.method in UNSAFE_METHODS and not token:

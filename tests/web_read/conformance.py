@@ -35,6 +35,12 @@ OPERATIONS: list[tuple[str, str]] = [
     ("POST", "/api/admin/teams/{team_id}"),
     ("PUT", "/api/admin/funnel-stages"),
     ("PUT", "/api/admin/holidays"),
+    ("GET", "/api/admin/tokens"),
+    ("POST", "/api/admin/users/{user_id}/tokens"),
+    ("POST", "/api/admin/users/{user_id}/tokens/revoke"),
+    ("POST", "/api/admin/tokens/{token_id}/revoke"),
+    ("POST", "/api/admin/users/{user_id}/password"),
+    ("POST", "/api/admin/users/{user_id}/sessions/revoke"),
 ]
 
 

@@ -13,13 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rashinban.web.app import create_app
-from rashinban.web.security import COOKIE
 from rashinban.web.settings import WebSettings
 from tests.svc import generate_demo
 
 PASSWORD = "rashinban-demo"
 DEMO_USERS = {"admin", "manager", "partner", *(f"rep{i:03d}" for i in range(1, 11))}
-_SESSIONS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -53,14 +51,9 @@ class Web:
         return self.csrf
 
     def login(self, username: str, password: str = PASSWORD) -> Web:
-        """Sign in (once per worker and user: every test app shares the secret key and the
-        demo's user ids, so a session cookie stays valid — argon2 is slow on purpose)."""
+        """Sign in: a session in this test's store (the demo users' hashes are light, so a
+        real sign-in per test costs milliseconds)."""
         self.client.cookies.clear()
-        cached = _SESSIONS.get((username, password))
-        if cached is not None:
-            self.client.cookies.set(COOKIE, cached[0])
-            self.csrf = cached[1]
-            return self
         token = self.token()
         r = self.client.post(
             "/login",
@@ -72,8 +65,6 @@ class Web:
         m = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
         assert m
         self.csrf = m.group(1)
-        if username in DEMO_USERS:
-            _SESSIONS[(username, password)] = (self.client.cookies[COOKIE], self.csrf)
         return self
 
     def post(self, url: str, **kw: Any) -> httpx.Response:

@@ -42,7 +42,7 @@ def test_live_preview_and_field_errors(web: Web) -> None:
 
 
 def test_save_creates_revisions_with_author_and_reason(web: Web) -> None:
-    web.login("manager")
+    web.login("admin")  # the company-level plan (a manager plans their own teams: tests/security)
     store: Store = web.client.app.state.store  # type: ignore[attr-defined]
     no_reason = web.post(
         "/planning/save", data={"node.revenue": "4000万", "reason": ""}, headers={"HX-Request": "true"}
@@ -62,12 +62,12 @@ def test_save_creates_revisions_with_author_and_reason(web: Web) -> None:
 
     revs = [h for h in history(store, read_model(model).name, "revenue") if h.scope_type == "company"]
     latest = revs[0]
-    assert latest.author == "manager" and latest.reason and latest.reason.startswith("上方修正")
+    assert latest.author == "admin" and latest.reason and latest.reason.startswith("上方修正")
     assert latest.previous == 40_000_000 and latest.value == 45_000_000
     assert revs[1].value == 40_000_000 and latest.revision == revs[1].revision + 1
     hist = web.client.get("/api/planning").json()["history"]
     row = next(h for h in hist if h["node"] == "revenue" and h["scope_type"] == "company")
-    assert (row["old"], row["new"], row["author"]) == (40_000_000, 45_000_000, "manager")
+    assert (row["old"], row["new"], row["author"]) == (40_000_000, 45_000_000, "admin")
     page = web.client.get("/planning").text
     assert "40,000,000" in page and "45,000,000" in page and "期初計画" in page
 

@@ -32,6 +32,8 @@ class ActivityIn(BaseModel):
     note: str | None = None
     duration_minutes: int | str | None = None
     deal_id: int | str | None = None
+    lead_id: int | str | None = None
+    account_id: int | str | None = None
     idempotency_key: str | None = None
 
 
