@@ -45,9 +45,12 @@ from rashinban.org.access import ScopeKey
 from rashinban.org.roles import Permission, Role, role_of
 from rashinban.org.scopes import COMPANY, MEMBER
 from rashinban.store import forecasts as repo
+from rashinban.store import schedules as sched
 from rashinban.store.targets import current_targets
 
 CATEGORIES = ("commit", "best_case", "pipeline", "omitted")
+SCHEDULE = "forecast"
+SCHEDULE_SPEC = "business 06:00"  # retrain and rescore before the working day starts
 KPIS = ("revenue", "won_deals")
 ModelPath = str | Path | None
 
@@ -126,6 +129,26 @@ class Forecasts:
             period=out["period"],
             seconds=round(out["seconds"], 2),
         )
+
+    def ensure_schedule(self) -> None:
+        """The scoring job's schedule (``forecast``: every business day at 06:00), created when
+        missing — an existing schedule (changed with ``rashinban jobs``) is never touched."""
+        self.ctx.require(Permission.FORECAST_RUN)
+        if sched.get_schedule(self.ctx.store, SCHEDULE) is None:
+            sched.upsert_schedule(
+                self.ctx.store,
+                SCHEDULE,
+                "forecast",
+                {},
+                SCHEDULE_SPEC,
+                str(
+                    (getattr(self.ctx.clock, "zone", None) and getattr(self.ctx.clock.zone, "key", None))
+                    or "Asia/Tokyo"
+                ),
+                now_utc=self.ctx.clock.instant(),
+                created_by="rashinban",
+            )
+            self.ctx.refresh()
 
     # reads -----------------------------------------------------------------------------------
     def scope(self, model_path: ModelPath, scope: str | None = None) -> ForecastResult:

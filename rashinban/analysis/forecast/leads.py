@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from rashinban.analysis.forecast.data import DAY_TD, _act_counts
 
@@ -146,8 +147,9 @@ def fit(rows: pd.DataFrame) -> LeadModel:
     x = model._x(rows)
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std == 0] = 1.0
-    lr = LogisticRegression(C=0.5, max_iter=1000)
-    lr.fit((x - mean) / std, y)
+    lr = LogisticRegression(C=0.5, solver="newton-cholesky", max_iter=200)
+    with threadpool_limits(1):  # BLAS threads only fight over 2 shared cores
+        lr.fit((x - mean) / std, y)
     return LeadModel(
         "logistic", rate, base, positives, levels, lr.coef_[0], float(lr.intercept_[0]), mean, std
     )

@@ -43,11 +43,20 @@ class Models:
 
 
 def train(
-    f: DealFacts, t: pd.Timestamp, snapshots: int = TRAIN_SNAPSHOTS, algorithm: str = "logistic"
+    f: DealFacts,
+    t: pd.Timestamp,
+    snapshots: int = TRAIN_SNAPSHOTS,
+    algorithm: str = "logistic",
+    rows: pd.DataFrame | None = None,
+    in_period: bool = True,
 ) -> Models:
-    rows = training.labelled(f, t, training.snapshot_times(t, f.start, snapshots))
+    """The models at ``t`` (``rows``: the labelled snapshots, when already built;
+    ``in_period=False``: the win model only)."""
+    if rows is None:
+        rows = training.labelled(f, t, training.snapshot_times(t, f.start, snapshots))
     model = winprob.fit(rows, f.stages, algorithm) if len(rows) else _empty_model(f)
-    return with_period(f, t, Models(model, PeriodTable({}, {}, 0.3), t))
+    m = Models(model, PeriodTable({}, {}, 0.3), t)
+    return with_period(f, t, m) if in_period else m
 
 
 def with_period(f: DealFacts, t: pd.Timestamp, m: Models) -> Models:

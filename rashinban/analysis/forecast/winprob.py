@@ -10,6 +10,7 @@ factor's columns, so the factors shown are what moves this deal away from the av
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import CategoricalNB
 from sklearn.preprocessing import KBinsDiscretizer
+from threadpoolctl import threadpool_limits
 
 from rashinban.analysis.forecast.features import WIN_CATEGORIES, Encoder, factor_of, numeric
 from rashinban.analysis.forecast.stages import StageTable, fit_stage_table
@@ -138,7 +140,9 @@ def fit(
     if algorithm == "naive_bayes":
         k = len(enc.numeric)
         bins = KBinsDiscretizer(n_bins=5, encode="ordinal", strategy="quantile", subsample=None)
-        bins.fit(x[:, :k])
+        with warnings.catch_warnings():  # constant columns (no pushes yet): one bin, as intended
+            warnings.simplefilter("ignore", UserWarning)
+            bins.fit(x[:, :k])
         m = WinModel("naive_bayes", table, won, lost, enc, bins=bins)
         nb = CategoricalNB(alpha=0.1, min_categories=6)
         nb.fit(_discrete(m, x), y)
@@ -146,8 +150,9 @@ def fit(
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std[std == 0] = 1.0
-    lr = LogisticRegression(C=C, max_iter=1000)
-    lr.fit((x - mean) / std, y)
+    lr = LogisticRegression(C=C, solver="newton-cholesky", max_iter=200)
+    with threadpool_limits(1):  # BLAS threads only fight over 2 shared cores
+        lr.fit((x - mean) / std, y)
     return WinModel(
         "logistic",
         table,
