@@ -19,14 +19,15 @@ from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow
 from rashinban.app.accounts import Accounts, LoginPolicy
 from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
 from rashinban.app.admin import Admin
-from rashinban.app.audit import Audit
-from rashinban.app.credentials import Credentials
 from rashinban.app.alerts import Alerts
+from rashinban.app.audit import Audit
 from rashinban.app.context import AppContext, Progress
+from rashinban.app.credentials import Credentials
 from rashinban.app.customers import Customers
 from rashinban.app.dashboards import Dashboards
 from rashinban.app.data import Data
 from rashinban.app.experiments import Experiments
+from rashinban.app.forecasts import Forecasts
 from rashinban.app.import_jobs import ImportJob
 from rashinban.app.import_jobs import safe_name as safe_upload_name
 from rashinban.app.imports import Imports
@@ -35,6 +36,7 @@ from rashinban.app.jobs import Jobs
 from rashinban.app.models import Models, default_model_path
 from rashinban.app.planning import Planning, parse_sets
 from rashinban.app.results import alerts as alert_results  # the alerts area's result types
+from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
 from rashinban.app.results.activities import (
     ActivityLogged,
     ActivityRow,
@@ -252,6 +254,10 @@ class Rashinban:
         return Data(self.ctx, self.models)
 
     @cached_property
+    def forecasts(self) -> Forecasts:
+        return Forecasts(self.ctx, self.models, self.dashboards)
+
+    @cached_property
     def alerts(self) -> Alerts:
         return Alerts(self.ctx, self.models)
 
@@ -357,6 +363,7 @@ __all__ = [
     "alert_results",
     "default_model_path",
     "finding_view",
+    "forecast_results",
     "node_name",
     "parse_sets",
     "plan_view",

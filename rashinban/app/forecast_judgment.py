@@ -104,6 +104,9 @@ def submit(
 ) -> Ok:
     """A weekly forecast submission for the scope's current period (kept for ever)."""
     _, key = _writable(fc, model_path, scope, Permission.FORECAST_SUBMIT)
+    user = fc.ctx.user
+    if role_of(user) is Role.MEMBER and user is not None and key != (MEMBER, user.member_id):
+        raise ForbiddenError("forbidden_scope", kind=key[0], value=str(key[1]))  # a rep submits their own
     if kpi not in KPIS or value < 0:
         raise UsageError("forecast_bad_adjustment", kpi=kpi)
     period, p50 = _p50(fc, key, kpi)

@@ -8,6 +8,10 @@
 | partner | the agency team and below                  | log activities of the agency's members |
 | viewer  | a team and below (e.g. a client watching)  | nothing (read only)                    |
 
+Forecasts: admins train and score (``forecast_run``); managers adjust their scopes'
+forecasts (``forecast_adjust``); managers, members and partners submit forecasts for the
+scopes they may write and set the category of the deals they own (``forecast_submit``).
+
 Writes are further limited to the scopes the user can see (``org.access``).
 """
 
@@ -35,6 +39,9 @@ class Permission(StrEnum):
     ADMINISTER = "administer"  # users, teams, settings, holidays, funnel stages
     MANAGE_MODELS = "manage_models"  # push models, bind them to teams
     VIEW_ALL_JOBS = "view_all_jobs"  # every job, not only one's own
+    FORECAST_RUN = "forecast_run"  # train and score the forecast models, run backtests
+    FORECAST_ADJUST = "forecast_adjust"  # a manager's judgment on a scope's forecast
+    FORECAST_SUBMIT = "forecast_submit"  # submit one's weekly forecast; set one's deals' categories
     PLAN_COMPANY = "plan_company"  # the company-level plan (others plan their own teams only)
     AUDIT = "audit"  # read the audit trail
     MANAGE_EXPERIMENTS = "manage_experiments"  # define A/B tests (assigning units: LOG_ACTIVITY)
@@ -49,9 +56,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset(
         {Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN}
         | {Permission.MANAGE_EXPERIMENTS, Permission.ACT_ON_ALERTS, Permission.TUNE_ALERTS}
+        | {Permission.FORECAST_ADJUST, Permission.FORECAST_SUBMIT}
     ),
-    Role.MEMBER: frozenset({Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS}),
-    Role.PARTNER: frozenset({Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS}),
+    Role.MEMBER: frozenset(
+        {Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS, Permission.FORECAST_SUBMIT}
+    ),
+    Role.PARTNER: frozenset(
+        {Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS, Permission.FORECAST_SUBMIT}
+    ),
     Role.VIEWER: frozenset({Permission.READ}),
 }
 

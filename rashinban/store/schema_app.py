@@ -205,6 +205,121 @@ model_bindings = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
+# --- forecasts (migration 0005) ---------------------------------------------------------
+# One row per trained model (kind: deal | lead): its version, when and on what it was
+# trained, its hold-out metrics.  Every stored score and forecast names the version.
+forecast_models = sa.Table(
+    "forecast_models",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(10), nullable=False),  # deal | lead | forecast
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("algorithm", sa.String(40), nullable=False),  # logistic | stage_table | …
+    sa.Column("trained_at", sa.DateTime, nullable=False),  # business time
+    sa.Column("as_of", sa.DateTime, nullable=False),  # the data instant it saw
+    sa.Column("won", sa.Integer, nullable=False),
+    sa.Column("lost", sa.Integer, nullable=False),
+    sa.Column("metrics_json", sa.Text, nullable=True),
+    sa.Column("params_json", sa.Text, nullable=True),  # coefficients, stage table, …
+    sa.UniqueConstraint("kind", "version", name="uq_forecast_models_kind_version"),
+)
+
+deal_scores = sa.Table(
+    "deal_scores",
+    metadata,
+    sa.Column("deal_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("model_version", sa.Integer, nullable=False),
+    sa.Column("scored_at", sa.DateTime, nullable=False),
+    sa.Column("p_win", sa.Double, nullable=False),
+    sa.Column("p_stage", sa.Double, nullable=False),  # the stage table's probability
+    sa.Column("p_period", sa.Double, nullable=False),  # won within the current month
+    sa.Column("category", sa.String(12), nullable=False),  # the default from p_win
+    sa.Column("factors_json", sa.Text, nullable=True),  # [[factor, value, logit contribution], …]
+)
+
+lead_scores = sa.Table(
+    "lead_scores",
+    metadata,
+    sa.Column("lead_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("model_version", sa.Integer, nullable=False),
+    sa.Column("scored_at", sa.DateTime, nullable=False),
+    sa.Column("p_won", sa.Double, nullable=False),  # becomes a won deal within the horizon
+    sa.Column("p_base", sa.Double, nullable=False),  # the channel's rate
+    sa.Column("factors_json", sa.Text, nullable=True),
+)
+
+# The period forecast of every scope for the KPIs the pipeline drives (stored by the
+# scoring job; pages read it, they never recompute it).
+scope_forecasts = sa.Table(
+    "scope_forecasts",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("model_version", sa.Integer, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("scope_type", sa.String(10), nullable=False),
+    sa.Column("scope_id", sa.BigInteger, nullable=False),
+    sa.Column("period", sa.String(30), nullable=False),
+    sa.Column("kpi", sa.String(20), nullable=False),  # revenue | won_deals
+    sa.Column("closed", sa.Double, nullable=False),  # closed so far
+    sa.Column("open_expected", sa.Double, nullable=False),
+    sa.Column("new_expected", sa.Double, nullable=False),
+    sa.Column("mean", sa.Double, nullable=False),
+    sa.Column("p10", sa.Double, nullable=False),
+    sa.Column("p50", sa.Double, nullable=False),
+    sa.Column("p90", sa.Double, nullable=False),
+    sa.Column("run_rate", sa.Double, nullable=True),
+    sa.Column("weighted", sa.Double, nullable=True),  # CRM-weighted pipeline
+    sa.Column("target", sa.Double, nullable=True),
+    sa.Column("p_achieve", sa.Double, nullable=True),
+    sa.Column("commit", sa.Double, nullable=True),  # closed + commit deals
+    sa.Column("best_case", sa.Double, nullable=True),  # + best case deals
+)
+sa.Index("ix_scope_forecasts_scope", scope_forecasts.c.scope_type, scope_forecasts.c.scope_id)
+
+# An owner's forecast category for a deal, overriding the default from its probability.
+forecast_categories = sa.Table(
+    "forecast_categories",
+    metadata,
+    sa.Column("deal_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("category", sa.String(12), nullable=False),  # commit | best_case | pipeline | omitted
+    sa.Column("author", sa.String(100), nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# A manager's judgment on a scope's forecast (the deals underneath stay untouched).
+forecast_adjustments = sa.Table(
+    "forecast_adjustments",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("scope_type", sa.String(10), nullable=False),
+    sa.Column("scope_id", sa.BigInteger, nullable=False),
+    sa.Column("period", sa.String(30), nullable=False),
+    sa.Column("kpi", sa.String(20), nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("model_p50", sa.Double, nullable=True),  # what the model said then
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("author", sa.String(100), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Weekly forecast submissions (a rep's or a manager's call for the period), kept for ever.
+forecast_submissions = sa.Table(
+    "forecast_submissions",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("scope_type", sa.String(10), nullable=False),
+    sa.Column("scope_id", sa.BigInteger, nullable=False),
+    sa.Column("period", sa.String(30), nullable=False),
+    sa.Column("kpi", sa.String(20), nullable=False),
+    sa.Column("week", sa.String(10), nullable=False),  # ISO week of the submission, 2026-W47
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("model_p50", sa.Double, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("author", sa.String(100), nullable=True),
+    sa.Column("submitted_at", sa.DateTime, nullable=False),
+)
+
 # --- insights (migration 0006) ----------------------------------------------------------
 # A/B test definitions: what is tested (script, e-mail, landing page, proposal), the KPI it
 # targets and the fixed horizon's design.  Assignments stay in the ``experiments`` facts.

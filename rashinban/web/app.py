@@ -33,6 +33,7 @@ from rashinban.web.routes import (
     credentials,
     dashboard,
     docs,
+    forecast,
     funnel,
     imports,
     insights,
@@ -81,6 +82,8 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
     for module in (auth, pages, dashboard, tree, teams, funnel, activities, imports, planning, admin):
         app.include_router(module.router)
     app.include_router(insights.router)
+    app.include_router(forecast.router)
+    app.include_router(forecast.api)
     for router in (alert_settings.router, alert_settings.api, alerts.router, alerts.api):
         app.include_router(router)
 

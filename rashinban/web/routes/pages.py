@@ -24,4 +24,8 @@ def home(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response
     headers = ctx.request.headers
     partial = headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
     name = "dash/home_cards.html" if partial else "dash/home.html"
-    return render(ctx, name, d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))
+    band = ctx.service.forecasts.band(ctx.model, scope)  # the stored forecast (JSON twin: /api/forecast/band)
+    sv = data.scope.type if data.scope.type == "company" else f"{data.scope.type}:{data.scope.id}"
+    shown = band is not None and band.period == data.period
+    extra = {"band": band.model_dump(mode="json"), "band_scope": sv} if band and shown else {}
+    return render(ctx, name, d=data.model_dump(mode="json"), **extra, **dash_helpers(ctx.lang))
