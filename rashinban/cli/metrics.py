@@ -65,9 +65,11 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON rows")] = False,
 ) -> None:
     """Target, actual, achievement, pace, projection and status for every scope and KPI."""
-    report = state.service(db).tracking.status(model, period, team, member, as_of, engine)
-    if as_json:
-        console.file.write(json.dumps(status_view(report), ensure_ascii=False, indent=1) + "\n")
+    svc = state.service(db)
+    report = svc.tracking.status(model, period, team, member, as_of, engine)
+    if as_json:  # with the stored forecast of the KPIs the pipeline drives (revenue, won deals)
+        rows = svc.forecasts.status_fields(status_view(report), model)
+        console.file.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
     render_status(report)
 

@@ -3,12 +3,14 @@ write (a refusal carries no data), and the numbers against the store."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rashinban.service import Rashinban
 from rashinban.store.users import find_user
-from tests.forecast.conftest import Web, scalar
+from tests.forecast.conftest import Web, clock, scalar
 
 USERS = ("admin", "manager", "rep001", "partner", "viewer")
 
@@ -194,3 +196,19 @@ def test_home_shows_the_band_of_the_stored_forecast(web: Web) -> None:
     assert page.status_code == 200 and 'data-testid="forecast-band"' in page.text
     assert web.get("/forecast/model").status_code == 200
     assert web.get("/forecast/leads").status_code == 200
+
+
+def test_status_json_carries_the_forecast(fc_db: Path) -> None:
+    model = str(fc_db.with_name("demo.model.yaml"))
+    with Rashinban.for_cli(str(fc_db), "en", clock()) as svc:
+        report = svc.tracking.status(model, "2026-10")
+        from rashinban.cli.metrics import status_view
+
+        rows = svc.forecasts.status_fields(status_view(report), model)
+        stored = svc.forecasts.scope(model, "company")
+    company = [r for r in rows if r["scope_type"] == "company" and r["forecast"] is not None]
+    assert {r["node"] for r in company} == {"revenue", "won_deals"}
+    revenue = next(r for r in company if r["node"] == "revenue")["forecast"]
+    k = next(k for k in stored.kpis if k.kpi == "revenue")
+    assert revenue["p50"] == k.p50 and revenue["p_achieve"] == k.p_achieve
+    assert all(r["forecast"] is None for r in rows if r["node"] not in ("revenue", "won_deals"))
