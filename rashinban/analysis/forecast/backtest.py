@@ -21,7 +21,7 @@ import pandas as pd
 from rashinban.analysis.forecast import leads as lead_model
 from rashinban.analysis.forecast import period as pf
 from rashinban.analysis.forecast import training
-from rashinban.analysis.forecast.data import DealFacts
+from rashinban.analysis.forecast.data import DealFacts, sample
 from rashinban.analysis.forecast.leads import LeadFacts
 from rashinban.kpi.calendar import BusinessCalendar, Span, month_span
 
@@ -79,7 +79,10 @@ def run(
             if t > end:
                 continue
             if not models:
-                train_rows = training.labelled(f, t, training.snapshot_times(t, f.start, setup.snapshots))
+                small = sample(f)
+                train_rows = training.labelled(
+                    small, t, training.snapshot_times(t, small.start, setup.snapshots)
+                )
                 for alg in ALGORITHMS if setup.compare else ("logistic",):
                     models[alg] = pf.train(f, t, setup.snapshots, alg, train_rows, in_period=False)
                 if lf is not None and setup.leads:

@@ -188,3 +188,28 @@ def won_value_ratio(f: DealFacts, t: pd.Timestamp) -> dict[str, float]:
     c = c.loc[c["is_won"] & c["amount"].notna() & (c["list_price"] > 0)]
     g = (c["amount"] / c["list_price"]).groupby(c["product"]).median()
     return {str(k): float(v) for k, v in zip(g.index, g.to_numpy(), strict=True)}
+
+
+MAX_TRAIN_DEALS = 60_000  # training sees a fixed random subset of the deals of larger stores
+
+
+def sample(f: DealFacts, max_deals: int = MAX_TRAIN_DEALS, seed: int = 0) -> DealFacts:
+    """The facts of at most ``max_deals`` deals (a fixed random subset; all when fewer), for
+    training on large stores — what an instant sees of each sampled deal is unchanged."""
+    if len(f.deals) <= max_deals:
+        return f
+    rng = np.random.default_rng(seed)
+    keep_ids = rng.choice(f.deals["id"].to_numpy(), size=max_deals, replace=False)
+    deals = f.deals.loc[f.deals["id"].isin(keep_ids)].reset_index(drop=True)
+    history = f.history.loc[f.history["deal_id"].isin(keep_ids)].reset_index(drop=True)
+    acts = f.activities.loc[f.activities["deal_id"].isin(keep_ids)].reset_index(drop=True)
+    return DealFacts(
+        deals,
+        history,
+        acts,
+        f.stages,
+        f.amounts_at_close,
+        f.stage_probability,
+        f.member_team,
+        f.fiscal_year_start,
+    )

@@ -10,7 +10,7 @@ import pandas as pd
 
 from rashinban.analysis.forecast import simulate as sim
 from rashinban.analysis.forecast import training, winprob
-from rashinban.analysis.forecast.data import DealFacts, deals_at
+from rashinban.analysis.forecast.data import DealFacts, deals_at, sample
 from rashinban.analysis.forecast.features import CATEGORIES
 from rashinban.analysis.forecast.stages import PeriodTable, fit_period_table
 from rashinban.kpi.calendar import BusinessCalendar, Span
@@ -53,7 +53,8 @@ def train(
     """The models at ``t`` (``rows``: the labelled snapshots, when already built;
     ``in_period=False``: the win model only)."""
     if rows is None:
-        rows = training.labelled(f, t, training.snapshot_times(t, f.start, snapshots))
+        small = sample(f)
+        rows = training.labelled(small, t, training.snapshot_times(t, small.start, snapshots))
     model = winprob.fit(rows, f.stages, algorithm) if len(rows) else _empty_model(f)
     m = Models(model, PeriodTable({}, {}, 0.3), t)
     return with_period(f, t, m) if in_period else m
@@ -61,7 +62,7 @@ def train(
 
 def with_period(f: DealFacts, t: pd.Timestamp, m: Models) -> Models:
     """``m`` with the in-period model and table refitted for the day of ``t``."""
-    rows = training.in_period_rows(f, t)
+    rows = training.in_period_rows(sample(f), t)
     if rows.empty:
         return Models(m.win, PeriodTable({}, {}, 0.3), m.trained_at)
     table = fit_period_table(rows, m.win.table)
