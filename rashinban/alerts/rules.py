@@ -207,9 +207,7 @@ class OpenDeal:
     expected_close: date | None
 
 
-def stage_limit(
-    spec: RuleSpec, stage: str, learned: Mapping[str, tuple[float, int]], days: Fraction
-) -> float:
+def stage_limit(spec: RuleSpec, stage: str, learned: Mapping[str, tuple[float, int]], days: float) -> float:
     """Days a deal may stay in ``stage``: the rule's fixed limit for the stage, else the
     stage's P90 when learned from at least ``min_samples`` stays (``limit: p90``), else
     ``days``."""
@@ -231,12 +229,15 @@ def stalled_deals(
     """Stalled deals (no hysteresis: a deal is stalled or it is not).  ``learned``: stage →
     (P90 of days in stage, number of stays) for ``stage_time``."""
     hits: list[Hit] = []
+    limits: dict[ScopeKey, float] = {}  # the owner's days (thresholds are per scope, not per deal)
     for d in deals:
         owner: ScopeKey = (COMPANY, 0)
         if d.owner_id is not None and (MEMBER, d.owner_id) in scopes.scopes:
             owner = (MEMBER, d.owner_id)
-        th = thresholds(spec, owner, scopes)
-        days = th["days"] if th["days"] is not None else Fraction(spec.days)
+        days = limits.get(owner)
+        if days is None:
+            found = thresholds(spec, owner, scopes)["days"]
+            days = limits[owner] = float(found if found is not None else spec.days)
         base = {"deal": d.name or f"#{d.id}", "deal_id": d.id, "stage": d.stage, "amount": d.amount}
         owner_name = scopes.scopes[owner].name if owner[0] == MEMBER else None
         base["owner"] = owner_name
@@ -249,7 +250,7 @@ def stalled_deals(
                 params = {
                     **base,
                     "days": int(idle),
-                    "limit": _f(days),
+                    "limit": int(days),
                     "last": since.isoformat(" ", "minutes"),
                 }
                 hits.append(Hit("deal", str(d.id), "", owner, "stalled_idle", params, round(idle, 2)))

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from rashinban.org.users import User
-from rashinban.store.alerts import add_events
+from rashinban.store.alerts import add_events, state_write
 from rashinban.store.db import Store
 from rashinban.store.ids import reserve
 from rashinban.store.schema import alert_deliveries, alert_notices, alert_preferences, users
@@ -92,7 +92,7 @@ def save_prefs(store: Store, p: Prefs, now: datetime) -> None:
         "weekly_digest": p.weekly_digest,
         "updated_at": now,
     }
-    with store.write() as conn:
+    with state_write(store) as conn:
         conn.execute(sa.delete(alert_preferences).where(alert_preferences.c.user_id == p.user_id))
         conn.execute(alert_preferences.insert().values(user_id=p.user_id, **values))
 
@@ -116,11 +116,11 @@ def pending_notices(store: Store) -> list[Notice]:
 def close_notices(store: Store, ids: list[int], state: str) -> None:
     """Mark notices done without a delivery (``in_app``: the user has no push channel;
     ``dropped``: nothing left to tell)."""
-    with store.write() as conn:
-        for chunk in range(0, len(ids), 500):
+    with state_write(store) as conn:
+        for chunk in range(0, len(ids), 2000):
             conn.execute(
                 alert_notices.update()
-                .where(alert_notices.c.id.in_(ids[chunk : chunk + 500]), alert_notices.c.state == "pending")
+                .where(alert_notices.c.id.in_(ids[chunk : chunk + 2000]), alert_notices.c.state == "pending")
                 .values(state=state)
             )
 
@@ -176,7 +176,7 @@ def create_batch(
     either all of it or none."""
     if not deliveries and not notice_ids:
         return []
-    with store.write() as conn:
+    with state_write(store) as conn:
         batch = _next_batch(conn)
         ids: list[int] = []
         if deliveries:
@@ -247,7 +247,7 @@ def record_attempt(
     or ``failed`` when it was the last).  A sent delivery puts a ``delivered`` event on each
     of its alerts."""
     d = alert_deliveries.c
-    with store.write() as conn:
+    with state_write(store) as conn:
         row = conn.execute(sa.select(alert_deliveries).where(d.id == delivery_id)).first()
         if row is None or row.state == "sent":
             return

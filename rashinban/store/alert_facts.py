@@ -78,7 +78,7 @@ def active_members(store: Store) -> list[MemberRow]:
 
 
 OPEN_DEALS = f"""
-WITH open_deals AS (
+WITH open_deals AS MATERIALIZED (
     SELECT id, name, owner_id, amount, stage, created_at, expected_close_on
     FROM deals
     WHERE (created_at IS NULL OR created_at <= :now)
@@ -96,8 +96,9 @@ acts AS (
     WHERE {SEEN_BY_NOW}
     GROUP BY a.deal_id
 )
-SELECT d.id, d.name, d.owner_id, d.amount, COALESCE(hist.stage, d.stage) AS stage,
-       hist.entered_at AS stage_since, acts.last_at, d.created_at, d.expected_close_on
+SELECT d.id, d.name, d.owner_id, CAST(d.amount AS DOUBLE PRECISION) AS amount,
+       COALESCE(hist.stage, d.stage) AS stage, hist.entered_at AS stage_since, acts.last_at,
+       d.created_at, d.expected_close_on
 FROM open_deals d
 LEFT JOIN hist ON hist.deal_id = d.id AND hist.rn = 1
 LEFT JOIN acts ON acts.deal_id = d.id
@@ -123,28 +124,18 @@ def open_deals(store: Store, now: datetime) -> list[DealRow]:
     activity by then."""
     with store.engine.connect() as conn:
         rows = conn.execute(sa.text(OPEN_DEALS), {"now": now}).all()
-    return [
-        DealRow(
-            int(r[0]),
-            r[1],
-            int(r[2]) if r[2] is not None else None,
-            float(r[3]) if r[3] is not None else None,
-            str(r[4]),
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-        )
-        for r in rows
-    ]
+    return [DealRow(*r) for r in rows]
 
 
 STAGE_P90 = """
-WITH h AS (
-    SELECT stage, entered_at,
-           LEAD(entered_at) OVER (PARTITION BY deal_id ORDER BY entered_at, id) AS left_at
-    FROM deal_stage_history
-    WHERE entered_at <= :now
+WITH recent AS MATERIALIZED (
+    SELECT DISTINCT deal_id FROM deal_stage_history WHERE entered_at >= :since AND entered_at <= :now
+),
+h AS (
+    SELECT h.stage, h.entered_at,
+           LEAD(h.entered_at) OVER (PARTITION BY h.deal_id ORDER BY h.entered_at, h.id) AS left_at
+    FROM deal_stage_history h JOIN recent r ON r.deal_id = h.deal_id
+    WHERE h.entered_at <= :now
 )
 SELECT stage,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (left_at - entered_at)) / 86400.0),
@@ -162,6 +153,14 @@ def stage_p90(store: Store, since: datetime, now: datetime) -> dict[str, tuple[f
     with store.engine.connect() as conn:
         rows = conn.execute(sa.text(STAGE_P90), {"since": since, "now": now}).all()
     return {str(r[0]): (float(r[1]), int(r[2])) for r in rows if r[1] is not None}
+
+
+def history_stamp(store: Store) -> tuple[int, int | None]:
+    """How many stage-history rows there are and the newest id: a key that changes whenever
+    the history does (the learned P90s are kept until it does)."""
+    with store.engine.connect() as conn:
+        n, top = conn.execute(sa.text("SELECT COUNT(*), MAX(id) FROM deal_stage_history")).one()
+    return int(n), (int(top) if top is not None else None)
 
 
 def source_activity(store: Store, now: datetime) -> dict[str, datetime]:
@@ -227,6 +226,7 @@ __all__ = [
     "deal_activities",
     "deal_history",
     "entry_stats",
+    "history_stamp",
     "last_imports",
     "open_deals",
     "source_activity",

@@ -10,16 +10,19 @@ unique ``open_key`` is the second guard).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import pyarrow as pa
 import sqlalchemy as sa
 
+from rashinban.store.alert_rules import RuleRow, RuleWrite, delete_rule, get_rule, list_rules, save_rules
 from rashinban.store.db import Store
 from rashinban.store.ids import reserve
-from rashinban.store.schema import alert_events, alert_notices, alert_rules, alerts
+from rashinban.store.schema import alert_events, alert_notices, alerts
 
 UNRESOLVED = ("open", "acknowledged", "snoozed")
 
@@ -28,87 +31,21 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+@contextmanager
+def state_write(store: Store, timeout: float = 60.0) -> Iterator[sa.Connection]:
+    """A write of the alerts' own state (alerts, their history, notices, deliveries,
+    preferences): serialised with every other writer (ids come from ``max(id)``) and
+    committed without bumping the data version.  Nothing reads these tables through a
+    version-keyed cache — the inbox and its count are read live — so an hourly evaluation
+    does not throw away every worker's dashboards and scopes.  (Rules are cached: they are
+    written with ``Store.write``.)"""
+    with store.engine.connect() as conn, store.transaction(conn, timeout) as tx:
+        yield conn
+        tx.trans.commit()
+
+
 def open_key(rule_id: int, entity_type: str, entity_id: str, period: str) -> str:
     return f"{rule_id}|{entity_type}|{entity_id}|{period}"[:240]
-
-
-# rules ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RuleRow:
-    id: int
-    name: str
-    kind: str
-    enabled: bool
-    spec: dict[str, Any]
-    origin: str
-    deleted: bool
-    created_by: str | None
-    created_at: datetime
-    updated_by: str | None
-    updated_at: datetime
-
-
-def _rule(r: sa.Row[Any]) -> RuleRow:
-    m = dict(r._mapping)
-    m["spec"] = json.loads(m.pop("spec_json"))
-    m["enabled"], m["deleted"] = bool(m["enabled"]), bool(m["deleted"])
-    return RuleRow(**m)
-
-
-def list_rules(store: Store, include_deleted: bool = False) -> list[RuleRow]:
-    q = sa.select(alert_rules).order_by(alert_rules.c.id)
-    if not include_deleted:
-        q = q.where(alert_rules.c.deleted.is_(False))
-    with store.engine.connect() as conn:
-        return [_rule(r) for r in conn.execute(q)]
-
-
-def get_rule(store: Store, rule_id: int) -> RuleRow | None:
-    with store.engine.connect() as conn:
-        row = conn.execute(sa.select(alert_rules).where(alert_rules.c.id == rule_id)).first()
-    return _rule(row) if row is not None else None
-
-
-@dataclass(frozen=True)
-class RuleWrite:
-    name: str
-    kind: str
-    enabled: bool
-    spec: dict[str, Any]
-    origin: str = "store"
-
-
-def save_rules(
-    store: Store, writes: Iterable[tuple[int | None, RuleWrite]], actor: str | None, now: datetime
-) -> list[int]:
-    """Insert (id None) or update rules in one transaction; returns their ids."""
-    ids: list[int] = []
-    with store.write() as conn:
-        for given, w in writes:
-            rule_id = given
-            values = {"name": w.name, "kind": w.kind, "enabled": w.enabled, "spec_json": dumps(w.spec)}
-            values |= {"origin": w.origin, "updated_by": actor, "updated_at": now, "deleted": False}
-            if rule_id is None:
-                rule_id = reserve(conn, "alert_rules", 1)
-                conn.execute(
-                    alert_rules.insert().values(id=rule_id, created_by=actor, created_at=now, **values)
-                )
-            else:
-                conn.execute(alert_rules.update().where(alert_rules.c.id == rule_id).values(**values))
-            ids.append(rule_id)
-    return ids
-
-
-def delete_rule(store: Store, rule_id: int, actor: str | None, now: datetime) -> bool:
-    """Mark the rule deleted (its alerts and their history stay; the next evaluation resolves
-    what is unresolved)."""
-    with store.write() as conn:
-        done = conn.execute(
-            alert_rules.update()
-            .where(alert_rules.c.id == rule_id, alert_rules.c.deleted.is_(False))
-            .values(deleted=True, enabled=False, updated_by=actor, updated_at=now)
-        ).rowcount
-    return bool(done)
 
 
 # alerts ----------------------------------------------------------------------------------
@@ -167,6 +104,43 @@ def unresolved_alerts(store: Store) -> list[AlertRow]:
     q = sa.select(alerts).where(sa.or_(alerts.c.state.in_(UNRESOLVED), alerts.c.latched.is_(True)))
     with store.engine.connect() as conn:
         return [_alert(r) for r in conn.execute(q.order_by(alerts.c.id))]
+
+
+@dataclass(frozen=True)
+class LiveAlert:
+    """What an evaluation needs of an unresolved (or latched) alert — no message values."""
+
+    id: int
+    rule_id: int
+    entity_type: str
+    entity_id: str
+    period: str
+    scope_type: str
+    scope_id: int
+    state: str
+    latched: bool
+    opened_at: datetime
+    snoozed_until: date | None
+    escalate_from: datetime | None
+    escalated_at: datetime | None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.entity_type, self.entity_id, self.period)
+
+    @property
+    def unresolved(self) -> bool:
+        return self.state in UNRESOLVED
+
+
+def live_alerts(store: Store) -> list[LiveAlert]:
+    """The unresolved alerts and the latched ones, without their values (one light read)."""
+    a = alerts.c
+    cols = [a.id, a.rule_id, a.entity_type, a.entity_id, a.period, a.scope_type, a.scope_id, a.state]
+    cols += [a.latched, a.opened_at, a.snoozed_until, a.escalate_from, a.escalated_at]
+    q = sa.select(*cols).where(sa.or_(a.state.in_(UNRESOLVED), a.latched.is_(True))).order_by(a.id)
+    with store.engine.connect() as conn:
+        return [LiveAlert(*r) for r in conn.execute(q)]
 
 
 def get_alert(store: Store, alert_id: int) -> AlertRow | None:
@@ -256,7 +230,36 @@ def events(store: Store, alert_id: int) -> list[EventRow]:
     q = sa.select(alert_events).where(alert_events.c.alert_id == alert_id)
     with store.engine.connect() as conn:
         rows = conn.execute(q.order_by(alert_events.c.occurred_at, alert_events.c.id)).all()
-    return [EventRow(r.id, r.alert_id, r.occurred_at, r.event, r.actor, json.loads(r.data_json or "{}")) for r in rows]
+    return [
+        EventRow(r.id, r.alert_id, r.occurred_at, r.event, r.actor, json.loads(r.data_json or "{}"))
+        for r in rows
+    ]
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the caller's transaction (every column of ``table`` given)."""
+    if not rows:
+        return
+    cols = [c.name for c in table.columns]
+    if conn.dialect.name == "duckdb":
+        types = {c.name: _arrow_type(c.type) for c in table.columns}
+        data = pa.table({c: pa.array([r.get(c) for r in rows], type=types[c]) for c in cols})
+        raw: Any = conn.connection.driver_connection
+        raw.from_arrow(data).insert_into(table.name)
+        return
+    conn.execute(table.insert(), [{c: r.get(c) for c in cols} for r in rows])
+
+
+def _arrow_type(t: sa.types.TypeEngine[Any]) -> pa.DataType:
+    if isinstance(t, sa.BigInteger | sa.Integer):
+        return pa.int64()
+    if isinstance(t, sa.Boolean):
+        return pa.bool_()
+    if isinstance(t, sa.DateTime):
+        return pa.timestamp("us")
+    if isinstance(t, sa.Date):
+        return pa.date32()
+    return pa.string()
 
 
 def add_events(
@@ -267,17 +270,11 @@ def add_events(
         return
     first = reserve(conn, "alert_events", len(rows))
     values = [
-        {
-            "id": first + i,
-            "alert_id": a,
-            "occurred_at": now,
-            "event": e,
-            "actor": actor,
-            "data_json": dumps(d) if d else None,
-        }
+        {"id": first + i, "alert_id": a, "occurred_at": now, "event": e, "actor": actor}
+        | {"data_json": dumps(d) if d else None}
         for i, (a, e, actor, d) in enumerate(rows)
     ]
-    conn.execute(alert_events.insert().values(values))
+    bulk_insert(conn, alert_events, values)
 
 
 # actions by people --------------------------------------------------------------------------
@@ -294,7 +291,7 @@ def act(
     """acknowledge | snooze (until, note = reason) | resolve (note); None when the alert is
     already resolved.  Recorded in the alert's history."""
     a = alerts.c
-    with store.write() as conn:
+    with state_write(store) as conn:
         row = conn.execute(sa.select(alerts).where(a.id == alert_id)).first()
         if row is None or row.state not in UNRESOLVED:
             return None
@@ -329,11 +326,13 @@ __all__ = [
     "UNRESOLVED",
     "AlertRow",
     "EventRow",
+    "LiveAlert",
     "RuleRow",
     "RuleWrite",
     "act",
     "add_events",
     "alerts_by_id",
+    "bulk_insert",
     "count_unacknowledged",
     "delete_rule",
     "events",
@@ -341,9 +340,11 @@ __all__ = [
     "get_rule",
     "list_alerts",
     "list_rules",
+    "live_alerts",
     "open_key",
     "rule_alerts",
     "save_rules",
     "snoozed_alert_ids",
+    "state_write",
     "unresolved_alerts",
 ]

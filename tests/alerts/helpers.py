@@ -32,7 +32,10 @@ def rep_under_manager(store: Store) -> tuple[User, User]:
     assert manager is not None and manager.team_id is not None
     o = oracle.org(store)
     with store.engine.connect() as conn:
-        names = [r[0] for r in conn.execute(sa.text("SELECT username FROM users WHERE role = 'member' ORDER BY id"))]
+        names = [
+            r[0]
+            for r in conn.execute(sa.text("SELECT username FROM users WHERE role = 'member' ORDER BY id"))
+        ]
     for name in names:
         user = find_user(store, name)
         assert user is not None and user.member_id is not None

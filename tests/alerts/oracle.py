@@ -52,7 +52,11 @@ class Org:
     def scopes_of(self, member: int | None) -> list[tuple[str, int]]:
         if member is None or member not in self.member_team:
             return [("company", 0)]
-        return [("member", member)] + [("team", t) for t in self.chain(self.member_team[member])] + [("company", 0)]
+        return (
+            [("member", member)]
+            + [("team", t) for t in self.chain(self.member_team[member])]
+            + [("company", 0)]
+        )
 
 
 def org(store: Store) -> Org:
@@ -93,7 +97,9 @@ def entry(store: Store, now: datetime, days: int, within_hours: int, min_activit
     logged = win[win.logged_at.notna()].copy()
     logged["lag"] = (logged.logged_at - logged.occurred_at).dt.total_seconds()
     g = logged.groupby("member_id")
-    out = pd.DataFrame({"logged": g.size(), "within": g.lag.apply(lambda s: int((s <= within_hours * 3600).sum()))})
+    out = pd.DataFrame(
+        {"logged": g.size(), "within": g.lag.apply(lambda s: int((s <= within_hours * 3600).sum()))}
+    )
     out["median_h"] = g.lag.median() / 3600
     out["rate"] = out.within / out.logged
     m = members(store)
@@ -114,7 +120,9 @@ def activity_counts(store: Store, now: datetime, days: int, kind: str, roles: li
 
 
 def open_deals(store: Store, now: datetime) -> pd.DataFrame:
-    d = frame(store, "SELECT id, owner_id, stage, created_at, closed_at, is_closed, expected_close_on FROM deals")
+    d = frame(
+        store, "SELECT id, owner_id, stage, created_at, closed_at, is_closed, expected_close_on FROM deals"
+    )
     closed = d.is_closed.astype(bool) & (d.closed_at.isna() | (d.closed_at <= now))
     return d[(d.created_at.isna() | (d.created_at <= now)) & ~closed].set_index("id")
 
@@ -128,15 +136,18 @@ def idle_days(store: Store, now: datetime) -> pd.Series:
 
 
 def stage_stays(store: Store, now: datetime, history_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(P90 and count of completed stays per stage, each open deal's stage and since when)."""
-    h = frame(store, "SELECT id, deal_id, stage, entered_at FROM deal_stage_history")
-    h = h[h.entered_at <= now].sort_values(["deal_id", "entered_at", "id"])
-    h["left_at"] = h.groupby("deal_id").entered_at.shift(-1)
+    """(P90 and count of the stays per stage that ended in the last ``history_days`` days up
+    to today's midnight — learned once a day —, each open deal's stage and since when)."""
+    everything = frame(store, "SELECT id, deal_id, stage, entered_at FROM deal_stage_history")
+    until = datetime.combine(now.date(), time())
     since = datetime.combine(now.date() - timedelta(days=history_days), time())
-    done = h[h.left_at.notna() & (h.left_at >= since) & (h.left_at <= now)]
+    h = everything[everything.entered_at <= until].sort_values(["deal_id", "entered_at", "id"])
+    h["left_at"] = h.groupby("deal_id").entered_at.shift(-1)
+    done = h[h.left_at.notna() & (h.left_at >= since) & (h.left_at <= until)]
     days = (done.left_at - done.entered_at).dt.total_seconds() / 86400
     stats = days.groupby(done.stage).agg(p90=lambda s: s.quantile(0.9), n="size")
-    current = h.groupby("deal_id").tail(1).set_index("deal_id")
+    seen = everything[everything.entered_at <= now].sort_values(["deal_id", "entered_at", "id"])
+    current = seen.groupby("deal_id").tail(1).set_index("deal_id")
     deals = open_deals(store, now)
     current = current[current.index.isin(deals.index)]
     return stats, current

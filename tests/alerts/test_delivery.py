@@ -119,8 +119,10 @@ def test_a_failed_smtp_server_is_retried_then_delivered_once(
     system: Rashinban, store: Store, clock: FixedClock, smtp: Smtp, tls_cert: tuple[Path, Path]
 ) -> None:
     mail_setup(system, smtp.port, tls_cert[0])
-    rep, rid = one_alert(system, store, clock)
-    as_user(store, clock, rep.username).alerts.save_preferences({"channel_email": "on", "email": "rep@example.jp"})
+    rep, _ = one_alert(system, store, clock)
+    as_user(store, clock, rep.username).alerts.save_preferences(
+        {"channel_email": "on", "email": "rep@example.jp"}
+    )
     smtp.fail_data = 1
     result = system.alerts.run()
     assert (result.opened, result.deliveries) == (1, 1)
@@ -178,7 +180,7 @@ def test_implicit_tls_and_a_refused_address_is_not_retried(
 def test_slack_teams_and_a_signed_webhook(
     system: Rashinban, store: Store, clock: FixedClock, http_receiver: HttpReceiver
 ) -> None:
-    rep, rid = one_alert(system, store, clock)
+    rep, _ = one_alert(system, store, clock)
     me = as_user(store, clock, rep.username)
     prefs = me.alerts.save_preferences(
         {
@@ -207,7 +209,9 @@ def test_slack_teams_and_a_signed_webhook(
     assert any(alert.message in b["text"] for b in att["content"]["body"])
     hook = by_path["/hook"]
     stamp = hook.headers["X-Rashinban-Timestamp"]
-    good = hmac.new(prefs.webhook_secret.encode(), stamp.encode() + b"." + hook.body, hashlib.sha256).hexdigest()
+    good = hmac.new(
+        prefs.webhook_secret.encode(), stamp.encode() + b"." + hook.body, hashlib.sha256
+    ).hexdigest()
     assert hook.headers["X-Rashinban-Signature"] == f"sha256={good}"
     assert hook.json["alerts"][0]["id"] == alert.id and hook.json["alerts"][0]["message"] == alert.message
     forged = hmac.new(b"someone-else", stamp.encode() + b"." + hook.body, hashlib.sha256).hexdigest()

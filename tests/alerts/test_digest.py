@@ -69,7 +69,10 @@ def test_the_weekly_digest_fires_once_at_monday_8_with_two_workers(
         assert need["remaining"] == float(remaining) and need["per_day"] == float(remaining / left)
     boss = by_path["/manager"]["digest"]
     assert boss["audience"] == "manager" and boss["scope"] == {
-        "type": "team", "id": manager.team_id, "name": boss["scope"]["name"], "kind": "in_house"
+        "type": "team",
+        "id": manager.team_id,
+        "name": boss["scope"]["name"],
+        "kind": "in_house",
     }
     assert boss["kgi"]["id"] == "revenue" and len(boss["kpis"]) >= 3
     # the rest of the week: nothing more; next Monday: again, once
@@ -80,7 +83,9 @@ def test_the_weekly_digest_fires_once_at_monday_8_with_two_workers(
     assert system.alerts.send_digests().deliveries == 0  # sent this week already
 
 
-def test_dry_run_previews_everyone_and_sends_nothing(system: Rashinban, store: Store, clock: FixedClock) -> None:
+def test_dry_run_previews_everyone_and_sends_nothing(
+    system: Rashinban, store: Store, clock: FixedClock
+) -> None:
     run = system.alerts.send_digests(dry_run=True)
     assert run.dry_run and run.deliveries == 0 and D.list_deliveries(store) == []
     users = {p.user: p for p in run.previews}

@@ -23,10 +23,14 @@ def alerts_of(svc: Rashinban, rule_id: int, state: str = "all") -> list:
 def log_calls(svc: Rashinban, member_id: int, when: datetime, n: int) -> None:
     for i in range(n):
         occurred = (when + timedelta(minutes=i)).isoformat(timespec="minutes")
-        svc.activities.log({"type": "call", "outcome": "connected", "member_id": member_id, "occurred_at": occurred})
+        svc.activities.log(
+            {"type": "call", "outcome": "connected", "member_id": member_id, "occurred_at": occurred}
+        )
 
 
-def test_fires_once_stays_single_resolves_and_fires_again(system: Rashinban, store: Store, clock: FixedClock) -> None:
+def test_fires_once_stays_single_resolves_and_fires_again(
+    system: Rashinban, store: Store, clock: FixedClock
+) -> None:
     rep, _ = rep_under_manager(store)
     now = clock.now()
     count = calls_in_window(store, rep.member_id, now)
@@ -61,7 +65,9 @@ def test_fires_once_stays_single_resolves_and_fires_again(system: Rashinban, sto
     assert (stats.fired, stats.open, stats.resolved) == (2, 1, 1)
 
 
-def test_escalates_to_the_manager_after_n_business_days(system: Rashinban, store: Store, clock: FixedClock) -> None:
+def test_escalates_to_the_manager_after_n_business_days(
+    system: Rashinban, store: Store, clock: FixedClock
+) -> None:
     rep, manager = rep_under_manager(store)
     count = calls_in_window(store, rep.member_id, clock.now())
     (rid,) = only(system, floor_rule(rep, count + 50, escalate_after_days=2, notify_manager=False))
@@ -116,7 +122,9 @@ def test_snooze_ends_on_its_date(system: Rashinban, store: Store, clock: FixedCl
     assert (a.id, rep.id, "unsnoozed", "in_app") in notices(store, a.id)
 
 
-def test_a_manual_resolve_holds_until_the_condition_clears(system: Rashinban, store: Store, clock: FixedClock) -> None:
+def test_a_manual_resolve_holds_until_the_condition_clears(
+    system: Rashinban, store: Store, clock: FixedClock
+) -> None:
     rep, _ = rep_under_manager(store)
     count = calls_in_window(store, rep.member_id, clock.now())
     (rid,) = only(system, floor_rule(rep, count + 50))
@@ -147,7 +155,12 @@ def test_quiet_hours_hold_messages_then_one_message_groups_them(
     )
     me = as_user(store, clock, rep.username)
     prefs = me.alerts.save_preferences(
-        {"channel_webhook": "on", "webhook_url": f"{http_receiver.url}/hook", "quiet_start": "21:00", "quiet_end": "08:00"}
+        {
+            "channel_webhook": "on",
+            "webhook_url": f"{http_receiver.url}/hook",
+            "quiet_start": "21:00",
+            "quiet_end": "08:00",
+        }
     )
     system.alerts.rule(first)  # defaults stay off
     clock.set("2026-10-22T22:30:00")
@@ -163,7 +176,9 @@ def test_quiet_hours_hold_messages_then_one_message_groups_them(
     body = req.json
     assert {a["rule_id"] for a in body["alerts"]} == {first, second}
     stamp = req.headers["X-Rashinban-Timestamp"]
-    mac = hmac.new(prefs.webhook_secret.encode(), stamp.encode() + b"." + req.body, hashlib.sha256).hexdigest()
+    mac = hmac.new(
+        prefs.webhook_secret.encode(), stamp.encode() + b"." + req.body, hashlib.sha256
+    ).hexdigest()
     assert req.headers["X-Rashinban-Signature"] == f"sha256={mac}"
     # the delivery is in each alert's history
     for a in alerts_of(system, first) + alerts_of(system, second):

@@ -32,8 +32,19 @@ def opened(system: Rashinban, rule_id: int) -> dict[tuple[str, str, str], Any]:
 
 
 def test_late_entry_rate_finds_the_members_who_log_late(system: Rashinban, store: Store) -> None:
-    (rid,) = only(system, {"name": "即時入力率", "kind": "late_entry", "check": "rate", "within_hours": 1,
-                          "enter": 0.5, "leave": 0.6, "window_days": 10, "min_activities": 10})
+    (rid,) = only(
+        system,
+        {
+            "name": "即時入力率",
+            "kind": "late_entry",
+            "check": "rate",
+            "within_hours": 1,
+            "enter": 0.5,
+            "leave": 0.6,
+            "window_days": 10,
+            "min_activities": 10,
+        },
+    )
     system.alerts.run()
     got = opened(system, rid)
     stats = oracle.entry(store, T, days=10, within_hours=1, min_activities=10)
@@ -46,8 +57,18 @@ def test_late_entry_rate_finds_the_members_who_log_late(system: Rashinban, store
 
 
 def test_late_entry_lag_uses_the_median(system: Rashinban, store: Store) -> None:
-    (rid,) = only(system, {"name": "入力遅延", "kind": "late_entry", "check": "lag", "within_hours": 1,
-                          "enter": 2, "window_days": 10, "min_activities": 10})
+    (rid,) = only(
+        system,
+        {
+            "name": "入力遅延",
+            "kind": "late_entry",
+            "check": "lag",
+            "within_hours": 1,
+            "enter": 2,
+            "window_days": 10,
+            "min_activities": 10,
+        },
+    )
     system.alerts.run()
     got = opened(system, rid)
     stats = oracle.entry(store, T, days=10, within_hours=1, min_activities=10)
@@ -59,8 +80,18 @@ def test_late_entry_lag_uses_the_median(system: Rashinban, store: Store) -> None
 
 def test_activity_floor_is_the_e_sales_manager_rule(system: Rashinban, store: Store) -> None:
     """Fewer than N calls in the last K business days (field and inside sales only)."""
-    (rid,) = only(system, {"name": "架電数の下限", "kind": "late_entry", "check": "count", "enter": 25,
-                          "activity_type": "call", "window_days": 5, "member_roles": "field_sales, inside_sales"})
+    (rid,) = only(
+        system,
+        {
+            "name": "架電数の下限",
+            "kind": "late_entry",
+            "check": "count",
+            "enter": 25,
+            "activity_type": "call",
+            "window_days": 5,
+            "member_roles": "field_sales, inside_sales",
+        },
+    )
     system.alerts.run()
     got = opened(system, rid)
     counts = oracle.activity_counts(store, T, 5, "call", ["field_sales", "inside_sales"])
@@ -86,8 +117,17 @@ def test_stalled_deals_no_activity(system: Rashinban, store: Store) -> None:
 
 
 def test_stalled_deals_time_in_stage_beyond_the_learned_p90(system: Rashinban, store: Store) -> None:
-    (rid,) = only(system, {"name": "滞留", "kind": "stalled_deal", "check": "stage_time", "days": 30,
-                          "history_days": 365, "min_samples": 20})
+    (rid,) = only(
+        system,
+        {
+            "name": "滞留",
+            "kind": "stalled_deal",
+            "check": "stage_time",
+            "days": 30,
+            "history_days": 365,
+            "min_samples": 20,
+        },
+    )
     system.alerts.run()
     got = opened(system, rid)
     stats, current = oracle.stage_stays(store, T, 365)
@@ -128,20 +168,46 @@ def test_stale_data_after_a_silent_week(system: Rashinban, store: Store, clock: 
 
 
 def test_off_pace_against_independent_actuals_and_elapsed_share(system: Rashinban, store: Store) -> None:
-    (rid,) = only(system, {"name": "ペース", "kind": "off_pace", "check": "pace", "enter": 0.8, "leave": 0.9,
-                          "min_elapsed": 0.2, "nodes": "calls, leads, won_deals"})
+    (rid,) = only(
+        system,
+        {
+            "name": "ペース",
+            "kind": "off_pace",
+            "check": "pace",
+            "enter": 0.8,
+            "leave": 0.9,
+            "min_elapsed": 0.2,
+            "nodes": "calls, leads, won_deals",
+        },
+    )
     system.alerts.run()
     got = opened(system, rid)
     o = oracle.org(store)
     month = (datetime(2026, 10, 1), datetime(2026, 11, 1))
-    calls = oracle.frame(store, "SELECT member_id AS owner FROM activities WHERE type = 'call' "
-                                "AND occurred_at >= :a AND occurred_at < :b", a=month[0], b=month[1])
-    leads = oracle.frame(store, "SELECT owner_id AS owner FROM leads WHERE created_at >= :a AND created_at < :b",
-                         a=month[0], b=month[1])
-    won = oracle.frame(store, "SELECT owner_id AS owner FROM deals WHERE is_won AND closed_at >= :a "
-                              "AND closed_at < :b", a=month[0], b=month[1])
-    actual = {"calls": oracle.counts_by_scope(o, calls.owner), "leads": oracle.counts_by_scope(o, leads.owner),
-              "won_deals": oracle.counts_by_scope(o, won.owner)}
+    calls = oracle.frame(
+        store,
+        "SELECT member_id AS owner FROM activities WHERE type = 'call' "
+        "AND occurred_at >= :a AND occurred_at < :b",
+        a=month[0],
+        b=month[1],
+    )
+    leads = oracle.frame(
+        store,
+        "SELECT owner_id AS owner FROM leads WHERE created_at >= :a AND created_at < :b",
+        a=month[0],
+        b=month[1],
+    )
+    won = oracle.frame(
+        store,
+        "SELECT owner_id AS owner FROM deals WHERE is_won AND closed_at >= :a AND closed_at < :b",
+        a=month[0],
+        b=month[1],
+    )
+    actual = {
+        "calls": oracle.counts_by_scope(o, calls.owner),
+        "leads": oracle.counts_by_scope(o, leads.owner),
+        "won_deals": oracle.counts_by_scope(o, won.owner),
+    }
     share = oracle.elapsed_share(date(2026, 10, 1), date(2026, 10, 31), T.date())
     targets = {
         ((r.scope_type, r.scope_id), r.node): float(r.target)

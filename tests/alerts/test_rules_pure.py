@@ -46,7 +46,12 @@ def spec(**data: object) -> RuleSpec:
 
 def test_defaults_and_the_stored_form_round_trip() -> None:
     s = spec(kind="off_pace")
-    assert (s.check, s.enter, s.leave, s.min_elapsed) == ("pace", Fraction(4, 5), Fraction(9, 10), Fraction(1, 5))
+    assert (s.check, s.enter, s.leave, s.min_elapsed) == (
+        "pace",
+        Fraction(4, 5),
+        Fraction(9, 10),
+        Fraction(1, 5),
+    )
     s = spec(
         kind="off_pace",
         enter="70%",
@@ -56,7 +61,9 @@ def test_defaults_and_the_stored_form_round_trip() -> None:
         overrides=[{"scope": "team:4", "min_elapsed": 0.5}],
     )
     assert RuleSpec.from_json(s.to_json()) == s
-    late = spec(kind="late_entry", check="count", enter=20, window_days=5, member_roles="field_sales, inside_sales")
+    late = spec(
+        kind="late_entry", check="count", enter=20, window_days=5, member_roles="field_sales, inside_sales"
+    )
     assert (late.enter, late.window_days, late.member_roles) == (20, 5, ("field_sales", "inside_sales"))
     assert RuleSpec.from_json(late.to_json()) == late
 
@@ -115,8 +122,18 @@ def test_member_beats_team_beats_company() -> None:
 def pace_row(scope: tuple[str, int], pace: str, elapsed: str = "0.5") -> PaceRow:
     name = SCOPES.scopes[scope].name
     return PaceRow(
-        scope, name, "calls", "架電数", "Calls", "count", "2026-11", Fraction(100), Fraction(40),
-        Fraction(pace), Fraction(pace), Fraction(elapsed),
+        scope,
+        name,
+        "calls",
+        "架電数",
+        "Calls",
+        "count",
+        "2026-11",
+        Fraction(100),
+        Fraction(40),
+        Fraction(pace),
+        Fraction(pace),
+        Fraction(elapsed),
     )
 
 
@@ -152,8 +169,28 @@ def test_late_entry_checks() -> None:
 def test_stalled_deals_and_stage_limits() -> None:
     now = datetime(2026, 11, 20, 10)
     deals = [
-        OpenDeal(1, "A", 10, 1e6, "提案・見積", now - timedelta(days=40), now - timedelta(days=20), None, date(2026, 11, 1)),
-        OpenDeal(2, "B", 11, 1e6, "提案・見積", now - timedelta(days=10), now - timedelta(days=1), None, date(2026, 12, 1)),
+        OpenDeal(
+            1,
+            "A",
+            10,
+            1e6,
+            "提案・見積",
+            now - timedelta(days=40),
+            now - timedelta(days=20),
+            None,
+            date(2026, 11, 1),
+        ),
+        OpenDeal(
+            2,
+            "B",
+            11,
+            1e6,
+            "提案・見積",
+            now - timedelta(days=10),
+            now - timedelta(days=1),
+            None,
+            date(2026, 12, 1),
+        ),
         OpenDeal(3, "C", None, None, "初回訪問", None, None, now - timedelta(days=30), None),
     ]
     idle = stalled_deals(spec(kind="stalled_deal", check="no_activity", days=14), deals, now, SCOPES)
@@ -162,9 +199,9 @@ def test_stalled_deals_and_stage_limits() -> None:
     stage = stalled_deals(spec(kind="stalled_deal", check="stage_time"), deals, now, SCOPES, learned)
     assert [(h.entity_id, h.period) for h in stage] == [("1", "提案・見積")]
     s = spec(kind="stalled_deal", check="stage_time", stage_limits={"提案・見積": 5})
-    assert stage_limit(s, "提案・見積", learned, Fraction(30)) == 5
+    assert stage_limit(s, "提案・見積", learned, 30.0) == 5
     few = spec(kind="stalled_deal", check="stage_time", min_samples=100, days=45)
-    assert stage_limit(few, "提案・見積", learned, Fraction(45)) == 45  # too few stays to learn from
+    assert stage_limit(few, "提案・見積", learned, 45.0) == 45  # too few stays to learn from
     close = stalled_deals(spec(kind="stalled_deal", check="past_close", days=0), deals, now, SCOPES)
     assert [(h.entity_id, h.period) for h in close] == [("1", "2026-11-01")]
     # 山田 (rep001) is allowed 30 idle days: deal 1 (20 days) is no longer stalled

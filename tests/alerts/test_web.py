@@ -65,18 +65,30 @@ def env(alerts_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     store.ready()
     admin = find_user(store, "admin")
     with store.engine.connect() as conn:
-        agency = conn.execute(sa.text("SELECT id FROM teams WHERE kind = 'agency' ORDER BY id LIMIT 1")).scalar()
-    facade(store, admin).admin.create_user({"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency})
+        agency = conn.execute(
+            sa.text("SELECT id FROM teams WHERE kind = 'agency' ORDER BY id LIMIT 1")
+        ).scalar()
+    facade(store, admin).admin.create_user(
+        {"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency}
+    )
     Rashinban.for_job(store, "ja", clock).alerts.run()  # the default rules, over every scope
     o = oracle.org(store)
     manager = find_user(store, "manager")
     rep = next(
-        u for u in (find_user(store, f"rep{i:03d}") for i in range(1, 40)) if u is not None
-        and manager.team_id in o.chain(o.member_team.get(u.member_id))  # type: ignore[union-attr]
+        u
+        for u in (find_user(store, f"rep{i:03d}") for i in range(1, 40))
+        if u is not None and manager.team_id in o.chain(o.member_team.get(u.member_id))  # type: ignore[union-attr]
     )
-    users = {"admin": admin, "manager": manager, "rep": rep, "partner": find_user(store, "partner"),
-             "viewer": find_user(store, "viewer")}
-    tokens = {role: facade(store).accounts.create_token(u.username, "alerts-tests") for role, u in users.items()}
+    users = {
+        "admin": admin,
+        "manager": manager,
+        "rep": rep,
+        "partner": find_user(store, "partner"),
+        "viewer": find_user(store, "viewer"),
+    }
+    tokens = {
+        role: facade(store).accounts.create_token(u.username, "alerts-tests") for role, u in users.items()
+    }
     store.dispose()
     app = create_app(WebSettings(db=str(db), secret_key="a" * 32, jobs=False), clock=clock)
     with TestClient(app) as client:
@@ -94,7 +106,9 @@ def test_each_inbox_holds_exactly_its_scopes(env: Env, role: str) -> None:
     mine = inbox(env, role)
     everything = inbox(env, "admin")
     allowed = env.visible(role)
-    expected = {a["id"] for a in everything if allowed is None or (a["scope"]["type"], a["scope"]["id"]) in allowed}
+    expected = {
+        a["id"] for a in everything if allowed is None or (a["scope"]["type"], a["scope"]["id"]) in allowed
+    }
     assert {a["id"] for a in mine} == expected
     if role in ("admin", "manager", "rep"):
         assert mine, f"{role} should have alerts on the demo"
@@ -126,7 +140,13 @@ def test_an_alert_outside_ones_scope_is_not_found(env: Env, role: str) -> None:
 
 
 def test_anonymous_gets_nothing(env: Env) -> None:
-    for url in ("/api/alerts", "/api/alerts/count", "/api/alerts/rules", "/api/digest", "/api/alerts/preferences"):
+    for url in (
+        "/api/alerts",
+        "/api/alerts/count",
+        "/api/alerts/rules",
+        "/api/digest",
+        "/api/alerts/preferences",
+    ):
         r = env.api(None, "GET", url)
         assert r.status_code == 401 and "alerts" not in r.json()
     assert env.client.get("/alerts", follow_redirects=False).status_code == 303
@@ -143,7 +163,9 @@ def test_acting_on_alerts(env: Env) -> None:
     assert r.json()["acknowledged_by"] == env.users["rep"].username
     bad = env.api("rep", "POST", f"/api/alerts/{second['id']}/snooze", json={"until": "2026-10-01"})
     assert bad.status_code == 422 and set(bad.json()["fields"]) == {"until", "reason"}
-    ok = env.api("rep", "POST", f"/api/alerts/{second['id']}/snooze", json={"until": "2026-10-30", "reason": "出張中"})
+    ok = env.api(
+        "rep", "POST", f"/api/alerts/{second['id']}/snooze", json={"until": "2026-10-30", "reason": "出張中"}
+    )
     assert ok.status_code == 200 and (ok.json()["state"], ok.json()["snooze_reason"]) == ("snoozed", "出張中")
     done = env.api("manager", "POST", f"/api/alerts/{second['id']}/resolve", json={"note": "対応済み"})
     assert done.status_code == 200 and done.json()["resolution"] == "manual"
@@ -151,30 +173,49 @@ def test_acting_on_alerts(env: Env) -> None:
     assert again.status_code == 400 and again.json()["error"] == "alert_resolved"
     history = env.api("rep", "GET", f"/api/alerts/{second['id']}").json()["events"]
     assert [(e["event"], e["actor"]) for e in history] == [
-        ("opened", None), ("snoozed", env.users["rep"].username), ("resolved", "manager")
+        ("opened", None),
+        ("snoozed", env.users["rep"].username),
+        ("resolved", "manager"),
     ]
     assert "出張中" in history[1]["text"] and "対応済み" in history[2]["text"]
 
 
 def test_rules_are_administered_and_tuned_by_the_right_people(env: Env) -> None:
-    body = {"name": "架電の下限", "kind": "late_entry", "check": "count", "enter": 15, "activity_type": "call"}
+    body = {
+        "name": "架電の下限",
+        "kind": "late_entry",
+        "check": "count",
+        "enter": 15,
+        "activity_type": "call",
+    }
     for role in ("manager", "rep", "partner", "viewer"):
         assert env.api(role, "POST", "/api/alerts/rules", json=body).status_code == 403
     created = env.api("admin", "POST", "/api/alerts/rules", json=body)
     assert created.status_code == 201, created.text
     rid = created.json()["id"]
-    bad = env.api("admin", "POST", "/api/alerts/rules", json={"name": "架電の下限", "kind": "off_pace", "enter": "x"})
+    bad = env.api(
+        "admin", "POST", "/api/alerts/rules", json={"name": "架電の下限", "kind": "off_pace", "enter": "x"}
+    )
     assert bad.status_code == 422 and bad.json()["codes"] == {"name": "taken", "enter": "not_number"}
     assert env.api("manager", "PUT", f"/api/alerts/rules/{rid}", json=body).status_code == 403
     assert env.api("manager", "DELETE", f"/api/alerts/rules/{rid}").status_code == 403
     manager = env.users["manager"]
     own_member = next(m for m, t in env.org.member_team.items() if manager.team_id in env.org.chain(t))
     foreign_team = next(t for t in env.org.parent if manager.team_id not in env.org.chain(t))
-    ok = env.api("manager", "PUT", f"/api/alerts/rules/{rid}/overrides/member:{own_member}", json={"enter": 10})
+    ok = env.api(
+        "manager", "PUT", f"/api/alerts/rules/{rid}/overrides/member:{own_member}", json={"enter": 10}
+    )
     assert ok.status_code == 200 and ok.json()["overrides"][0]["values"] == {"enter": 10.0}
-    no = env.api("manager", "PUT", f"/api/alerts/rules/{rid}/overrides/team:{foreign_team}", json={"enter": 1})
+    no = env.api(
+        "manager", "PUT", f"/api/alerts/rules/{rid}/overrides/team:{foreign_team}", json={"enter": 1}
+    )
     assert no.status_code == 403 and "overrides" not in no.text
-    assert env.api("rep", "PUT", f"/api/alerts/rules/{rid}/overrides/member:{own_member}", json={"enter": 1}).status_code == 403
+    assert (
+        env.api(
+            "rep", "PUT", f"/api/alerts/rules/{rid}/overrides/member:{own_member}", json={"enter": 1}
+        ).status_code
+        == 403
+    )
     # a member sees the rule but not another member's thresholds
     rules = env.api("rep", "GET", "/api/alerts/rules").json()
     mine = next(r for r in rules["rules"] if r["id"] == rid)
@@ -202,11 +243,29 @@ def test_administration_is_for_administrators(env: Env, role: str) -> None:
 def test_each_user_keeps_their_own_preferences(env: Env) -> None:
     r = env.api("rep", "PUT", "/api/alerts/preferences", json={"channels": ["webhook"]})
     assert r.status_code == 422 and r.json()["codes"] == {"webhook_url": "required"}
-    r = env.api("rep", "PUT", "/api/alerts/preferences", json={
-        "channels": ["webhook"], "webhook_url": "https://hooks.example.jp/rep", "quiet_start": "21:00", "quiet_end": "7:00"})
+    r = env.api(
+        "rep",
+        "PUT",
+        "/api/alerts/preferences",
+        json={
+            "channels": ["webhook"],
+            "webhook_url": "https://hooks.example.jp/rep",
+            "quiet_start": "21:00",
+            "quiet_end": "7:00",
+        },
+    )
     assert r.status_code == 422 and r.json()["codes"] == {"quiet_end": "bad_time"}
-    r = env.api("rep", "PUT", "/api/alerts/preferences", json={
-        "channels": ["webhook"], "webhook_url": "https://hooks.example.jp/rep", "quiet_start": "21:00", "quiet_end": "07:00"})
+    r = env.api(
+        "rep",
+        "PUT",
+        "/api/alerts/preferences",
+        json={
+            "channels": ["webhook"],
+            "webhook_url": "https://hooks.example.jp/rep",
+            "quiet_start": "21:00",
+            "quiet_end": "07:00",
+        },
+    )
     assert r.status_code == 200 and r.json()["webhook_secret"].startswith("whsec_")
     assert env.api("manager", "GET", "/api/alerts/preferences").json()["channels"] == []
     assert env.api("rep", "GET", "/api/alerts/preferences").json()["quiet_end"] == "07:00"
@@ -217,14 +276,20 @@ def test_pages_render_the_same_alerts_as_their_twins(env: Env) -> None:
     c.cookies.clear()
     page = c.get("/login")
     token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = c.post("/login", data={"username": "manager", "password": PASSWORD, "csrf_token": token, "next": "/"},
-               follow_redirects=False)
+    r = c.post(
+        "/login",
+        data={"username": "manager", "password": PASSWORD, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     html = c.get("/alerts?state=all").text
     ids = {int(x) for x in re.findall(r'data-testid="alert-card" data-alert-id="(\d+)"', html)}
     assert ids == {a["id"] for a in inbox(env, "manager")}
     badge = re.search(r'data-testid="nav-alert-count"[^>]*>(\d+)<', html)
-    assert badge and int(badge.group(1)) == env.api("manager", "GET", "/api/alerts/count").json()["unacknowledged"]
+    assert (
+        badge
+        and int(badge.group(1)) == env.api("manager", "GET", "/api/alerts/count").json()["unacknowledged"]
+    )
     a = inbox(env, "manager")[0]
     detail = c.get(f"/alerts/{a['id']}")
     assert detail.status_code == 200 and a["message"] in detail.text

@@ -87,6 +87,17 @@ def prefs_of(ctx: AppContext, user: User, stored: dict[int, D.Prefs], emails: di
     return D.Prefs(user.id, channels=channels, email=email)
 
 
+def pushed_users(ctx: AppContext, users: list[User]) -> frozenset[int]:
+    """The users with at least one push channel (the others read their inbox)."""
+    stored, emails = D.all_prefs(ctx.store), D.member_emails(ctx.store)
+    out = set()
+    for u in users:
+        p = prefs_of(ctx, u, stored, emails)
+        if any(p.target(c) for c in p.channels):
+            out.add(u.id)
+    return frozenset(out)
+
+
 def quiet(p: D.Prefs, now: datetime) -> bool:
     """Whether ``now`` (business time) falls in the user's quiet hours (may cross midnight)."""
     if not p.quiet_start or not p.quiet_end:
@@ -199,8 +210,19 @@ def dispatch(ctx: AppContext, now: datetime, digest: bool = False) -> int:
     by_user: dict[int, list[D.Notice]] = defaultdict(list)
     for n in pending:
         by_user[n.user_id].append(n)
-    found = repo.alerts_by_id(ctx.store, [n.alert_id for n in pending])
     closing: dict[str, list[int]] = {"dropped": [], "in_app": []}
+    prefs: dict[int, D.Prefs] = {}
+    for user_id, notices in list(by_user.items()):
+        user = users.get(user_id)
+        if user is None:
+            closing["dropped"] += [n.id for n in notices]
+            del by_user[user_id]
+            continue
+        prefs[user_id] = p = prefs_of(ctx, user, stored, emails)
+        if not any(p.target(c) for c in p.channels):  # in-app only: the inbox is the message
+            closing["in_app"] += [n.id for n in notices]
+            del by_user[user_id]
+    found = repo.alerts_by_id(ctx.store, [n.alert_id for ns in by_user.values() for n in ns])
     queued = 0
     for user_id, notices in by_user.items():
         user = users.get(user_id)
@@ -217,11 +239,8 @@ def dispatch(ctx: AppContext, now: datetime, digest: bool = False) -> int:
             ids.append(n.id)
         if user is None or not rows:
             continue
-        p = prefs_of(ctx, user, stored, emails)
+        p = prefs[user_id]
         targets = [(c, p.target(c)) for c in p.channels if p.target(c)]
-        if not targets:
-            closing["in_app"] += ids
-            continue
         if quiet(p, now) or (p.mode == "digest" and not digest):
             continue  # stays pending: the next run after the quiet hours (or the digest) takes it
         message = alert_message(ctx, user, rows, now).to_json()
@@ -294,6 +313,7 @@ __all__ = [
     "new_webhook_secret",
     "prefs_of",
     "public_url",
+    "pushed_users",
     "quiet",
     "quiet_end",
     "save_smtp",

@@ -23,7 +23,7 @@ from typing import Any
 
 from rashinban.alerts import rules as R
 from rashinban.app import org
-from rashinban.app.alerts import facts
+from rashinban.app.alerts import dispatch, facts
 from rashinban.app.alerts.people import People
 from rashinban.app.alerts.rulebook import Rule
 from rashinban.app.context import AppContext, Progress
@@ -44,6 +44,7 @@ def hits_of(
     as_of: date,
     now: datetime,
     calendar: BusinessCalendar,
+    extra: frozenset[str] = frozenset(),
 ) -> tuple[list[R.Hit], set[str]]:
     """The rule's hits now, and the periods it looked at (off pace: the current months)."""
     spec = rule.spec
@@ -51,7 +52,7 @@ def hits_of(
     if rule.kind == "off_pace":
         hits: list[R.Hit] = []
         periods: set[str] = set()
-        for group in facts.pace_rows(ctx, models, model_path, as_of):
+        for group in facts.pace_rows(ctx, models, model_path, as_of, extra):
             nodes = set(spec.nodes) if spec.nodes else set(group.mains)
             rows = [r for r in group.rows if r.node in nodes]
             hits += R.off_pace(spec, rows, open_keys, scopes)
@@ -78,13 +79,14 @@ def run(
     scopes = org.scope_index(ctx)
     calendar = BusinessCalendar(org.company_holidays(ctx))
     people = People(D.active_users(ctx.store), scopes)
-    unresolved = repo.unresolved_alerts(ctx.store)
-    by_rule: dict[int, list[repo.AlertRow]] = defaultdict(list)
+    unresolved = repo.live_alerts(ctx.store)
+    by_rule: dict[int, list[repo.LiveAlert]] = defaultdict(list)
     for a in unresolved:
         by_rule[a.rule_id].append(a)
     enabled = [r for r in rules if r.enabled]
     rule_of = {r.id: r for r in rules}
-    out = outcome.Outcome()
+    out = outcome.Outcome(push=dispatch.pushed_users(ctx, people.users))
+    named = frozenset(n for r in enabled if r.kind == "off_pace" for n in r.spec.nodes)
     runs: list[RuleRun] = []
     kept = 0
     if progress is not None:
@@ -93,7 +95,7 @@ def run(
         mine = by_rule.get(rule.id, [])
         live = {a.key: a for a in mine if a.unresolved}
         latched = {a.key: a for a in mine if a.latched and not a.unresolved}
-        hits, periods = hits_of(ctx, models, model_path, rule, set(live), as_of, now, calendar)
+        hits, periods = hits_of(ctx, models, model_path, rule, set(live), as_of, now, calendar, named)
         hit_keys = {h.key for h in hits}
         opened = resolved = 0
         for h in hits:
@@ -157,7 +159,7 @@ def run(
 
 def _wake_and_escalate(
     out: outcome.Outcome,
-    unresolved: list[repo.AlertRow],
+    unresolved: list[repo.LiveAlert],
     gone: set[int],
     rule_of: dict[int, Rule],
     people: People,

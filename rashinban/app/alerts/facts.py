@@ -34,9 +34,12 @@ class ModelRows:
     rows: tuple[PaceRow, ...]
 
 
-def pace_rows(ctx: AppContext, models: Models, model_path: ModelPath, as_of: date) -> list[ModelRows]:
-    """Every scope's KPIs for the month of ``as_of``: scopes grouped by the model they use,
-    one metrics-engine pass per model (cached on the data version)."""
+def pace_rows(
+    ctx: AppContext, models: Models, model_path: ModelPath, as_of: date, extra: frozenset[str] = frozenset()
+) -> list[ModelRows]:
+    """Every scope's main KPIs (and the ``extra`` nodes the rules name) for the month of
+    ``as_of``: scopes grouped by the model they use, one metrics-engine pass per model
+    (cached on the data version)."""
 
     def compute() -> list[ModelRows]:
         scopes = org.scope_index(ctx)
@@ -48,20 +51,21 @@ def pace_rows(ctx: AppContext, models: Models, model_path: ModelPath, as_of: dat
             groups[bundle.ref][1].append(key)
         out = []
         for board, keys in groups.values():
-            out.append(_model_rows(board, keys))
+            out.append(_model_rows(board, keys, extra))
         return out
 
-    return ctx.cached(("alerts_pace", str(model_path), as_of), compute)
+    return ctx.cached(("alerts_pace", str(model_path), as_of, extra), compute)
 
 
-def _model_rows(board: Board, keys: list[tuple[str, int]]) -> ModelRows:
+def _model_rows(board: Board, keys: list[tuple[str, int]], extra: frozenset[str]) -> ModelRows:
     model = board.model
     span = board.month(None)
     elapsed = BusinessCalendar(model.holidays).elapsed_share(span, board.as_of)
-    status = board.status(keys, [span])
+    wanted = list(dict.fromkeys([*board.main_kpis(), *(n for n in sorted(extra) if n in model.nodes)]))
+    status = board.status(keys, [span], wanted)
     rows: list[PaceRow] = []
-    for (key, _label), nodes in status.items():
-        for nid, r in nodes.items():
+    for (key, _label), by_node in status.items():
+        for nid, r in by_node.items():
             node = model.nodes[nid]
             projected: Fraction | None = None
             if r.projected is not None and r.target:
@@ -155,8 +159,11 @@ def open_deals(ctx: AppContext, now: datetime) -> list[OpenDeal]:
 
 
 def stage_p90(ctx: AppContext, spec: RuleSpec, now: datetime) -> dict[str, tuple[float, int]]:
+    """Learned per day, kept until the stage history changes (not on every activity logged)."""
     since = datetime.combine(now.date() - timedelta(days=spec.history_days), time())
-    return ctx.cached(("alerts_p90", since, now.date()), lambda: F.stage_p90(ctx.store, since, now))
+    until = datetime.combine(now.date(), time())
+    key = ("alerts_p90", since, until, F.history_stamp(ctx.store))
+    return ctx.cached_forever(key, lambda: F.stage_p90(ctx.store, since, until))
 
 
 def sources(ctx: AppContext, spec: RuleSpec, now: datetime) -> list[SourceSeen]:
