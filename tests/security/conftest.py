@@ -38,7 +38,9 @@ def sec_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         agency = _scalar(store, "SELECT id FROM teams WHERE kind = 'agency' ORDER BY id LIMIT 1")
         west = _scalar(store, "SELECT id FROM teams WHERE name = '西日本営業部'")
         svc = facade(store, admin)
-        svc.admin.create_user({"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency})
+        svc.admin.create_user(
+            {"username": "viewer", "password": PASSWORD, "role": "viewer", "team_id": agency}
+        )
         svc.admin.create_user({"username": "west", "password": PASSWORD, "role": "manager", "team_id": west})
     finally:
         store.dispose()
@@ -119,9 +121,9 @@ class Client:
             return list(conn.execute(sa.text(query), params).all())
 
 
-def make_app(db: Path, clock: FixedClock | None = None, **settings: Any) -> Any:
+def make_app(db: Path, clock: FixedClock | None = None, jobs: bool = False, **settings: Any) -> Any:
     ws = WebSettings(
-        db=str(db), model=str(db.with_name("demo.model.yaml")), secret_key="s" * 32, jobs=False, **settings
+        db=str(db), model=str(db.with_name("demo.model.yaml")), secret_key="s" * 32, jobs=jobs, **settings
     )
     return create_app(ws, clock=clock)
 

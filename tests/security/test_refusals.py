@@ -11,6 +11,7 @@ team or member the role may not read (read with plain SQL) and shows no company 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,7 +72,7 @@ def _fill(path: str, ids: dict[str, int], user_ids: dict[str, int]) -> str:
 
 
 def _figures(db_model: str) -> set[str]:
-    model = yaml.safe_load(open(db_model, encoding="utf-8"))
+    model = yaml.safe_load(Path(db_model).read_text(encoding="utf-8"))
     target = int(model["nodes"][model["kgi"]]["target"])
     return {f"{target:,}", str(target)}
 
@@ -89,7 +90,9 @@ def test_refusals_carry_no_data_for_any_route_and_role(web: Client) -> None:
     for who in WALKERS:
         web.login(who)
         ids = _outside(org, who) if who != "admin" else {"team": 3, "member": 4}
-        foreign = org.foreign_names(who) if who else set(org.team_names.values()) | set(org.member_names.values())
+        foreign = (
+            org.foreign_names(who) if who else set(org.team_names.values()) | set(org.member_names.values())
+        )
         if who not in ("admin",):
             foreign |= figures
         for method, path in routes:
