@@ -8,7 +8,10 @@ the same moment on every worker whatever the machine's zone.
 
 Tests inject a :class:`FixedClock` (and move it with :meth:`FixedClock.advance`);
 ``RASHINBAN_NOW`` (an ISO instant) starts a process's clock at that instant and lets it run
-on from there, so a server started by a test sees a chosen time.
+on from there, so a server started by a test sees a chosen time.  ``RASHINBAN_NOW_AT`` (real
+seconds since the epoch) says when the clock read ``RASHINBAN_NOW``; without it, each process
+starts its clock when it first asks the time — so the workers of ``serve --workers N`` need
+it to agree (they start seconds apart).
 """
 
 from __future__ import annotations
@@ -65,11 +68,13 @@ class _Base:
 class SystemClock(_Base):
     """Real time (optionally shifted so that it started at ``start``)."""
 
-    def __init__(self, zone: tzinfo | None = None, start: datetime | None = None) -> None:
+    def __init__(
+        self, zone: tzinfo | None = None, start: datetime | None = None, at: float | None = None
+    ) -> None:
         self.zone = zone or business_zone()
         self._offset = 0.0
-        if start is not None:
-            self._offset = _aware(start, self.zone).timestamp() - time.time()
+        if start is not None:  # the clock read ``start`` at real time ``at`` (default: now)
+            self._offset = _aware(start, self.zone).timestamp() - (time.time() if at is None else at)
 
     def instant(self) -> datetime:
         return datetime.fromtimestamp(time.time() + self._offset, UTC)
@@ -104,12 +109,14 @@ def _aware(value: datetime, zone: tzinfo) -> datetime:
 
 
 def clock_from_env() -> Clock:
-    """The process clock: real time, or real time starting at ``RASHINBAN_NOW``."""
+    """The process clock: real time, or real time starting at ``RASHINBAN_NOW`` (at the real
+    time ``RASHINBAN_NOW_AT`` when given, so that several processes run one clock)."""
     start = os.environ.get("RASHINBAN_NOW")
     zone = business_zone()
     if start:
         try:
-            return SystemClock(zone, datetime.fromisoformat(start))
+            at = os.environ.get("RASHINBAN_NOW_AT")
+            return SystemClock(zone, datetime.fromisoformat(start), float(at) if at else None)
         except ValueError:
             pass
     return SystemClock(zone)

@@ -130,7 +130,9 @@ def serving(db: str, folder: Path, workers: int = 1) -> Iterator[Server]:
     """``rashinban serve --db DB --workers N`` on a free port (no RASHINBAN_SECRET); stopped,
     with every process it started, when the block ends."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "RASHINBAN_NOW": NOW, "RASHINBAN_LANG": "en"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "RASHINBAN_LANG": "en"}
+    # every worker runs the one clock that reads NOW at this moment (not at its own start)
+    env |= {"RASHINBAN_NOW": NOW, "RASHINBAN_NOW_AT": repr(time.time())}
     env["RASHINBAN_SPOOL"] = str(folder / "spool")
     # the server runs the code the tests run (this tree), whatever the cwd
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
