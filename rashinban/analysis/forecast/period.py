@@ -40,6 +40,7 @@ class Models:
     period: PeriodTable
     trained_at: pd.Timestamp
     period_model: winprob.WinModel | None = None
+    month_sigma: float = 0.0  # sd of the month's shared log-factor on in-period chances
 
 
 def train(
@@ -55,9 +56,46 @@ def train(
     if rows is None:
         small = sample(f)
         rows = training.labelled(small, t, training.snapshot_times(t, small.start, snapshots))
-    model = winprob.fit(rows, f.stages, algorithm) if len(rows) else _empty_model(f)
+    if not len(rows):
+        model = _empty_model(f)
+    elif algorithm == "logistic":
+        model = select(f, rows)
+    else:
+        model = winprob.fit(rows, f.stages, algorithm)
     m = Models(model, PeriodTable({}, {}, 0.3), t)
     return with_period(f, t, m) if in_period else m
+
+
+CANDIDATES: tuple[tuple[str, float], ...] = (
+    ("logistic", winprob.C),
+    ("logistic", 0.01),
+    ("stage_table", 0.0),
+)
+HOLDOUT = 0.3  # the newest share of the snapshot instants that picks the candidate
+
+
+def select(f: DealFacts, rows: pd.DataFrame) -> winprob.WinModel:
+    """The candidate with the best Brier score on the newest snapshots when trained on the
+    older ones (a backtest inside the training data), refitted on all rows.  On data where
+    the features carry no signal (Maven's) the stage table or the heavily regularised model
+    wins over the default one."""
+    times = np.sort(rows["t"].unique())
+    cut = times[int(len(times) * (1 - HOLDOUT))] if len(times) >= 4 else None
+    if cut is None:
+        return winprob.fit(rows, f.stages, "logistic")
+    old, new = rows.loc[rows["t"] < cut], rows.loc[rows["t"] >= cut]
+    scores = []
+    for alg, c in CANDIDATES:
+        m = winprob.fit(old, f.stages, alg, c=c)
+        if m.algorithm != alg:  # too little data for a logistic model: the stage table decides
+            continue
+        brier = 0.0
+        for t, g in new.groupby("t"):
+            p = m.predict(g, training.Context.at(f, pd.Timestamp(str(t))))
+            brier += float(((p - g["won"].to_numpy(float)) ** 2).sum())
+        scores.append((brier / len(new), alg, c))
+    _, alg, c = min(scores, key=lambda x: x[0])
+    return winprob.fit(rows, f.stages, alg, c=c)
 
 
 def with_period(f: DealFacts, t: pd.Timestamp, m: Models) -> Models:
@@ -67,7 +105,28 @@ def with_period(f: DealFacts, t: pd.Timestamp, m: Models) -> Models:
         return Models(m.win, PeriodTable({}, {}, 0.3), m.trained_at)
     table = fit_period_table(rows, m.win.table)
     pm = winprob.fit(rows, f.stages, "logistic", CATEGORIES)
-    return Models(m.win, table, m.trained_at, pm if pm.algorithm == "logistic" else None)
+    pm_ok = pm if pm.algorithm == "logistic" else None
+    return Models(m.win, table, m.trained_at, pm_ok, month_sigma(f, rows, pm_ok, table))
+
+
+def month_sigma(f: DealFacts, rows: pd.DataFrame, pm: winprob.WinModel | None, table: PeriodTable) -> float:
+    """How much whole months differ beyond chance: each past month's wins within the month
+    ÷ what the in-period model expected for it, as logs; their variance less the part
+    Bernoulli draws alone would give (a method-of-moments random effect, ≥ 0)."""
+    logs, noise = [], []
+    for t, g in rows.groupby("t"):
+        ctx = training.Context.at(f, pd.Timestamp(str(t)))
+        if pm is not None:
+            p = pm.predict(g, ctx)
+        else:
+            p = table.q(g["stage_idx"].to_numpy(int), g["days_in_stage"].to_numpy(float)) * 0.5
+        expected, wins = float(p.sum()), float(g["won_in_period"].sum())
+        if expected >= 5 and wins > 0:
+            logs.append(np.log(wins / expected))
+            noise.append(float((p * (1 - p)).sum()) / expected**2)
+    if len(logs) < 4:
+        return 0.0
+    return float(np.sqrt(max(0.0, float(np.var(logs, ddof=1)) - float(np.mean(noise)))))
 
 
 def _empty_model(f: DealFacts) -> winprob.WinModel:
@@ -81,6 +140,7 @@ def _empty_model(f: DealFacts) -> winprob.WinModel:
 class Scored:
     deals: pd.DataFrame  # the open deals at t with p_win, p_stage, p_period, category, member
     factors: list[list[winprob.Factor]] = field(default_factory=list)
+    month_sigma: float = 0.0
 
 
 def score(f: DealFacts, t: pd.Timestamp, m: Models, with_factors: bool = False) -> Scored:
@@ -100,7 +160,7 @@ def score(f: DealFacts, t: pd.Timestamp, m: Models, with_factors: bool = False) 
         p_period = p_win * m.period.q(stage_idx, days)
     snap["p_period"] = np.clip(np.minimum(p_period, p_win), 0.0, 1.0)
     snap["category"] = [category(p) for p in p_win]
-    return Scored(snap, m.win.factors(snap, ctx) if with_factors else [])
+    return Scored(snap, m.win.factors(snap, ctx) if with_factors else [], m.month_sigma)
 
 
 def created_and_won(f: DealFacts, t: pd.Timestamp, months: int = NEW_MONTHS) -> pd.DataFrame:
@@ -161,7 +221,15 @@ def forecast(
     cw = created_and_won(f, t)
     rate, pool = sim.new_deal_rates(cw, members, NEW_MONTHS)
     inp = sim.PeriodInputs(
-        members, open_idx, deals["p_period"].to_numpy(float), amount, closed_rev, closed_won, rate, pool
+        members,
+        open_idx,
+        deals["p_period"].to_numpy(float),
+        amount,
+        closed_rev,
+        closed_won,
+        rate,
+        pool,
+        scored.month_sigma,
     )
     draws_ = sim.simulate(inp, draws)
     as_of = (t - pd.Timedelta(seconds=1)).date()

@@ -57,7 +57,7 @@ def probabilities(out: Outcome) -> list[dict[str, Any]]:
     d = out.deals
     if not d.empty:
         for col, method in (
-            ("p_logistic", "logistic"),
+            ("p_logistic", "model"),
             ("p_naive_bayes", "naive_bayes"),
             ("p_stage_table", "stage_table"),
             ("p_stage", "stage_only"),
@@ -125,7 +125,7 @@ def goals(level_rows: list[dict[str, Any]], prob_rows: list[dict[str, Any]]) -> 
         }
     )
     prob = {(r["kind"], r["method"]): r for r in prob_rows}
-    lr, st = prob.get(("deal", "logistic")), prob.get(("deal", "stage_only"))
+    lr, st = prob.get(("deal", "model")), prob.get(("deal", "stage_only"))
     ece = lr["ece"] if lr else None
     out.append({"name": "ece", "target": "< 0.05", "value": ece, "met": None if ece is None else ece < 0.05})
     gain = 1 - lr["brier"] / st["brier"] if lr and st and lr["brier"] is not None and st["brier"] else None

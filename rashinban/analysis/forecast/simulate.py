@@ -1,5 +1,7 @@
 """The period forecast by simulation: closed so far + each open deal won within the period
-with its probability (a Bernoulli draw per deal and simulation) + deals not yet created that
+with its probability (a Bernoulli draw per deal and simulation, all of a draw's chances
+scaled by one shared month factor — months are good or bad for everyone, which independent
+draws alone would miss) + deals not yet created that
 will be created and won within the period (a Poisson count per member at the rate of past
 months after the same day, their amounts drawn from those months' such deals).  Every scope
 sums the same draws of its members, so a team's distribution is that of its members'
@@ -32,6 +34,7 @@ class PeriodInputs:
     closed_won: np.ndarray
     new_rate: np.ndarray  # per member: expected deals created and won in the rest of the period
     new_amounts: np.ndarray  # amounts of such deals in past months (drawn from)
+    month_sigma: float = 0.0  # a month's shared factor on every chance: lognormal, mean 1
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,19 @@ def simulate(inp: PeriodInputs, draws: int = DRAWS, seed: int = 0) -> Draws:
     rev = np.repeat(inp.closed_revenue.astype(float)[:, None], draws, axis=1)
     won = np.repeat(inp.closed_won.astype(float)[:, None], draws, axis=1)
     n = len(inp.open_p)
+    s = inp.month_sigma
+    factor = np.exp(rng.normal(-s * s / 2, s, draws)) if s > 0 else np.ones(draws)
     for lo in range(0, n, CHUNK):
         hi = min(n, lo + CHUNK)
-        hit = (rng.random((hi - lo, draws), dtype=np.float32) < inp.open_p[lo:hi, None]).astype(np.float32)
+        p = np.clip(inp.open_p[lo:hi, None] * factor[None, :], 0.0, 1.0)
+        hit = (rng.random((hi - lo, draws), dtype=np.float32) < p).astype(np.float32)
         owner = inp.open_member[lo:hi]
         cols = np.arange(hi - lo)
         amount = sparse.csr_matrix((inp.open_amount[lo:hi], (owner, cols)), shape=(m, hi - lo))
         count = sparse.csr_matrix((np.ones(hi - lo), (owner, cols)), shape=(m, hi - lo))
         rev += amount @ hit
         won += count @ hit
-    counts = rng.poisson(np.repeat(inp.new_rate[:, None], draws, axis=1))
+    counts = rng.poisson(inp.new_rate[:, None] * factor[None, :])
     total = int(counts.sum())
     if total and len(inp.new_amounts):
         amounts = rng.choice(inp.new_amounts, size=total)

@@ -126,6 +126,7 @@ def in_period_rows(f: DealFacts, origin: pd.Timestamp, months: int = 12) -> pd.D
         closed = pd.to_datetime(snap["id"].map(d["closed_at"]))
         won = snap["id"].map(d["is_won"]).astype(bool)
         snap["won_in_period"] = (won & closed.notna() & (closed < end)).astype(int)
+        snap["t"] = t
         parts.append(featurise(f, snap, t))
     if not parts:
         return pd.DataFrame()

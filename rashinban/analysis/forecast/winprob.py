@@ -120,6 +120,7 @@ def fit(
     stages: tuple[str, ...],
     algorithm: str = "logistic",
     categories: tuple[str, ...] = WIN_CATEGORIES,
+    c: float = C,
 ) -> WinModel:
     """Train on labelled snapshots (``training.labelled``); the in-period model also uses the
     kind of month (``features.CATEGORIES``)."""
@@ -150,7 +151,7 @@ def fit(
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std[std == 0] = 1.0
-    lr = LogisticRegression(C=C, solver="newton-cholesky", max_iter=200)
+    lr = LogisticRegression(C=c, solver="newton-cholesky", max_iter=200)
     with threadpool_limits(1):  # BLAS threads only fight over 2 shared cores
         lr.fit((x - mean) / std, y)
     return WinModel(
