@@ -96,6 +96,7 @@ def alert_action(
         errors=errors,
         values=form,
         open_form=action if errors else None,
+        oob_count=ctx.service.alerts.count(),
         min_snooze=_tomorrow(ctx),
     )
 
