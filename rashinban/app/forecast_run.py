@@ -156,7 +156,7 @@ def _lead_model_row(m: lead_model.LeadModel, now: pd.Timestamp) -> dict[str, Any
         "trained_at": now.to_pydatetime(),
         "as_of": now.to_pydatetime(),
         "won": m.positives,
-        "lost": 0,
+        "lost": m.negatives,
         "metrics_json": None,
         "params_json": json.dumps({"horizon_days": lead_model.HORIZON_DAYS, "channel_rate": m.channel_rate}),
     }

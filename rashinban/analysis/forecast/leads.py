@@ -89,6 +89,7 @@ class LeadModel:
     intercept: float = 0.0
     mean: np.ndarray | None = None
     std: np.ndarray | None = None
+    negatives: int = 0  # training rows that did not become a won deal in time
 
     @property
     def columns(self) -> list[str]:
@@ -143,7 +144,7 @@ def fit(rows: pd.DataFrame) -> LeadModel:
         counts = rows[c].astype(str).value_counts() if len(rows) else pd.Series(dtype=int)
         kept = tuple(sorted(str(k) for k, v in counts.items() if v >= 30))
         levels[c] = kept[1:] if len(kept) > 1 else ()
-    model = LeadModel("channel_rate", rate, base, positives, levels)
+    model = LeadModel("channel_rate", rate, base, positives, levels, negatives=int(len(y) - positives))
     if positives < MIN_POSITIVE or positives == len(y):
         return model
     x = model._x(rows)
