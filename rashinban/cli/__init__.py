@@ -8,6 +8,7 @@ from rashinban.cli import alerts as _alerts  # noqa: F401
 from rashinban.cli import audit as _audit  # noqa: F401
 from rashinban.cli import data as _data  # noqa: F401
 from rashinban.cli import demo as _demo  # noqa: F401  (registers the commands)
+from rashinban.cli import forecast as _forecast  # noqa: F401
 from rashinban.cli import insights as _insights  # noqa: F401
 from rashinban.cli import jobs as _jobs  # noqa: F401
 from rashinban.cli import metrics as _metrics  # noqa: F401  (registers the commands)
