@@ -84,6 +84,24 @@ class IngestError(RashinbanError):
     """A file that cannot be imported: unreadable, unmatched headers, invalid rows, bad preset."""
 
 
+class ConflictError(RashinbanError):
+    """A request that contradicts what is stored (an idempotency key reused with another body)."""
+
+    http_status = 409
+
+
+class LimitError(RashinbanError):
+    """A request beyond a documented limit (a period range, a number, the rows one save writes)."""
+
+    http_status = 422
+
+
+class Interrupted(RashinbanError):
+    """Ctrl-C: the message says what was committed (an import: all of it, or nothing)."""
+
+    exit_code = 130
+
+
 class FormInvalid(RashinbanError):
     """Field errors of a form: ``fields`` maps a field name to an i18n key under ``forms.err``,
     so the web layer can put each message next to its field (or return them as JSON)."""

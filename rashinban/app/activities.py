@@ -73,7 +73,10 @@ class Activities:
                 raise FormInvalid({"member_id": "unknown_member"})
             raise ForbiddenError("forbidden_member", member=member_id)
         self._check_refs(allowed, deal_id, lead_id, account_id)
-        new = A.NewActivity(member_id, kind, outcome, occurred, note, duration, deal_id, lead_id, account_id)
+        given = data.get("occurred_at") not in (None, "")  # a replay compares it only when sent
+        new = A.NewActivity(
+            member_id, kind, outcome, occurred, note, duration, deal_id, lead_id, account_id, given
+        )
         row, created = A.log_activity(ctx.store, new, A.external_id_for(user.id, key), now)
         ctx.refresh()
         return ActivityLogged(**_fields(row), created=created)

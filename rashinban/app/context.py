@@ -47,6 +47,8 @@ class AppContext:
     clock: Clock = field(default_factory=default_clock)
     privileged: bool = False  # the CLI and jobs: no user, may do everything
     address: str | None = None  # the client's address (web requests), for the audit trail
+    creates: bool = False  # may create the store (db init, demo generate, import): staged, published
+    created: str | None = None  # the store this context created (once published)
     _owned: Store | None = None
     _versions: tuple[int, int] | None = None
 
@@ -56,14 +58,19 @@ class AppContext:
         if self.store_ is not None:
             return self.store_
         if self._owned is None:
-            store = Store.open(self.db)
+            store = Store.open(self.db, create=self.creates, staged=self.creates)
             try:
-                store.ready()
+                store.ready(create=self.creates)
             except BaseException:
                 store.dispose()
                 raise
             self._owned = store
         return self._owned
+
+    def publish(self) -> None:
+        """A store this context created is kept (moved to its path): the work succeeded."""
+        if self._owned is not None and self._owned.publish():
+            self.created = self._owned.display
 
     @property
     def has_store(self) -> bool:

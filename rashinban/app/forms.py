@@ -10,7 +10,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from rashinban.errors import FormInvalid
+from rashinban.errors import FormInvalid, LimitError
 from rashinban.kpi.numbers import parse_number
 
 
@@ -63,14 +63,24 @@ def integer(
     return n
 
 
+def parse_amount(value: Any) -> tuple[Fraction | None, str | None]:
+    """(the number, None) or (None, the field error: ``not_number``, ``too_large``)."""
+    text = str(value).strip()
+    try:
+        n = parse_number(text) if len(text) <= 40 else None
+    except LimitError:
+        return None, "too_large"
+    return (n, None) if n is not None else (None, "not_number")
+
+
 def number(errors: Errors, field: str, value: Any, *, required: bool = False) -> Fraction | None:
     if value is None or str(value).strip() == "":
         if required:
             errors.add(field, "required")
         return None
-    n = parse_number(str(value).strip()) if len(str(value)) <= 40 else None
+    n, bad = parse_amount(value)
     if n is None:
-        errors.add(field, "not_number")
+        errors.add(field, bad or "not_number")
         return None
     if n < 0:
         errors.add(field, "negative")

@@ -118,7 +118,10 @@ class Models:
             chosen = name or default
             assert chosen is not None  # latest is not empty, so there is a first model
             return ModelRef("store", chosen, latest[chosen])
-        return _file_ref(default_model_path(ctx.db))
+        beside = default_model_path(ctx.db)
+        if not beside.exists():
+            raise NotFoundError("model_none", path=str(beside), store=ctx.store.display)
+        return _file_ref(beside)
 
     def bundle(self, path: str | Path | None = None, team_id: int | None = None) -> Bundle:
         """The model (with the store's settings when a store is at hand), solved, with its

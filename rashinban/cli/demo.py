@@ -70,7 +70,8 @@ def generate(
             )
             bar.update(task, completed=done, total=total, step=step)
 
-        result = state.service(db).data.generate_demo(
+        svc = state.service(db)
+        result = svc.data.generate_demo(
             scale=scale.value,
             reps=reps,
             months=months,
@@ -81,9 +82,13 @@ def generate(
             replace=replace,
             progress=progress,
         )
+    created = svc.data.created_store
     if as_json:
-        console.file.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        data = result.as_dict() | {"created_store": created}
+        console.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
+    if created:
+        console.print(t("import.store_created", lang, path=created), markup=False)
     from rashinban.service import DEMO_COMPANY as COMPANY
 
     cfg = result.config

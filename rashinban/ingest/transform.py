@@ -216,8 +216,13 @@ def _sorted_out(
         idx = pc.indices_nonzero(mask)
         rows = [first_row + i for i in idx.to_pylist()]
         if p.check is not None and p.check in plan.lenient:
-            values = Counter(str(v) for v in pc.take(p.shown, idx).to_pylist())
-            notes.add(f"warn_{p.reason}", len(rows), by=values, column=p.header, check=p.check, **p.params)
+            values: Counter[str] = Counter()
+            for r, v in zip(rows, pc.take(p.shown, idx).to_pylist(), strict=True):
+                if (r, p.header, p.reason) not in seen:  # one cell read into two columns: once
+                    seen.add((r, p.header, p.reason))
+                    values[str(v)] += 1
+            count = sum(values.values())
+            notes.add(f"warn_{p.reason}", count, by=values, column=p.header, check=p.check, **p.params)
             continue
         any_bad = pc.or_(any_bad, mask)
         params = {**p.params, "check": p.check} if p.check else p.params

@@ -8,6 +8,9 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from rashinban.errors import LimitError
+from rashinban.kpi.limits import MAX_ABS, MAX_ABS_TEXT
+
 _SCALE = {"千": 1_000, "万": 10_000, "億": 100_000_000, "兆": 1_000_000_000_000}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -17,8 +20,23 @@ def parse_number(text: str) -> Fraction | None:
 
     Accepts grouping commas and underscores, full-width digits, a leading ``¥``/``￥``,
     a trailing ``円``, ``%`` (divides by 100) and the Japanese units 千/万/億/兆, also
-    combined (``3億6,000万``).
+    combined (``3億6,000万``).  A number of 10^15 or more in size is refused
+    (``number_too_large``, see ``kpi/limits.py``): no plan needs it and the store cannot hold it.
     """
+    if len(text) > 100:  # no number people write is this long; 1e400-style digits stay bounded
+        return None
+    value = _parse(text)
+    return None if value is None else bounded(value, text)
+
+
+def bounded(value: Fraction, text: object) -> Fraction:
+    """``value``, or ``LimitError("number_too_large")`` when it is 10^15 or more in size."""
+    if abs(value) >= MAX_ABS:
+        raise LimitError("number_too_large", value=str(text)[:40], max=MAX_ABS_TEXT)
+    return value
+
+
+def _parse(text: str) -> Fraction | None:
     s = unicodedata.normalize("NFKC", text).strip()
     s = s.replace(",", "").replace("_", "").replace(" ", "")
     if not s:
@@ -58,7 +76,10 @@ def _plain(text: str) -> Fraction | None:
     if not _NUMBER.match(text):
         return None
     try:
-        return Fraction(Decimal(text))
+        d = Decimal(text)
+        if d.is_finite() and d.adjusted() > 20:  # 1e400: refuse before building a huge Fraction
+            return MAX_ABS * 10
+        return Fraction(d)
     except (InvalidOperation, ValueError):
         return None
 
@@ -68,13 +89,15 @@ def to_fraction(value: object) -> Fraction | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Fraction(value)
+        return bounded(Fraction(value), value)
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
+        if math.isnan(value):
             return None
-        return Fraction(Decimal(repr(value)))
+        if math.isinf(value):
+            raise LimitError("number_too_large", value=str(value), max=MAX_ABS_TEXT)
+        return bounded(Fraction(Decimal(repr(value))), value)
     if isinstance(value, Decimal):
-        return Fraction(value) if value.is_finite() else None
+        return bounded(Fraction(value), value) if value.is_finite() else None
     if isinstance(value, Fraction):
         return value
     if isinstance(value, str):

@@ -7,7 +7,9 @@ data version in the same transaction.
 
 Idempotency: a client-supplied key becomes the row's ``external_id`` (a UUID derived from
 the user and the key), so a retried POST finds the row of the first attempt — the unique
-``(source, external_id)`` constraint makes a double insert impossible.
+``(source, external_id)`` constraint makes a double insert impossible.  A key used again with
+a different activity (another type, outcome, member, note, duration, deal or — when the
+request names it — time) is a conflict (``idempotency_conflict``, HTTP 409), never the old row.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from rashinban.errors import ConflictError
 from rashinban.store.db import Store, StoreBusy
 from rashinban.store.ids import reserve
 from rashinban.store.schema import activities, members
@@ -48,6 +51,18 @@ class NewActivity:
     deal_id: int | None = None
     lead_id: int | None = None
     account_id: int | None = None
+    occurred_given: bool = True  # False: occurred_at is "now" (a retry's own now differs)
+
+    def same_as(self, row: LoggedActivity | NewActivity) -> bool:
+        """Whether a replay of an idempotency key carries this same activity."""
+        mine = (self.member_id, self.type, self.outcome, self.note, self.duration_minutes, self.deal_id)
+        theirs = (row.member_id, row.type, row.outcome, row.note, row.duration_minutes, row.deal_id)
+        if mine != theirs:
+            return False
+        if isinstance(row, NewActivity) and (self.lead_id, self.account_id) != (row.lead_id, row.account_id):
+            return False
+        given = self.occurred_given and (not isinstance(row, NewActivity) or row.occurred_given)
+        return not given or self.occurred_at == row.occurred_at
 
 
 @dataclass(frozen=True)
@@ -218,7 +233,12 @@ class _BatchWriter:
                 raise
         names = _member_names(self.store, {item.new.member_id for item in batch})
         for item in batch:  # committed: answer every waiter
-            if item.external_id in found:
+            first: LoggedActivity | NewActivity | None = found.get(item.external_id)
+            if first is None and fresh[item.external_id][1] is not item:
+                first = fresh[item.external_id][1].new
+            if first is not None and not item.new.same_as(first):
+                item.error = ConflictError("idempotency_conflict")
+            elif item.external_id in found:
                 item.result = (found[item.external_id], False)
             else:
                 rid, owner = fresh[item.external_id]

@@ -2,6 +2,7 @@
 
 ``--db`` / ``RASHINBAN_DB`` take either a path (``./rashinban.duckdb``) or a URL
 (``duckdb:///path``, ``postgresql://user@host/db``).  PostgreSQL URLs use psycopg 3.
+What is refused, and how a new store comes into being, is in ``store/opening.py``.
 """
 
 from __future__ import annotations
@@ -17,19 +18,30 @@ from typing import Any
 import sqlalchemy as sa
 
 from rashinban.errors import StoreError
+from rashinban.store import opening
 from rashinban.store.schema import metadata
 
 DEFAULT_DB = "rashinban.duckdb"
+PG_CONNECT_TIMEOUT = 10  # seconds: an unreachable host fails instead of hanging
 
 
 def resolve_url(db: str | None = None) -> str:
     """A SQLAlchemy URL from ``--db``, ``RASHINBAN_DB`` or the default DuckDB file."""
     value = db or os.environ.get("RASHINBAN_DB") or DEFAULT_DB
+    opening.check_scheme(value)
     if value.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + value.split("://", 1)[1]
     if "://" in value:
         return value
     return f"duckdb:///{Path(value).expanduser()}"
+
+
+def duckdb_path(url: str) -> Path | None:
+    """The file of a DuckDB URL (None for PostgreSQL and in-memory DuckDB)."""
+    if not url.startswith("duckdb:///"):
+        return None
+    raw = url.removeprefix("duckdb:///").split("?", 1)[0]
+    return None if raw in ("", ":memory:") else Path(raw)
 
 
 class StoreBusy(StoreError):
@@ -90,12 +102,66 @@ class Store:
     # connection); closed by dispose()
     on_dispose: list[Callable[[], None]] = field(default_factory=list)
     resources: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None  # a DuckDB store's file
+    pending: Path | None = None  # a new DuckDB store: its final path until publish()
 
     @classmethod
-    def open(cls, db: str | None = None) -> Store:
+    def open(cls, db: str | None = None, *, create: bool = True, staged: bool = False) -> Store:
+        """The store ``db`` names.  ``create=False`` refuses a missing DuckDB file; ``staged``
+        builds a new DuckDB store in a hidden file that :meth:`publish` moves into place (a
+        failed or interrupted command leaves no store behind).  A path that is not a DuckDB
+        file, or a URL of another database, is refused either way."""
         url = resolve_url(db)
-        engine = sa.create_engine(url, future=True)
-        return cls(url=url, engine=engine)
+        path = duckdb_path(url)
+        pending = None
+        if path is not None:
+            opening.clean_stale(path.parent)
+            try:
+                opening.check_duckdb_path(path, create)
+            except StoreError as e:
+                if e.code == "store_missing" and not (db or os.environ.get("RASHINBAN_DB")):
+                    raise StoreError("store_missing_default", path=str(path)) from None
+                raise
+            if staged and not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pending, path = path, opening.staging_path(path)
+                url = f"duckdb:///{path}"
+        args = {"connect_timeout": PG_CONNECT_TIMEOUT} if url.startswith("postgresql") else {}
+        engine = sa.create_engine(url, future=True, connect_args=args)
+        return cls(url=url, engine=engine, path=path, pending=pending)
+
+    @property
+    def display(self) -> str:
+        """The store as the user named it (password hidden)."""
+        if self.pending is not None:
+            return str(self.pending)
+        if self.path is not None:
+            return str(self.path)
+        url = self.engine.url.render_as_string(hide_password=True)
+        return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def publish(self) -> bool:
+        """Move a new store built by a staged open to its final path; True when it did."""
+        if self.pending is None:
+            return False
+        staging, final = self.path, self.pending
+        assert staging is not None
+        self.pending = None
+        self.dispose()  # DuckDB checkpoints and closes the file
+        try:
+            os.link(staging, final)  # fails if someone created the store meanwhile
+        except FileExistsError:
+            staging.unlink(missing_ok=True)
+            raise StoreError("store_appeared", path=str(final)) from None
+        except OSError:
+            os.replace(staging, final)
+        staging.unlink(missing_ok=True)
+        wal = staging.with_name(staging.name + ".wal")
+        if wal.exists():  # not checkpointed on close: it belongs to the store
+            os.replace(wal, final.with_name(final.name + ".wal"))
+        self.url, self.path, self.pending = f"duckdb:///{final}", final, None
+        self.engine = sa.create_engine(self.url, future=True)
+        return True
 
     @property
     def dialect(self) -> str:
@@ -116,18 +182,29 @@ class Store:
 
         return migrate.upgrade(self.engine)
 
-    def ready(self) -> tuple[str | None, str | None]:
-        """Upgrade the schema; a store that cannot be reached or opened is a ``StoreError``."""
-        from rashinban.errors import StoreError
+    def ready(self, create: bool = True) -> tuple[str | None, str | None]:
+        """Upgrade the schema; a store that cannot be reached or opened is a ``StoreError``.
+        ``create=False``: a database without a Rashinban store in it is refused, not filled."""
+        from alembic.util.exc import CommandError
 
+        url = self.display
         try:
+            if not create and not self.initialised():
+                raise StoreError("store_not_initialised", url=self.display)
             out = self.upgrade()
             self.protect()
             return out
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
-            reason = str(getattr(e, "orig", e) or e).strip().splitlines()[0]
-            url = self.engine.url.render_as_string(hide_password=True)
-            raise StoreError("store_unavailable", url=url, reason=reason) from None
+        except (sa.exc.DBAPIError, sa.exc.InterfaceError) as e:
+            raise opening.classify(e, url, self.dialect, self.path) from None
+        except CommandError as e:  # a revision this version does not know: a newer Rashinban
+            reason = str(e).splitlines()[0]
+            raise StoreError("store_schema_unknown", url=self.display, reason=reason) from None
+
+    def initialised(self) -> bool:
+        """Whether the database holds a Rashinban store (migrated, or made by create_all)."""
+        with self.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            return inspector.has_table("alembic_version") or inspector.has_table("teams")
 
     def protect(self) -> None:
         """A DuckDB file holds password and token hashes and the session signing key: only
@@ -215,3 +292,6 @@ class Store:
             close()
         self.on_dispose.clear()
         self.engine.dispose()
+        if self.pending is not None and self.path is not None:  # never published: no store
+            for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
+                leftover.unlink(missing_ok=True)

@@ -103,7 +103,7 @@ def log_submit(ctx: PageCtx, form: FormFields, request: Request) -> Response:
     response_model=ActivityLogged,
     responses={
         200: {"model": ActivityLogged, "description": "Replayed: the key was used before"},
-        **error_responses(400, 403, 503, form=True),
+        **error_responses(400, 403, 409, 503, form=True),
     },
 )
 def api_log(

@@ -28,6 +28,7 @@ ERRORS: dict[int, tuple[Any, str]] = {
     401: (HttpError, "Not signed in and no valid API token"),
     403: (ErrorBody, "The user's role or scope does not allow it"),
     404: (ErrorBody, "No such scope, node, team, member or user"),
+    409: (ErrorBody, "The idempotency key was used before for another request"),
     422: (RequestInvalid, "The parameters or the body do not match the schema"),
     503: (ErrorBody, "The store is busy with another write: try again"),
 }
