@@ -5,11 +5,24 @@ deal page a stalled-deal alert links to."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer
 
 from rashinban.app.results.common import NodeStatus, Result, ScopeRef
+
+
+def _seconds(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+# business-local times (Asia/Tokyo wall clock, as the facts are stored): ISO text without an
+# offset in JSON — a string, not an RFC 3339 date-time
+Local = Annotated[
+    datetime,
+    PlainSerializer(_seconds, return_type=str, when_used="json"),
+    Field(description="business-local time, YYYY-MM-DDTHH:MM:SS"),
+]
 
 AlertState = Literal["open", "acknowledged", "snoozed", "resolved"]
 AlertKind = Literal["off_pace", "late_entry", "stalled_deal", "stale_data"]
@@ -36,14 +49,14 @@ class AlertItem(Result):
     latest: dict[str, Any] | None = Field(description="the numbers at the latest evaluation")
     url: str = Field(description="the alert's page")
     deal_id: int | None = Field(description="a stalled deal's id (its page: /deals/{id})")
-    opened_at: datetime
-    acknowledged_at: datetime | None
+    opened_at: Local
+    acknowledged_at: Local | None
     acknowledged_by: str | None
     snoozed_until: date | None
     snooze_reason: str | None
-    escalated_at: datetime | None
+    escalated_at: Local | None
     escalated_to: str | None
-    resolved_at: datetime | None
+    resolved_at: Local | None
     resolved_by: str | None
     resolution: str | None = Field(description="cleared, period_ended, manual, rule_disabled")
     resolve_note: str | None
@@ -67,7 +80,7 @@ class AlertCount(Result):
 class AlertEvent(Result):
     """One step of an alert's life."""
 
-    at: datetime
+    at: Local
     event: Literal["opened", "delivered", "acknowledged", "snoozed", "unsnoozed", "escalated", "resolved"]
     actor: str | None = Field(description="who did it (None: Rashinban)")
     text: str = Field(description="the step in the request's language")
@@ -76,7 +89,7 @@ class AlertEvent(Result):
 
 class DealStage(Result):
     stage: str
-    entered_at: datetime
+    entered_at: Local
     days: float | None = Field(description="days in the stage (until the next one, or until now)")
 
 
@@ -85,8 +98,8 @@ class DealActivity(Result):
     type: str
     outcome: str | None
     subject: str | None
-    occurred_at: datetime
-    logged_at: datetime | None
+    occurred_at: Local
+    logged_at: Local | None
     member: str | None
 
 
@@ -101,9 +114,9 @@ class DealView(Result):
     stage: str
     amount: float | None
     amount_text: str
-    created_at: datetime | None
+    created_at: Local | None
     expected_close_on: date | None
-    closed_at: datetime | None
+    closed_at: Local | None
     is_closed: bool
     is_won: bool
     lost_reason: str | None
@@ -189,7 +202,7 @@ class EvaluationResult(Result):
     """One evaluation of every rule over every scope."""
 
     as_of: date
-    evaluated_at: datetime
+    evaluated_at: Local
     rules: list[RuleRun]
     opened: int
     resolved: int
@@ -234,8 +247,8 @@ class DeliveryItem(Result):
     subject: str
     attempts: int
     error: str | None = Field(description="the last failure, in the request's language")
-    created_at: datetime
-    sent_at: datetime | None
+    created_at: Local
+    sent_at: Local | None
 
 
 class DeliveryList(Result):

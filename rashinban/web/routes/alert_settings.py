@@ -189,7 +189,7 @@ def create_rule(ctx: PageCtx, form: FormFields) -> Response:
     return _handle(ctx, form, "rules-new", lambda: ctx.service.alerts.create_rule(form), "/alerts/settings")
 
 
-@router.post("/alerts/rules/{rule_id:int}", include_in_schema=False)
+@router.post("/alerts/rules/{rule_id}", include_in_schema=False)
 def update_rule(ctx: PageCtx, rule_id: RuleId, form: FormFields) -> Response:
     if form.get("action") == "delete":
         return _handle(
@@ -199,7 +199,7 @@ def update_rule(ctx: PageCtx, rule_id: RuleId, form: FormFields) -> Response:
     return _handle(ctx, form, "edit", lambda: ctx.service.alerts.update_rule(rule_id, form), back)
 
 
-@router.post("/alerts/rules/{rule_id:int}/tune", include_in_schema=False)
+@router.post("/alerts/rules/{rule_id}/tune", include_in_schema=False)
 def tune_rule(ctx: PageCtx, rule_id: RuleId, form: FormFields) -> Response:
     scope = form.get("scope", "")
     values = {} if form.get("action") == "clear" else form
@@ -231,7 +231,7 @@ def _rule_page(
     )
 
 
-@router.get("/alerts/rules/{rule_id:int}", include_in_schema=False)
+@router.get("/alerts/rules/{rule_id}", include_in_schema=False)
 def rule_page(ctx: PageCtx, rule_id: RuleId) -> Response:
     return _rule_page(ctx, rule_id)
 
@@ -244,7 +244,7 @@ def run_now(ctx: PageCtx, request: Request) -> Response:
     return render(ctx, "alerts/_run.html", r=state)
 
 
-@router.get("/alerts/run/{job_id:int}", include_in_schema=False)
+@router.get("/alerts/run/{job_id}", include_in_schema=False)
 def run_progress(ctx: PageCtx, job_id: Annotated[int, Path(ge=1, le=10**15)], request: Request) -> Response:
     state = ctx.service.alerts.run_state(job_id)
     name = "alerts/_run.html" if is_htmx(request) else "alerts/run.html"
@@ -275,13 +275,13 @@ def api_create_rule(ctx: ApiCtx, body: RuleIn) -> Any:
     return _form_or(ctx, lambda: ctx.service.alerts.create_rule(body.model_dump(exclude_none=True)))
 
 
-@api.get("/rules/{rule_id:int}", summary="A rule's history and statistics", responses=error_responses(404))
+@api.get("/rules/{rule_id}", summary="A rule's history and statistics", responses=error_responses(404))
 def api_rule(ctx: ApiCtx, rule_id: RuleId) -> R.RuleDetail:
     return ctx.service.alerts.rule(rule_id)
 
 
 @api.put(
-    "/rules/{rule_id:int}",
+    "/rules/{rule_id}",
     response_model=R.RuleView,
     summary="Change a rule (administrators; not the model files' rules)",
     responses=error_responses(400, 404, 503, form=True),
@@ -291,7 +291,7 @@ def api_update_rule(ctx: ApiCtx, rule_id: RuleId, body: RuleIn) -> Any:
 
 
 @api.delete(
-    "/rules/{rule_id:int}",
+    "/rules/{rule_id}",
     summary="Delete a rule (its alerts stay)",
     responses=error_responses(400, 404, 503),
 )
@@ -301,7 +301,7 @@ def api_delete_rule(ctx: ApiCtx, rule_id: RuleId) -> Ok:
 
 
 @api.put(
-    "/rules/{rule_id:int}/overrides/{scope}",
+    "/rules/{rule_id}/overrides/{scope}",
     response_model=R.RuleView,
     summary="Set a team's or member's thresholds (managers: their teams and members)",
     responses=error_responses(400, 404, 503, form=True),
@@ -361,7 +361,7 @@ def api_save_mail(ctx: ApiCtx, body: MailIn) -> Any:
 
 
 @api.get(
-    "/run/{job_id:int}", summary="An evaluation started in the background", responses=error_responses(404)
+    "/run/{job_id}", summary="An evaluation started in the background", responses=error_responses(404)
 )
 def api_run_state(ctx: ApiCtx, job_id: Annotated[int, Path(ge=1, le=10**15)]) -> R.RunState:
     return ctx.service.alerts.run_state(job_id)

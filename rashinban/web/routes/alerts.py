@@ -62,13 +62,13 @@ def inbox_page(ctx: PageCtx, state: StateQ = "open", kind: KindQ = None) -> Resp
     )
 
 
-@router.get("/alerts/{alert_id:int}", include_in_schema=False)
+@router.get("/alerts/{alert_id}", include_in_schema=False)
 def alert_page(ctx: PageCtx, alert_id: AlertId) -> Response:
     data = ctx.service.alerts.alert(alert_id)
     return render(ctx, "alerts/detail.html", d=data, htmx_config=HTMX_CONFIG, min_snooze=_tomorrow(ctx))
 
 
-@router.post("/alerts/{alert_id:int}/{action}", include_in_schema=False)
+@router.post("/alerts/{alert_id}/{action}", include_in_schema=False)
 def alert_action(
     ctx: PageCtx, alert_id: AlertId, action: Action, form: FormFields, request: Request
 ) -> Response:
@@ -101,7 +101,7 @@ def alert_action(
     )
 
 
-@router.get("/deals/{deal_id:int}", include_in_schema=False)
+@router.get("/deals/{deal_id}", include_in_schema=False)
 def deal_page(ctx: PageCtx, deal_id: DealId) -> Response:
     return render(ctx, "alerts/deal.html", d=ctx.service.alerts.deal(deal_id))
 
@@ -134,7 +134,7 @@ def api_count(ctx: ApiCtx) -> R.AlertCount:
 
 
 @api.get(
-    "/alerts/{alert_id:int}",
+    "/alerts/{alert_id}",
     summary="One alert with its history (and its deal)",
     responses=error_responses(404),
 )
@@ -143,7 +143,7 @@ def api_alert(ctx: ApiCtx, alert_id: AlertId) -> R.AlertDetail:
 
 
 @api.post(
-    "/alerts/{alert_id:int}/{action}",
+    "/alerts/{alert_id}/{action}",
     summary="Acknowledge, snooze (until a date, with a reason) or resolve (with a note)",
     response_model=R.AlertItem,
     responses=error_responses(400, 404, 503, form=True),
@@ -157,7 +157,7 @@ def api_action(ctx: ApiCtx, alert_id: AlertId, action: Action, body: ActionIn | 
 
 
 @api.get(
-    "/deals/{deal_id:int}",
+    "/deals/{deal_id}",
     summary="A deal: stage history, last activities, open alerts",
     responses=error_responses(404),
 )
