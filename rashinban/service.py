@@ -112,6 +112,7 @@ from rashinban.app.results.planning import (
     PlanView,
     TargetRevision,
 )
+from rashinban.app.reviews import Reviews, review_results  # the PDCA loop: meetings … reports, 運用診断
 from rashinban.app.segments import Segments
 from rashinban.app.tracking import StatusReport, Tracking
 from rashinban.app.views import finding_view, node_name, plan_view
@@ -261,6 +262,8 @@ class Rashinban:
     def alerts(self) -> Alerts:
         return Alerts(self.ctx, self.models)
 
+    reviews = cached_property(lambda s: Reviews(s.ctx, s.dashboards, s.insights, s.forecasts, s.alerts))
+
     def can(self, permission: Permission) -> bool:
         """Whether the signed-in user's role grants ``permission`` (the CLI may do anything)."""
         return (self.ctx.user is None and self.ctx.privileged) or allowed(self.ctx.user, permission)
@@ -369,6 +372,7 @@ __all__ = [
     "plan_view",
     "reject_text",
     "resolve_url",
+    "review_results",
     "safe_upload_name",
     "to_float",
 ]

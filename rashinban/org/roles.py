@@ -12,6 +12,11 @@ Forecasts: admins train and score (``forecast_run``); managers adjust their scop
 forecasts (``forecast_adjust``); managers, members and partners submit forecasts for the
 scopes they may write and set the category of the deals they own (``forecast_submit``).
 
+Reviews: managers run the review meetings of their scopes (agenda, notes, decisions, action
+items, KPI revision proposals; ``run_reviews``) and hold 1on1s with their members
+(``hold_one_on_ones``); everyone who sees a scope reads its meetings; a 1on1 is read by its
+manager, its member and admins only.
+
 Writes are further limited to the scopes the user can see (``org.access``).
 """
 
@@ -48,6 +53,8 @@ class Permission(StrEnum):
     ACT_ON_ALERTS = "act_on_alerts"  # acknowledge, snooze, resolve alerts in the visible scopes
     TUNE_ALERTS = "tune_alerts"  # alert thresholds for the teams and members one can see
     MANAGE_ALERTS = "manage_alerts"  # alert rules, mail server, schedules, everyone's digests
+    RUN_REVIEWS = "run_reviews"  # review meetings of the visible scopes, action items, KPI revisions
+    HOLD_ONE_ON_ONES = "hold_one_on_ones"  # 1on1s with the members of the visible teams
 
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
@@ -57,6 +64,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN}
         | {Permission.MANAGE_EXPERIMENTS, Permission.ACT_ON_ALERTS, Permission.TUNE_ALERTS}
         | {Permission.FORECAST_ADJUST, Permission.FORECAST_SUBMIT}
+        | {Permission.RUN_REVIEWS, Permission.HOLD_ONE_ON_ONES}
     ),
     Role.MEMBER: frozenset(
         {Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS, Permission.FORECAST_SUBMIT}

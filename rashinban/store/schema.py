@@ -46,6 +46,14 @@ from rashinban.store.schema_app import (  # the application tables, re-exported
     users,
 )
 from rashinban.store.schema_base import MONEY, _fact, metadata
+from rashinban.store.schema_reviews import (  # the PDCA loop's tables, re-exported
+    action_items,
+    kpi_revisions,
+    one_on_ones,
+    review_items,
+    review_meetings,
+    review_templates,
+)
 from rashinban.store.schema_security import audit_log_seq, login_throttle, sessions
 
 # --- organisation ---------------------------------------------------------------------
@@ -249,6 +257,7 @@ FACT_TABLES = (
 __all__ = [
     "FACT_TABLES",
     "MONEY",
+    "action_items",
     "alert_deliveries",
     "alert_events",
     "alert_notices",
@@ -270,10 +279,15 @@ __all__ = [
     "import_runs",
     "jobs",
     "kpi_models",
+    "kpi_revisions",
     "lead_scores",
     "login_throttle",
     "metadata",
     "model_bindings",
+    "one_on_ones",
+    "review_items",
+    "review_meetings",
+    "review_templates",
     "schedules",
     "scope_forecasts",
     "sessions",

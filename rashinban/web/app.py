@@ -24,6 +24,7 @@ from rashinban.web.i18n import request_lang
 from rashinban.web.middleware import SecurityMiddleware
 from rashinban.web.routes import (
     account,
+    actions,
     activities,
     admin,
     alert_settings,
@@ -39,6 +40,8 @@ from rashinban.web.routes import (
     insights,
     pages,
     planning,
+    reports,
+    reviews,
     teams,
     tree,
 )
@@ -87,6 +90,8 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
     for router in (alert_settings.router, alert_settings.api, alerts.router, alerts.api):
         app.include_router(router)
 
+    for router in (reviews.router, reviews.api, actions.router, actions.api, reports.router, reports.api):
+        app.include_router(router)
     for module in (account, audit, credentials, docs):
         app.include_router(module.router)
     app.add_middleware(SecurityMiddleware, web=app)
