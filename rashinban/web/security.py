@@ -31,9 +31,12 @@ DEVICE_COOKIE = "rashinban_device"
 DEVICE_DAYS = 365
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-# only the vendored assets: no inline script, no other origin, no framing
+# only the vendored assets: no inline script, no other origin, no framing.  The one inline
+# <style> allowed is htmx's indicator rule (by its hash: the vendored htmx inserts it).
+HTMX_INDICATOR_STYLE = "'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; "
+    f"style-src 'self' {HTMX_INDICATOR_STYLE}; style-src-attr 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
