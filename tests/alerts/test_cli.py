@@ -1,5 +1,5 @@
-"""``rashinban alerts run|list|rules`` and ``rashinban digest send``: once as a real process
-(as a user runs it), the rest in-process through the same entry point (``cli.main``) —
+"""``rashinban alerts run|list|rules`` and ``rashinban digest send``: ``alerts list`` as a real
+process (as a user runs it), the rest in-process through the same entry point (``cli.main``) —
 JSON and tables, Japanese and English, and one clear line, never a traceback, for bad input."""
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_run_list_rules_and_the_digest(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(db_path)
-    run = run_cli("alerts", "run", "--db", db, "--as-of", "2026-10-22", "--json")  # a real process
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout)
-    assert result["as_of"] == "2026-10-22" and result["opened"] > 0
+    code, out, _ = cli(capsys, "alerts", "run", "--db", db, "--as-of", "2026-10-22", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["as_of"] == "2026-10-22" and result["opened"] > 0
     assert {r["name"] for r in result["rules"]} >= {"主要KPIのペース遅れ", "停滞商談（14日間活動なし）"}
-    code, out, _ = cli(capsys, "--lang", "en", "alerts", "list", "--db", db, "--json", "--limit", "100000")
-    alerts = json.loads(out)["alerts"]
-    assert code == 0 and len(alerts) == result["opened"] and all(a["state"] == "open" for a in alerts)
+    listed = run_cli("alerts", "list", "--db", db, "--json", "--limit", "100000")  # a real process
+    assert listed.returncode == 0, listed.stderr
+    alerts = json.loads(listed.stdout)["alerts"]
+    assert len(alerts) == result["opened"] and all(a["state"] == "open" for a in alerts)
     code, out, _ = cli(capsys, "--lang", "ja", "alerts", "run", "--db", db, "--as-of", "2026-10-22")
     assert code == 0 and "新規 0 件" in out  # nothing twice
     code, out, _ = cli(capsys, "--lang", "ja", "alerts", "rules", "--db", db)
