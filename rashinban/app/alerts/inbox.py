@@ -78,6 +78,7 @@ def item(ctx: AppContext, a: repo.AlertRow, names: dict[int, str], acting: bool 
         scope=scope_ref(scopes, (a.scope_type, a.scope_id)),
         values=a.params,
         latest=a.latest,
+        latest_message=render.message(a.code, a.latest, ctx.lang) if a.latest else None,
         url=f"/alerts/{a.id}",
         deal_id=deal_id,
         opened_at=a.opened_at,

@@ -47,6 +47,7 @@ class AlertItem(Result):
     scope: ScopeRef | None = Field(description="whose alert it is")
     values: dict[str, Any] = Field(description="the numbers when it opened")
     latest: dict[str, Any] | None = Field(description="the numbers at the latest evaluation")
+    latest_message: str | None = Field(description="the alert as the latest evaluation saw it")
     url: str = Field(description="the alert's page")
     deal_id: int | None = Field(description="a stalled deal's id (its page: /deals/{id})")
     opened_at: Local

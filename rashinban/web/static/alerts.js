@@ -25,6 +25,11 @@
     var form = e.target.closest && e.target.closest("form[data-rule-form]");
     if (form) sync(form);
   });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) e.preventDefault();
+  });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-rule-form]").forEach(sync);
   });
