@@ -21,6 +21,7 @@ from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
 from rashinban.app.admin import Admin
 from rashinban.app.alerts import Alerts
 from rashinban.app.audit import Audit
+from rashinban.app.breakdowns import Breakdowns
 from rashinban.app.context import AppContext, Progress
 from rashinban.app.credentials import Credentials
 from rashinban.app.customers import Customers
@@ -33,10 +34,13 @@ from rashinban.app.import_jobs import safe_name as safe_upload_name
 from rashinban.app.imports import Imports
 from rashinban.app.insights import Insights
 from rashinban.app.jobs import Jobs
+from rashinban.app.manual import Manual
+from rashinban.app.members import Members
 from rashinban.app.models import Models, default_model_path
 from rashinban.app.planning import Planning, parse_sets
 from rashinban.app.results import alerts as alert_results  # the alerts area's result types
 from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
+from rashinban.app.results import trust as trust_results  # manual values, members, breakdowns
 from rashinban.app.results.activities import (
     ActivityLogged,
     ActivityRow,
@@ -262,6 +266,18 @@ class Rashinban:
     def alerts(self) -> Alerts:
         return Alerts(self.ctx, self.models)
 
+    @cached_property
+    def manual(self) -> Manual:
+        return Manual(self.ctx, self.models)
+
+    @cached_property
+    def members(self) -> Members:
+        return Members(self.ctx)
+
+    @cached_property
+    def breakdowns(self) -> Breakdowns:
+        return Breakdowns(self.ctx, self.models)
+
     reviews = cached_property(lambda s: Reviews(s.ctx, s.dashboards, s.insights, s.forecasts, s.alerts))
 
     def can(self, permission: Permission) -> bool:
@@ -375,4 +391,5 @@ __all__ = [
     "review_results",
     "safe_upload_name",
     "to_float",
+    "trust_results",
 ]

@@ -3,8 +3,9 @@
 * :func:`node_elasticity` — the KGI's % change for +1 % of any node of the tree (a leaf, as
   the planner's levers, or a derived node: its ancestors are recomputed, its inputs held);
 * :func:`rank_off_pace` — the KPIs off pace ranked by their effect on the KGI: the month-end
-  shortfall against the target (gap, a share of the target) times the node's elasticity
-  times the KGI's target, i.e. the KGI lost to first order if nothing changes;
+  shortfall against the target (gap, a share of the target) times the node's elasticity (%
+  of the KGI per % of the node) times the KGI's target, i.e. the KGI lost to first order if
+  nothing changes;
 * :func:`funnel_shortfall` — the stage whose conversion fell furthest below the scope's own
   recent months, in units lost at that stage;
 * :func:`observed_effect` — an action's KPI before vs after over the same number of business
@@ -91,7 +92,7 @@ class RankedKpi:
     expected: Fraction  # the month-end value the gap is measured on (projection, else actual)
     gap: Fraction  # shortfall as a share of the target (> 0: short)
     elasticity: Fraction  # % of the KGI per 1 % of the node
-    effect: Fraction  # KGI lost to first order: gap × elasticity / 100 × KGI target
+    effect: Fraction  # KGI lost to first order: gap × elasticity × KGI target
 
 
 def rank_off_pace(
@@ -114,7 +115,7 @@ def rank_off_pace(
         e = node_elasticity(model, plan_values, r.node, additive)
         if e is None or gap <= 0:
             continue
-        effect = gap * abs(e) / 100 * kgi_target
+        effect = gap * abs(e) * kgi_target
         out.append(RankedKpi(r.node, r.status, r.target, expected, gap, e, effect))
     out.sort(key=lambda k: (-k.effect, k.node))
     return out

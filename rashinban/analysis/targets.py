@@ -1,24 +1,66 @@
 """Targets for every scope and period: stored revisions first, else the model's plan.
 
-The plan gives the company's value of each node in its own period; a node whose period
-differs from the status period is converted (12 monthly targets make a fiscal year's).
-Members get the plan's allocation when the model lists them by name; otherwise the
-company's volumes are split equally over the store's members (rates are shared).  A team's
-target is the sum of its members' (its rate target is the company's).
+The plan gives the company's value of each node in the node's own period.  A period of
+another kind gets its share by business days (``kpi/prorate.py``): a Golden Week week gets
+its two business days' worth, a public holiday nothing, a quarter or a range (上期, 累計)
+the sum of its months — whole numbers of 件 and 円 throughout.
+
+Only the owners of a KPI carry its target (``owner:`` names one team or several, e.g.
+``[東日本営業部, 西日本営業部]``): volumes are split among the owners' members — by the model's
+weights for the members it lists, else equally — with the largest-remainder method, so the
+parts sum exactly to the whole; a team's target is the sum of its members'; rates and unit
+prices go, unchanged, to the owners' members, the owner teams, the teams below and above
+them.  A field-sales team carries no lead target that inside sales owns.  A node without
+owner (or naming no team of the store) belongs to everyone.
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
+from rashinban.errors import PeriodError
 from rashinban.kpi.allocate import split_whole
+from rashinban.kpi.calendar import BusinessCalendar, parse_period
 from rashinban.kpi.model import Member, Model
+from rashinban.kpi.prorate import spread
 from rashinban.kpi.solve import Plan
 from rashinban.kpi.tree import per_year
-from rashinban.kpi.units import WHOLE_UNITS, Period
+from rashinban.kpi.units import WHOLE_UNITS, Direction, Period
 from rashinban.org.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
 
 Key = tuple[str, str, int | None, str]  # node, scope_type, scope_id, period label
+
+
+def owner_names(owner: str | None) -> list[str]:
+    """``東日本営業部, 西日本営業部`` → the two names (a model may list owner teams)."""
+    if not owner:
+        return []
+    return [o.strip() for o in owner.replace("、", ",").split(",") if o.strip()]
+
+
+def owner_teams(owner: str | None, scopes: ScopeIndex) -> list[int]:
+    """The store's teams an ``owner:`` names (none: the node belongs to everyone)."""
+    out = []
+    for name in owner_names(owner):
+        team = scopes.find(name, TEAM)
+        if team is not None and team.id not in out:
+            out.append(team.id)
+    return out
+
+
+def owned_scopes(owner: str | None, scopes: ScopeIndex) -> set[tuple[str, int]] | None:
+    """The scopes that carry an owned KPI: the owner teams, the teams below and above them and
+    their members (None: every scope)."""
+    teams = owner_teams(owner, scopes)
+    if not teams:
+        return None
+    out: set[tuple[str, int]] = {(COMPANY, 0)}
+    for tid in teams:
+        out |= {(TEAM, t) for t in scopes.team_chain(tid)}
+        out |= {(TEAM, t) for t in scopes.team_parent if tid in scopes.team_chain(t)}
+        out |= {(MEMBER, m) for m in scopes.members_of(tid)}
+    return out
 
 
 def _people_for(
@@ -28,12 +70,11 @@ def _people_for(
     members: list[int],
     scopes: ScopeIndex,
 ) -> tuple[list[int], list[Fraction]]:
-    """Who shares a volume target: the model's listed members within the node's owner team
-    (when ``owner`` names a team of the store), else all members of that team equally, else
-    the listed members, else everyone."""
-    team = scopes.find(owner, TEAM) if owner else None
-    if team is not None:
-        in_team = set(scopes.members_of(team.id))
+    """Who shares a volume target: the model's listed members within the owner teams, else
+    all members of those teams equally, else the listed members, else everyone."""
+    teams = owner_teams(owner, scopes)
+    if teams:
+        in_team = {m for tid in teams for m in scopes.members_of(tid)}
         chosen = [mb for mb in listed if by_name[mb.name] in in_team]
         if chosen:
             return [by_name[mb.name] for mb in chosen], [mb.weight for mb in chosen]
@@ -45,48 +86,83 @@ def _people_for(
     return members, [Fraction(1)] * len(members)
 
 
-def plan_targets(plan: Plan, scopes: ScopeIndex, kind: Period, labels: list[str]) -> dict[Key, Fraction]:
+def whole_value(value: Fraction, direction: Direction) -> Fraction:
+    """A count or yen value made whole the way that still reaches the goal."""
+    if value.denominator == 1:
+        return value
+    return Fraction(math.ceil(value) if direction is Direction.HIGHER else math.floor(value))
+
+
+def company_values(
+    plan: Plan, kind: Period, labels: list[str], calendar: BusinessCalendar | None = None
+) -> dict[tuple[str, str], Fraction]:
+    """(node, label) → the company's target: the plan's value spread by business days."""
     model: Model = plan.model
-    company: dict[str, Fraction] = {}
-    for nid, pv in plan.values.items():
-        if pv.value is None:
-            continue
-        value = pv.value
-        if plan.additive.get(nid) and pv.period != kind:
-            value = value * Fraction(per_year(model, pv.period), per_year(model, kind))
-        company[nid] = value
+    cal = calendar or BusinessCalendar(model.holidays)
+    out: dict[tuple[str, str], Fraction] = {}
+    for label in labels:
+        try:
+            span = parse_period(label, model.fiscal_year_start)
+        except PeriodError:
+            span = None  # a placeholder label: the status period's own value
+        for nid, pv in plan.values.items():
+            if pv.value is None:
+                continue
+            node = model.nodes[nid]
+            whole = node.unit in WHOLE_UNITS
+            value = whole_value(pv.value, node.direction) if whole else pv.value
+            if plan.additive.get(nid):
+                if span is not None:
+                    up = node.direction is Direction.HIGHER
+                    value = spread(value, pv.period, span, cal, model.fiscal_year_start, whole, up)
+                elif pv.period != kind:
+                    value = value * Fraction(per_year(model, pv.period), per_year(model, kind))
+                    value = whole_value(value, node.direction) if whole else value
+            out[(nid, label)] = value
+    return out
+
+
+def plan_targets(
+    plan: Plan,
+    scopes: ScopeIndex,
+    kind: Period,
+    labels: list[str],
+    calendar: BusinessCalendar | None = None,
+) -> dict[Key, Fraction]:
+    model: Model = plan.model
+    company = company_values(plan, kind, labels, calendar)
     members = [sid for (stype, sid) in scopes.scopes if stype == MEMBER]
     by_name = {scopes.scopes[(MEMBER, m)].external_id or "": m for m in members}
     by_name.update({scopes.scopes[(MEMBER, m)].name: m for m in members})  # names win over ids
     listed = [mb for mb in model.members if mb.name in by_name]
-    member_values: dict[tuple[str, int], Fraction] = {}
-    for nid, value in company.items():
-        if not plan.additive.get(nid):
-            for m in members:
-                member_values[(nid, m)] = value
-            continue
-        people, weights = _people_for(model.nodes[nid].owner, listed, by_name, members, scopes)
-        if not people:
-            continue
-        step = Fraction(1) if model.nodes[nid].unit in WHOLE_UNITS else Fraction(0)
-        parts = split_whole(value, weights, step) if step else [value * w / sum(weights) for w in weights]
-        for m, part in zip(people, parts, strict=True):
-            member_values[(nid, m)] = part
+    teams = {tid: scopes.members_of(tid) for (stype, tid) in scopes.scopes if stype == TEAM}
     out: dict[Key, Fraction] = {}
-    for label in labels:
-        for nid, value in company.items():
-            out[(nid, COMPANY, None, label)] = value
-        for (nid, m), value in member_values.items():
-            out[(nid, MEMBER, m, label)] = value
-        for stype, tid in scopes.scopes:
-            if stype != TEAM:
+    for nid, node in model.nodes.items():
+        owned = owned_scopes(node.owner, scopes)
+        people, weights = _people_for(node.owner, listed, by_name, members, scopes)
+        whole = node.unit in WHOLE_UNITS
+        for label in labels:
+            value = company.get((nid, label))
+            if value is None:
                 continue
-            team_members = scopes.members_of(tid)
-            for nid, value in company.items():
-                if plan.additive.get(nid):
-                    parts = [member_values[(nid, m)] for m in team_members if (nid, m) in member_values]
-                    if parts:
-                        out[(nid, TEAM, tid, label)] = sum(parts, Fraction(0))
-                else:
-                    out[(nid, TEAM, tid, label)] = value
+            out[(nid, COMPANY, None, label)] = value
+            if not plan.additive.get(nid):
+                for stype, sid in scopes.scopes:
+                    if stype != COMPANY and (owned is None or (stype, sid) in owned):
+                        out[(nid, stype, sid, label)] = value
+                continue
+            if not people:
+                continue
+            parts = (
+                split_whole(value, weights, Fraction(1))
+                if whole
+                else [value * w / sum(weights, Fraction(0)) for w in weights]
+            )
+            share = dict(zip(people, parts, strict=True))
+            for m, part in share.items():
+                out[(nid, MEMBER, m, label)] = part
+            for tid, team_members in teams.items():
+                mine = [share[m] for m in team_members if m in share]
+                if mine:
+                    out[(nid, TEAM, tid, label)] = sum(mine, Fraction(0))
     return out

@@ -42,6 +42,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "team_updated",
         "setting_changed",
         "targets_saved",
+        "member_renamed",
+        "member_moved",
+        "member_merged",
     ),
     DATA: ("import", "update"),
 }

@@ -9,7 +9,7 @@ channel spend of the last 12 months ÷ the customers whose first contract starte
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from rashinban.app.results.insights import CalibrationBin, ChurnResult, Customer
 from rashinban.errors import UsageError
 from rashinban.i18n import t
 from rashinban.metrics.backends import ibis_connection
-from rashinban.metrics.facts import account_facts, customers, day_number, spend_and_new_customers
+from rashinban.metrics.facts import account_columns, customers, day_number, spend_and_new_customers
 from rashinban.org.scopes import COMPANY
 
 DEFAULT_MARGIN = 0.7
@@ -76,12 +76,13 @@ class Customers:
             None if key[0] == COMPANY else ([key[1]] if key[0] == "member" else scopes.members_of(key[1]))
         )
         con = ibis_connection(self.ctx.store)
-        raw = customers(con, owners)
-        facts = C.CustomerFacts(**raw)
         as_of = day_number(day)
+        first, last = C.touch_window(as_of, horizon, C.HISTORY_DAYS)
+        raw = customers(con, owners, touches=(_datetime(first), _datetime(last + 1)))
+        facts = C.CustomerFacts(**raw)
         bt = C.backtest(facts, as_of, horizon)
         now, model, risk = C.score(facts, as_of, horizon)
-        info = account_facts(con, now.accounts) if len(now.accounts) else {}
+        info = _info(account_columns(con, facts.index.accounts), facts.index.accounts)
         lang = self.ctx.lang
         ltv = None
         if model is not None:
@@ -98,7 +99,7 @@ class Customers:
                 at_risk.append(
                     CustomerRisk(
                         account_id=acc,
-                        account=info.get(acc, ("", "", None))[0] or None,
+                        account=str(info["name"][np.searchsorted(facts.index.accounts, acc)]) or None,
                         risk=float(risk[i]),
                         mrr=float(now.mrr[i]),
                         ltv=float(ltv[i]) if ltv is not None else None,
@@ -142,56 +143,75 @@ class Customers:
         )
 
     def _segments(
-        self,
-        f: C.CustomerFacts,
-        now: C.Snapshot,
-        info: dict[int, tuple[str, str, int | None]],
-        as_of: float,
-        margin: float,
+        self, f: C.CustomerFacts, now: C.Snapshot, info: dict[str, np.ndarray], as_of: float, margin: float
     ) -> list[SegmentLtv]:
         """Observed monthly churn of the last 12 months and ARPU, overall, by industry and size."""
         start = as_of - 365.0
-        accounts = np.unique(f.account)
-        extra = account_facts(ibis_connection(self.ctx.store), accounts) if len(accounts) else {}
-
+        accounts = f.index.accounts
         # customer-months at risk in the window and churn events in it, per account
         live_from = np.maximum(f.start, start)
         live_to = np.minimum(np.where(np.isnan(f.end), as_of, f.end), as_of)
         live_to = np.where(np.isnan(f.churned), live_to, np.minimum(live_to, f.churned))
         months = np.clip(live_to - live_from, 0, None) / 30.4
         events = (~np.isnan(f.churned)) & (f.churned > start) & (f.churned <= as_of)
-        groups: dict[tuple[str, str], list[float]] = {}
-        mrr_now = dict(zip(now.accounts.tolist(), now.mrr.tolist(), strict=True))
-        inv = np.searchsorted(accounts, f.account)
+        inv = f.index.contract
         exposure_of = np.bincount(inv, weights=months, minlength=len(accounts))
         events_of = np.bincount(inv, weights=events.astype(float), minlength=len(accounts))
-        emps = np.array([extra.get(a, ("", "", None))[2] or -1 for a in accounts.tolist()], dtype=float)
+        mrr_now = np.full(len(accounts), np.nan)
+        mrr_now[np.searchsorted(accounts, now.accounts)] = now.mrr
+        emps = np.where(np.isnan(info["employees"]) | (info["employees"] == 0), -1.0, info["employees"])
         bands = np.where(
             emps < 0,
             "",
             np.array(["small", "medium", "large"], dtype=object)[np.digitize(emps, EMPLOYEE_BANDS)],
         )
-        for i, acc in enumerate(accounts.tolist()):
-            ind, emp = extra.get(acc, ("", "", None))[1], bands[i]
-            vals = [float(exposure_of[i]), float(events_of[i]), mrr_now.get(acc, np.nan)]
-            for dim, lab in (("all", ""), ("industry", ind), ("size_band", str(emp))):
-                if dim == "all" or lab:
-                    g = groups.setdefault((dim, lab), [0.0, 0.0, 0.0, 0.0])
-                    g[0] += vals[0]
-                    g[1] += vals[1]
-                    if not np.isnan(vals[2]):
-                        g[2] += vals[2]
-                        g[3] += 1
+        known = ~np.isnan(mrr_now)
         out = []
-        for (dim, lab), (exposure, churned, mrr_sum, n) in sorted(groups.items()):
-            if n == 0:
-                continue
-            rate = churned / exposure if exposure > 0 else None
-            arpu = mrr_sum / n
-            ltv = arpu * margin / max(rate, 1.0 / MAX_LIFETIME_MONTHS) if rate is not None else None
-            out.append(
-                SegmentLtv(
-                    dimension=dim, segment=lab, customers=int(n), arpu=arpu, churn_monthly=rate, ltv=ltv
+        for dim, labels in (
+            ("all", np.full(len(accounts), "", dtype=object)),
+            ("industry", info["industry"]),
+            ("size_band", bands),
+        ):
+            values, codes = np.unique(labels.astype(str), return_inverse=True)
+            k = len(values)
+            # sums in account order, as one customer after another
+            exposure = np.bincount(codes, weights=exposure_of, minlength=k)
+            churned = np.bincount(codes, weights=events_of, minlength=k)
+            mrr_sum = np.bincount(codes[known], weights=mrr_now[known], minlength=k)
+            n = np.bincount(codes[known], minlength=k)
+            for i, lab in enumerate(values.tolist()):
+                if (dim != "all" and not lab) or n[i] == 0:
+                    continue
+                rate = float(churned[i] / exposure[i]) if exposure[i] > 0 else None
+                arpu = float(mrr_sum[i] / n[i])
+                ltv = arpu * margin / max(rate, 1.0 / MAX_LIFETIME_MONTHS) if rate is not None else None
+                out.append(
+                    SegmentLtv(
+                        dimension=dim,
+                        segment=lab,
+                        customers=int(n[i]),
+                        arpu=arpu,
+                        churn_monthly=rate,
+                        ltv=ltv,
+                    )
                 )
-            )
         return out
+
+
+def _info(cols: dict[str, np.ndarray], accounts: np.ndarray) -> dict[str, np.ndarray]:
+    """Name, industry and employees aligned with ``accounts`` (blank where an account is gone)."""
+    pos = np.minimum(np.searchsorted(cols["id"], accounts), max(len(cols["id"]) - 1, 0))
+    found = cols["id"][pos] == accounts if len(cols["id"]) else np.zeros(len(accounts), bool)
+    blank = np.full(len(accounts), "", dtype=object)
+    return {
+        "name": np.where(found, cols["name"][pos], blank) if len(cols["id"]) else blank,
+        "industry": np.where(found, cols["industry"][pos], blank) if len(cols["id"]) else blank,
+        "employees": np.where(found, cols["employees"][pos], np.nan)
+        if len(cols["id"])
+        else np.full(len(accounts), np.nan),
+    }
+
+
+def _datetime(day: float) -> datetime:
+    """A day number (days since 1970-01-01) as a naive datetime."""
+    return datetime(1970, 1, 1) + timedelta(days=day)

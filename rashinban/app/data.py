@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rashinban.app.context import AppContext
+from rashinban.app.import_jobs import ImportJobs
 from rashinban.app.models import Models, default_model_path
 from rashinban.errors import NotFoundError, StoreError
 from rashinban.store.db import Store, duckdb_path, resolve_url
@@ -47,6 +48,7 @@ class Data:
         if model is not None and not Path(model).exists():
             raise NotFoundError("file_not_found", path=str(model))
         self.models.load(model)
+        ImportJobs(self.ctx).sweep()  # uploads a killed server left behind
         return store.display
 
     @contextmanager
@@ -103,6 +105,11 @@ class Data:
         result = generate(self.ctx.store, cfg, replace=replace, model_out=out, progress=progress)
         if result.model_path is not None:
             self.models.push(result.model_path, message="demo generate")
+            self.ctx.refresh()
+            from rashinban.app.demo_models import push_agency_model
+
+            month = cfg.month_starts[-1]
+            push_agency_model(self.ctx, self.models, f"{month:%Y-%m}", cfg.cutoff.date())
             self.ctx.refresh()
         self.ctx.publish()
         return result

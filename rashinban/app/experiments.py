@@ -229,41 +229,43 @@ class Experiments:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(converted, counted) per unit."""
         n = len(ids)
-        pos = {u: i for i, u in enumerate(ids.tolist())}
         hit, counted = np.zeros(n, bool), np.ones(n, bool)
         if d.kpi in ("deal_rate", "win_rate"):
             deals = unit_deals(con, "lead_id" if d.unit_type == "lead" else "id", ids)
+            i = _rows_of(ids, deals["unit"])
+            ok = i >= 0
             if d.unit_type == "deal":
                 counted[:] = False
-            for u, won, closed in zip(
-                deals["unit"].tolist(), deals["won"].tolist(), deals["closed"].tolist(), strict=True
-            ):
-                i = pos.get(u)
-                if i is None:
-                    continue
-                if d.unit_type == "deal":
-                    counted[i] = bool(closed)
-                hit[i] |= True if d.kpi == "deal_rate" else bool(won)
+                counted[i[ok]] = deals["closed"][ok]
+            hit[i[ok & (deals["won"] | (d.kpi == "deal_rate"))]] = True
             return hit, counted
-        acts = unit_activities(con, "lead_id", ids)
-        at = assigned[[pos[u] for u in acts["unit"].tolist()]] if len(acts["unit"]) else np.zeros(0)
-        after = acts["occurred"] >= np.floor(at)
+        acts = unit_activities(
+            con, "lead_id", ids, types=("call",) if d.kpi == "appointment_rate" else ("email",)
+        )
+        i = _rows_of(ids, acts["unit"])
+        after = acts["occurred"] >= np.floor(assigned[i])
         if d.kpi == "appointment_rate":
-            for u in acts["unit"][
-                after & (acts["type"] == "call") & (acts["outcome"] == "appointment")
-            ].tolist():
-                hit[pos[u]] = True
+            hit[i[after & (acts["type"] == "call") & (acts["outcome"] == "appointment")]] = True
             return hit, counted
         emails = after & (acts["type"] == "email")
         counted[:] = False
         order = np.lexsort((acts["occurred"][emails], acts["unit"][emails]))
-        units, outcomes = acts["unit"][emails][order], acts["outcome"][emails][order]
+        units, outcomes = i[emails][order], acts["outcome"][emails][order]
         first = np.r_[True, units[1:] != units[:-1]] if len(units) else np.zeros(0, bool)
         good = ("replied",) if d.kpi == "reply_rate" else ("opened", "replied")
-        for u, o in zip(units[first].tolist(), outcomes[first].tolist(), strict=True):
-            counted[pos[u]] = True
-            hit[pos[u]] = o in good
+        counted[units[first]] = True
+        hit[units[first]] = np.isin(outcomes[first], good)
         return hit, counted
+
+
+def _rows_of(ids: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Each unit's row in ``ids`` (the last row of a repeated id; −1 for none)."""
+    if not len(ids):
+        return np.full(len(units), -1, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    loc = np.searchsorted(ids[order], units, side="right") - 1
+    loc = np.clip(loc, 0, len(ids) - 1)
+    return np.where(ids[order][loc] == units, order[loc], -1)
 
 
 def _comparison(c: Comparison, kind: str, lang: str) -> ComparisonItem:

@@ -22,6 +22,7 @@ from typing import Any
 
 from rashinban.app.context import AppContext, Progress
 from rashinban.errors import IngestError, NotFoundError, RashinbanError, UsageError
+from rashinban.ingest.people import Choices
 from rashinban.ingest.validate import Reject
 from rashinban.org.roles import Permission, allowed, require
 from rashinban.store import jobs as queue
@@ -30,6 +31,7 @@ from rashinban.store.db import resolve_url
 KIND = "import"
 SUFFIXES = (".csv", ".xlsx", ".txt", ".tsv")
 SPOOL_DAYS = 1.0
+ORPHAN_MINUTES = 60  # an upload folder no job refers to, untouched this long, is a killed upload
 SHOWN_REJECTS = 100
 
 
@@ -147,8 +149,10 @@ class ImportJobs:
             created_by=user.username,
         )
 
-    def confirm(self, job_id: int, skip_invalid: bool) -> int:
-        """Queue the load of a checked file; returns the new job's id."""
+    def confirm(self, job_id: int, skip_invalid: bool, choices: dict[str, Any] | None = None) -> int:
+        """Queue the load of a checked file; returns the new job's id.  ``choices``: the owners
+        and stages mapped in the preview (``{"owners": {label: member id | "new:TEAM"},
+        "stages": {value: stage}, "team": TEAM}``, see ``ingest/people.py``)."""
         user = require(self.ctx.user, Permission.IMPORT)
         row = self._row(job_id)
         if row.payload.get("phase") == "check" and self._load_of(row) is not None:
@@ -158,6 +162,7 @@ class ImportJobs:
             raise NotFoundError("import_expired", id=job_id)
         payload = dict(row.payload) | {"phase": "load", "check_job": job_id}
         payload["skip_invalid"] = bool(skip_invalid or row.payload.get("skip_invalid"))
+        payload["choices"] = Choices.from_payload(choices).as_payload()
         return queue.enqueue(
             self.ctx.store,
             KIND,
@@ -225,13 +230,30 @@ class ImportJobs:
         )
 
     def _sweep(self, root: Path) -> None:
-        cutoff = self.ctx.clock.instant().timestamp() - SPOOL_DAYS * 86400
-        for folder in root.glob("upload-*"):
+        """Folders past ``SPOOL_DAYS``, and uploads that no job knows (the server stopped while
+        the file came in) once they have been still for ``ORPHAN_MINUTES``."""
+        now = self.ctx.clock.instant().timestamp()
+        folders = list(root.glob("upload-*"))
+        known: set[str] | None = None
+        for folder in folders:
             try:
-                if folder.stat().st_mtime < cutoff:
+                age = now - folder.stat().st_mtime
+                if age > SPOOL_DAYS * 86400:
                     shutil.rmtree(folder, ignore_errors=True)
+                elif age > ORPHAN_MINUTES * 60:
+                    if known is None:
+                        rows = queue.list_jobs(self.ctx.store, kinds={KIND}, limit=10_000)
+                        known = {str(r.payload.get("folder", "")) for r in rows}
+                    if str(folder) not in known:
+                        shutil.rmtree(folder, ignore_errors=True)
             except OSError:
                 pass
+
+    def sweep(self) -> None:
+        """Clean the spool now (``serve`` does it when it starts)."""
+        root = spool_root(resolve_url(self.ctx.store.url))
+        if root.is_dir():
+            self._sweep(root)
 
     # the job -------------------------------------------------------------------------
     def run(self, payload: dict[str, Any], reporter: Progress, imports: Any) -> dict[str, Any]:
@@ -253,6 +275,7 @@ class ImportJobs:
                     dry_run=phase == "check",
                     rejects_path=folder / "rejects.csv",
                     reporter=reporter,
+                    choices=Choices.from_payload(payload.get("choices")),
                 )
             except IngestError as e:
                 if e.code != "rows_rejected":

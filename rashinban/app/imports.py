@@ -9,6 +9,7 @@ from typing import Any
 from rashinban.app import audit, org
 from rashinban.app.context import AppContext, Progress
 from rashinban.app.import_jobs import ImportJobs
+from rashinban.ingest.people import Choices
 from rashinban.ingest.run import ImportOptions, ImportResult, run_import
 from rashinban.ingest.scope import ImportScope
 from rashinban.org.roles import Permission, allowed, require
@@ -86,8 +87,10 @@ class Imports:
         dry_run: bool = True,
         rejects_path: str | Path | None = None,
         reporter: Progress | None = None,
+        choices: Choices | None = None,
     ) -> ImportResult:
-        """Check (``dry_run``) or load an uploaded file (admins and managers)."""
+        """Check (``dry_run``) or load an uploaded file (admins and managers); ``choices``: the
+        owners and stages mapped in the preview."""
         user = require(self.ctx.user, Permission.IMPORT)
         options = ImportOptions(
             preset=preset or None,
@@ -95,6 +98,7 @@ class Imports:
             skip_invalid=skip_invalid,
             rejects_path=rejects_path,
             actor=user.username,
+            choices=choices,
         )
         return self.run(path, options, reporter)
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from rashinban.analysis.targets import plan_targets
+from rashinban.analysis.targets import Key, plan_targets
 from rashinban.app.models import Bundle
 from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, span_of, spans_in
+from rashinban.kpi.model import Model
 from rashinban.kpi.units import Period
 from rashinban.metrics.actuals import node_actuals
 from rashinban.metrics.backends import ibis_connection
@@ -72,11 +73,15 @@ def read_frame(
     spans: list[Span],
     as_of: date,
     extra: bool = False,
+    target_labels: list[str] | None = None,
+    nodes: list[str] | None = None,
 ) -> Frame:
+    """The frame of ``keys`` over ``spans``; targets of ``target_labels`` only (default: of
+    every span; ``[]``: none); values of ``nodes`` only (default: every node)."""
     model = bundle.model
     wanted = [k for k in dict.fromkeys(keys) if k in scopes.scopes]
     measures: dict[str, Measure] = dict(bundle.measures)
-    names = list(bundle.bound)
+    names = list(bundle.bound) if nodes is None else measures_of(model, nodes)
     if extra:
         measures = {**catalogue(BARE), **bundle.measures}
         names += [n for n in (*EXTRA, *BARE) if n in measures]
@@ -109,18 +114,71 @@ def read_frame(
                 extras[((stype, sid), label)] = {
                     n: row[n].value if n in row else None for n in (*EXTRA, *BARE)
                 }
-    labels = [s.label for s in spans]
-    targets = plan_targets(bundle.plan, scopes, Period.MONTH, labels)
-    targets.update(current_targets(store, model.name, labels))
+    labels = [s.label for s in spans] if target_labels is None else target_labels
+    targets = _plan_targets(bundle, scopes, labels)
+    if labels:
+        targets.update(current_targets(store, model.name, labels))
     return Frame(values, extras, targets, share)
 
 
+def _plan_targets(b: Bundle, scopes: ScopeIndex, labels: list[str]) -> dict[Key, Fraction]:
+    """The plan's monthly targets of every scope, per month (kept on the bundle for the scope
+    index they were split over)."""
+    cache: dict[str, tuple[ScopeIndex, dict[Key, Fraction]]] = b.extra.setdefault("insight_targets", {})
+    out: dict[Key, Fraction] = {}
+    for label in labels:
+        hit = cache.get(label)
+        if hit is None or hit[0] is not scopes:
+            if len(cache) > 64:
+                cache.clear()
+            hit = (scopes, plan_targets(b.plan, scopes, Period.MONTH, [label]))
+            cache[label] = hit
+        out.update(hit[1])
+    return out
+
+
+def measures_of(model: Model, nodes: list[str]) -> list[str]:
+    """The measures the values of ``nodes`` take: a measured node's own, else its inputs'."""
+    out: list[str] = []
+    todo, seen = list(nodes), set()
+    while todo:
+        nid = todo.pop()
+        if nid in seen:
+            continue
+        seen.add(nid)
+        node = model.nodes[nid]
+        if node.measure:
+            out.append(node.measure)
+        else:
+            todo += node.children
+    return list(dict.fromkeys(out))
+
+
 def heads(scopes: ScopeIndex, key: ScopeKey) -> int:
+    """How many members a scope has (a team: with the teams below it)."""
     if key[0] == MEMBER:
         return 1
     if key[0] == TEAM:
-        return len(scopes.members_of(key[1]))
+        return _team_heads(scopes).get(key[1], 0)
     return len(scopes.member_team)
+
+
+_HEADS: dict[int, tuple[ScopeIndex, dict[int, int]]] = {}
+
+
+def _team_heads(scopes: ScopeIndex) -> dict[int, int]:
+    """Members per team (``len(scopes.members_of(team))`` of every team in one pass), kept
+    for the scope index object it was counted from."""
+    hit = _HEADS.get(id(scopes))
+    if hit is None or hit[0] is not scopes:
+        counts: dict[int, int] = {}
+        for team in scopes.member_team.values():
+            for t in scopes.team_chain(team):
+                counts[t] = counts.get(t, 0) + 1
+        if len(_HEADS) > 8:
+            _HEADS.clear()
+        hit = _HEADS[id(scopes)] = (scopes, counts)
+    return hit[1]
 
 
 def peers_of(scopes: ScopeIndex, key: ScopeKey) -> list[ScopeKey]:

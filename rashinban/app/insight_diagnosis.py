@@ -65,7 +65,8 @@ def frame_for(
     """The frame a diagnosis reads: the scopes, their peers, every team and the company."""
     peers = [p for k in keys for p in peers_of(scopes, k)]
     teams = [(TEAM, tid) for tid in scopes.team_parent]
-    return read_frame(store, b, scopes, [*keys, *peers, *teams, (COMPANY, 0)], months, day, extra=True)
+    wanted = [*keys, *peers, *teams, (COMPANY, 0)]
+    return read_frame(store, b, scopes, wanted, months, day, extra=True, target_labels=[months[-1].label])
 
 
 def market(
@@ -124,7 +125,9 @@ def evidence(
             )
         except FormulaError:
             tree_gap = None
-    findings = smart_findings(model)
+    findings = b.extra.get("insight_smart")
+    if findings is None:  # the model's own findings: the same for every scope
+        findings = b.extra["insight_smart"] = smart_findings(model)
     mains = [n for n, node in model.nodes.items() if node.role == "main"]
     unmeasured = tuple(
         label(model, n, "ja") for n in mains if all(frame.value(key, m.label, n) is None for m in months)
@@ -195,7 +198,8 @@ def _last_year(store: Store, b: Bundle, scopes: ScopeIndex, span: Any, day: date
     fys = b.model.fiscal_year_start
     then = month_span(f"{span.start.year - 1:04d}-{span.start.month:02d}", day, fys)
     months = months_back(then, HISTORY + 1, fys)
-    frame = read_frame(store, b, scopes, [(COMPANY, 0)], months, day)
+    kgi_only = [b.model.kgi]
+    frame = read_frame(store, b, scopes, [(COMPANY, 0)], months, day, target_labels=[], nodes=kgi_only)
     kgi = b.model.kgi
     hist = history_reference([frame.value((COMPANY, 0), m.label, kgi) for m in months[:-1]], HISTORY)
     return _ratio(frame.value((COMPANY, 0), then.label, kgi), hist)
@@ -223,11 +227,19 @@ def build_result(
     months: list[Any],
     day: date,
     lang: str,
+    clients: dict[int, str | None] | None = None,
 ) -> DiagnosisResult:
+    """The diagnosis of ``key`` (``clients``: agency team → client, filled as they are read)."""
     model = b.model
     ev = evidence(b, scopes, frame, mk, key, label_, months)
     d = diagnose(ev)
     agency = _agency(scopes, key)
+    client = None
+    if agency is not None:
+        clients = {} if clients is None else clients
+        if agency not in clients:
+            clients[agency] = _client(store, agency)
+        client = clients[agency]
     return DiagnosisResult(
         model=model.name,
         scope=scope_ref(scopes, key),
@@ -250,7 +262,7 @@ def build_result(
             for a in d.actions
         ],
         agency=agency is not None,
-        client=_client(store, agency) if agency is not None else None,
+        client=client,
         summary=_summary(model, d, ev, lang),
     )
 

@@ -109,7 +109,9 @@ class Insights:
             months = months_back(span, HISTORY + 1, b.model.fiscal_year_start)
             scopes = org.scope_index(self.ctx)
             peers = peers_of(scopes, key)
-            frame = read_frame(self.ctx.store, b, scopes, [key, *peers], months, day)
+            frame = read_frame(
+                self.ctx.store, b, scopes, [key, *peers], months, day, target_labels=[span.label]
+            )
             result = bottleneck_of(
                 b, frame, key, span.label, [m.label for m in months[:-1]], peers, basis, scopes
             )
@@ -150,7 +152,9 @@ class Insights:
             scopes = org.scope_index(self.ctx)
             acc = org.access(self.ctx)
             kids = [k for k in children_of(scopes, key) if acc.can_see(k)]
-            frame = read_frame(self.ctx.store, b, scopes, [key, *kids], spans, day)
+            frame = read_frame(
+                self.ctx.store, b, scopes, [key, *kids], spans, day, target_labels=[span.label]
+            )
             to_target = vs == "target"
             return explain_of(
                 b, frame, key, span.label, base.label, to_target, kids, method, self.ctx.lang, scopes, day
@@ -201,34 +205,52 @@ class Insights:
     def every_scope(
         self, model_path: ModelPath = None, period: str | None = None, as_of: str | None = None
     ) -> list[ReviewSection]:
-        """Bottleneck, drivers and diagnosis of every visible scope from one read of the store
-        (the whole organisation under the company's model): for the review of all teams, jobs
-        and the benchmark."""
+        """Bottleneck, drivers and diagnosis of every visible scope, each under its own model
+        (its team's bound model; ``model_path``: that file for all), from one read of the store
+        per model: for the review of all teams, jobs and the benchmark."""
         self.ctx.require(Permission.READ)
         acc = org.access(self.ctx)
         scopes = org.scope_index(self.ctx)
         keys = [k for k in scopes.scopes if acc.can_see(k)]
-        b = self._bundle(model_path, (COMPANY, 0))
+        groups: dict[int, tuple[Bundle, list[ScopeKey]]] = {}
+        for key in keys:
+            b = self._bundle(model_path, key)
+            groups.setdefault(id(b), (b, []))[1].append(key)
         day = self.ctx.as_of(as_of)
+        out: dict[ScopeKey, ReviewSection] = {}
+        clients: dict[int, str | None] = {}
+        for b, group in groups.values():
+            out.update(self._sections(b, group, acc, scopes, period, day, clients))
+        return [out[k] for k in keys]
+
+    def _sections(
+        self,
+        b: Bundle,
+        keys: list[ScopeKey],
+        acc: Any,
+        scopes: Any,
+        period: str | None,
+        day: Any,
+        clients: dict[int, str | None],
+    ) -> dict[ScopeKey, ReviewSection]:
+        """The sections of scopes that share one model, from one frame."""
         span = month_span(period, day, b.model.fiscal_year_start)
         months = months_back(span, HISTORY + 1, b.model.fiscal_year_start)
         history = [m.label for m in months[:-1]]
         frame = frame_for(self.ctx.store, b, scopes, keys, months, day)
         mk = market(self.ctx.store, b, scopes, frame, span.label, months, day)
         lang = self.ctx.lang
-        out = []
+        out = {}
         for key in keys:
             found = bottleneck_of(b, frame, key, span.label, history, peers_of(scopes, key), None, scopes)
             kids = [k for k in children_of(scopes, key) if acc.can_see(k)]
-            out.append(
-                ReviewSection(
-                    bottleneck=bottleneck_result(b, key, span.label, day, found, lang, scopes),
-                    explain=explain_of(
-                        b, frame, key, span.label, history[-1], False, kids, "shapley", lang, scopes, day
-                    ),
-                    diagnosis=build_result(
-                        self.ctx.store, b, scopes, frame, mk, key, span.label, months, day, lang
-                    ),
-                )
+            out[key] = ReviewSection(
+                bottleneck=bottleneck_result(b, key, span.label, day, found, lang, scopes),
+                explain=explain_of(
+                    b, frame, key, span.label, history[-1], False, kids, "shapley", lang, scopes, day
+                ),
+                diagnosis=build_result(
+                    self.ctx.store, b, scopes, frame, mk, key, span.label, months, day, lang, clients
+                ),
             )
         return out

@@ -13,18 +13,19 @@ from typing import Any
 from rashinban import templates
 from rashinban.analysis.achievability import AchievabilityRule, achievability_findings
 from rashinban.analysis.targets import plan_targets
-from rashinban.app import audit, forms, org, plan_scope
+from rashinban.app import audit, forms, org, plan_scope, targeting
 from rashinban.app.context import AppContext
 from rashinban.app.models import Models
 from rashinban.app.results.planning import PlanningView, PlanSaved, PlanView, TargetRevision
-from rashinban.app.tracking import KIND_OF_SPAN, Tracking
-from rashinban.errors import FormInvalid, ModelError, NotFoundError, PeriodError, UsageError
+from rashinban.app.tracking import KIND_OF_SPAN, Tracking, bounded_spans
+from rashinban.errors import FormInvalid, LimitError, ModelError, NotFoundError, PeriodError, UsageError
 from rashinban.kpi.allocate import AllocationMode
-from rashinban.kpi.calendar import BusinessCalendar, parse_period, public_holiday_name, spans_in
+from rashinban.kpi.calendar import BusinessCalendar, parse_period, public_holiday_name
 from rashinban.kpi.findings import Finding, sort_findings
+from rashinban.kpi.limits import MAX_TARGET_ROWS
 from rashinban.kpi.model import Model
 from rashinban.kpi.numbers import parse_number, to_float
-from rashinban.kpi.smart import smart_findings
+from rashinban.kpi.smart import plan_findings, smart_findings
 from rashinban.kpi.solve import Plan, solve
 from rashinban.kpi.units import Unit
 from rashinban.org.roles import Permission, require
@@ -56,16 +57,34 @@ class Planning:
         self,
         path: str | Path | None,
         sets: Mapping[str, Fraction] | None = None,
-        mode: AllocationMode = AllocationMode.EQUAL,
+        mode: AllocationMode | None = None,
+        tier_sets: Mapping[str, Mapping[str, Fraction]] | None = None,
     ) -> Plan:
-        return solve(self.models.load(path), sets or {}, mode)
+        """The target tier's plan (relative targets resolved; mode None: the model's weights
+        when it gives any — the planning page's split)."""
+        return self.plans(path, sets, mode, tier_sets)["target"]
+
+    def default_mode(self, model: Model) -> AllocationMode:
+        """The split the CLI and the page share: by the model's weights when it gives any."""
+        return targeting.default_mode(model)
+
+    def plans(
+        self,
+        path: str | Path | None,
+        sets: Mapping[str, Fraction] | None = None,
+        mode: AllocationMode | None = None,
+        tier_sets: Mapping[str, Mapping[str, Fraction]] | None = None,
+        period: str | None = None,
+    ) -> dict[str, Plan]:
+        """The plan of every tier: target, and stretch / floor where the model or ``tier_sets`` give them."""
+        return targeting.plan_tiers(self.ctx, self.models.load(path), sets, mode, tier_sets, period)
 
     def check(self, path: str | Path | None, as_of: str | None = None) -> tuple[Model, list[Finding]]:
         """SMART findings, the plan's consistency findings and — when a store with history is
         at hand — achievability (A)."""
         model = self.models.load(path)
-        plan = solve(model)
-        findings = smart_findings(model) + plan.findings
+        plan = self.plan(path)
+        findings = smart_findings(model) + plan.findings + plan_findings(plan)
         if self.models._store_usable():
             history_ = self.tracking.history_for_check(model, self.ctx.as_of(as_of))
             rule = AchievabilityRule.from_model(model.extra.get("achievability"))
@@ -131,12 +150,17 @@ class Planning:
         author: str | None,
         reason: str | None,
         sets: Mapping[str, Fraction] | None = None,
-        mode: AllocationMode = AllocationMode.EQUAL,
+        mode: AllocationMode | None = None,
+        tier_sets: Mapping[str, Mapping[str, Fraction]] | None = None,
     ) -> int:
-        """Store the plan's company, team and member targets as a new revision (CLI)."""
-        return self._save(self.plan(path, sets, mode), period, author, reason)
+        """Store the plan's company, team and member targets (every tier) as a new revision (CLI)."""
+        label = period or self.models.load(path).plan_period
+        plans = self.plans(path, sets, mode, tier_sets, label)
+        return sum(self._save(p, label, author, reason, tier) for tier, p in plans.items())
 
-    def _save(self, plan: Plan, period: str | None, author: str | None, reason: str | None) -> int:
+    def _save(
+        self, plan: Plan, period: str | None, author: str | None, reason: str | None, tier: str = "target"
+    ) -> int:
         model = plan.model
         label = period or model.plan_period
         if label is None:
@@ -144,16 +168,18 @@ class Planning:
         span = parse_period(label, model.fiscal_year_start)
         kind = KIND_OF_SPAN.get(span.kind, model.period)
         scopes = plan_scope.index_for(self.ctx)  # a manager's plan splits over their branch only
-        labels = [p.label for p in spans_in(span, kind, model.fiscal_year_start)]
+        labels = [p.label for p in bounded_spans(span, kind, model.fiscal_year_start)]
         targets = plan_targets(plan, scopes, kind, labels)
         rows = [
-            TargetRow(node, stype, sid, plabel, value)
+            TargetRow(node, stype, sid, plabel, value, tier)
             for (node, stype, sid, plabel), value in targets.items()
             if stype in (COMPANY, TEAM, MEMBER) and plan_scope.keep_row(self.ctx, model, node, stype, sid)
         ]
+        if len(rows) > MAX_TARGET_ROWS:
+            raise LimitError("too_many_targets", count=len(rows), max=MAX_TARGET_ROWS, period=label)
         version = self.models.version_of(model)
         saved = save_targets(self.ctx.store, model.name, rows, author, reason, self.ctx.now(), version)
-        detail = {"model": model.name, "period": label, "rows": len(rows), "reason": reason}
+        detail = {"model": model.name, "period": label, "rows": len(rows), "reason": reason, "tier": tier}
         audit.record(self.ctx, audit.event(self.ctx, "targets_saved", CONFIG, table="targets", detail=detail))
         return saved
 
@@ -170,10 +196,10 @@ class Planning:
         for nid, raw in values.items():
             if nid not in model.nodes or raw is None or not str(raw).strip():
                 continue
-            v = parse_number(str(raw).strip()) if len(str(raw)) <= 40 else None
+            v, bad = forms.parse_amount(raw)
             field = f"node.{nid}"
             if v is None:
-                errors[field] = "not_number"
+                errors[field] = bad or "not_number"
             elif v < 0:
                 errors[field] = "negative"
             elif model.nodes[nid].unit is Unit.RATIO and v > 1:
@@ -188,9 +214,9 @@ class Planning:
             if wraw is None or not str(wraw).strip():
                 ws[m.name] = m.weight
                 continue
-            w = parse_number(str(wraw).strip()) if len(str(wraw)) <= 40 else None
+            w, bad = forms.parse_amount(wraw)
             if w is None:
-                errors[f"weight.{m.name}"] = "not_number"
+                errors[f"weight.{m.name}"] = bad or "not_number"
             elif w < 0:
                 errors[f"weight.{m.name}"] = "negative"
             else:
@@ -239,7 +265,7 @@ class Planning:
         else:
             try:
                 parse_period(label, model.fiscal_year_start)
-            except PeriodError:
+            except (PeriodError, LimitError):
                 err.add("period", "bad_period")
         for k, v in errors.items():
             err.add(k, v)

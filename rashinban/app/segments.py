@@ -3,14 +3,25 @@ stalled deal — with their counts, in the user's language."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from rashinban.analysis.coded import Coded
 from rashinban.analysis.funnel import DEFAULT_STAGES
 from rashinban.analysis.next_actions import StageActions, action_matrix, suggest
-from rashinban.analysis.segments import DealFacts, Options, ParetoRow, Test, analyse, pareto, size_band
+from rashinban.analysis.segments import (
+    DealFacts,
+    Options,
+    ParetoRow,
+    SegmentReport,
+    Test,
+    analyse,
+    pareto,
+    size_band,
+)
 from rashinban.app import org
 from rashinban.app.context import AppContext
 from rashinban.app.insight_text import scope_ref
@@ -80,10 +91,11 @@ class Segments:
 
         def compute() -> SegmentsResult:
             opts = Options(min_support=min_support, fdr=fdr, min_diff=min_diff)
-            facts = self._facts(key, start, end)
-            report = analyse(facts, opts)
+            facts, rows = self._facts(key, start, end)
+            report, by_stage, by_product = self.ctx.cached(
+                ("segment_report", start, end, rows, opts), lambda: _report(facts, opts)
+            )
             lang = self.ctx.lang
-            lost = ~facts.won
             return SegmentsResult(
                 scope=scope_ref(org.scope_index(self.ctx), key),
                 period=label,
@@ -111,36 +123,40 @@ class Segments:
                     for d, rows in report.durations.items()
                     for s, tr, m, n in rows
                 ],
-                lost_by_stage=[_pareto(r) for r in pareto(facts.lost_stage[lost], facts.lost_reason[lost])],
-                lost_by_product=[
-                    _pareto(r) for r in pareto(facts.dims["product"][lost], facts.lost_reason[lost])
-                ],
+                lost_by_stage=[_pareto(r) for r in by_stage],
+                lost_by_product=[_pareto(r) for r in by_product],
             )
 
         return self.ctx.cached(
             ("segments", key, start, end, min_support, fdr, min_diff, self.ctx.lang), compute
         )
 
-    def _facts(self, key: ScopeKey, start: date, end: date) -> DealFacts:
-        """The scope's closed deals: the company's, read once per data version, then masked."""
+    def _facts(self, key: ScopeKey, start: date, end: date) -> tuple[DealFacts, str]:
+        """The scope's closed deals: the company's, read once per data version, then masked;
+        with a digest of which rows they are (scopes with the same deals share one analysis)."""
         facts, owner = self.ctx.cached(("segment_facts", start, end), lambda: self._all_facts(start, end))
         owners = self._owners(key)
-        if owners is None:
-            return facts
-        keep = np.isin(owner, np.array(owners, dtype=np.int64))
-        return DealFacts(
-            facts.won[keep],
-            {k: v[keep] for k, v in facts.dims.items()},
-            {k: v[keep] for k, v in facts.entered.items()},
-            facts.stages,
-            facts.lost_stage[keep],
-            facts.lost_reason[keep],
+        keep = np.ones(facts.n, bool) if owners is None else np.isin(owner, np.array(owners, dtype=np.int64))
+        if keep.all():
+            return facts, "all"
+        rows = hashlib.sha256(np.packbits(keep).tobytes()).hexdigest()
+        return (
+            DealFacts(
+                facts.won[keep],
+                {k: v[keep] for k, v in facts.dims.items()},
+                {k: v[keep] for k, v in facts.entered.items()},
+                facts.stages,
+                facts.lost_stage[keep],
+                facts.lost_reason[keep],
+            ),
+            rows,
         )
 
     def _all_facts(self, start: date, end: date) -> tuple[DealFacts, np.ndarray]:
+        """Every deal closed in [start, end): segments as codes, stage entry days per stage."""
         con = ibis_connection(self.ctx.store)
-        d = closed_deals(con, _dt(start), _dt(end), None)
-        h = stage_entries(con, deal_ids=d["id"])
+        d = closed_deals(con, _dt(start), _dt(end), None, coded=True)
+        h = stage_entries(con, coded=True, closed_between=(_dt(start), _dt(end)))
         stages = self._stages()
         ids = d["id"]
         n = len(ids)
@@ -149,26 +165,36 @@ class Segments:
         if n:
             loc = np.minimum(np.searchsorted(ids[pos], h["deal_id"]), n - 1)
             idx = np.where(ids[pos][loc] == h["deal_id"], pos[loc], -1)
+        # the history's stage codes -> funnel positions (-1: not a funnel stage)
+        funnel = {st: i for i, st in enumerate(stages)}
+        stage_pos = np.array([funnel.get(str(v), -1) for v in h["stage_values"]], dtype=np.int64)[h["stage"]]
         entered: dict[str, np.ndarray] = {}
-        for st in stages:
-            sel = (h["stage"] == st) & (idx >= 0)
+        for i, st in enumerate(stages):
+            sel = (stage_pos == i) & (idx >= 0)
             if sel.any():
                 col = np.full(n, np.inf)
                 np.minimum.at(col, idx[sel], h["entered"][sel])
                 col[np.isinf(col)] = np.nan
                 entered[st] = col
         # the funnel stage a deal was last in: where a lost deal was lost
-        lost_stage = np.full(n, "", dtype=object)
-        fun = (idx >= 0) & np.isin(h["stage"], list(stages))
-        ii, ee, ss = idx[fun], h["entered"][fun], h["stage"][fun]
-        o = np.lexsort((ee, ii))
-        ii, ss = ii[o], ss[o]
-        last = np.r_[ii[1:] != ii[:-1], True] if len(ii) else np.zeros(0, bool)
-        lost_stage[ii[last]] = ss[last]
-        lost_stage[d["won"]] = ""
-        dims = {k: d[k] for k in ("product", "industry", "channel", "rep")}
+        last_pos = np.full(n, len(stages), dtype=np.int64)  # len(stages): none ("")
+        fun = (idx >= 0) & (stage_pos >= 0)
+        ii, ee, ss = idx[fun], h["entered"][fun], stage_pos[fun]
+        ee = np.where(np.isnan(ee), np.inf, ee)  # as a sort puts them: last
+        latest = np.full(n, -np.inf)
+        np.maximum.at(latest, ii, ee)
+        tied = np.nonzero(ee == latest[ii])[0]  # of entries on the latest day: the last row
+        row = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(row, ii[tied], tied)
+        last_pos[row >= 0] = ss[row[row >= 0]]
+        last_pos[d["won"]] = len(stages)
+        lost_stage = Coded.of([*stages, ""], last_pos)
+        dims: dict[str, np.ndarray | Coded] = {
+            k: Coded.of(list(d[f"{k}_values"]), d[k]) for k in ("product", "industry", "channel", "rep")
+        }
         dims["size_band"] = size_band(d["amount"])
-        return DealFacts(d["won"], dims, entered, stages, lost_stage, d["lost_reason"]), d["owner"]
+        reason = Coded.of(list(d["lost_reason_values"]), d["lost_reason"])
+        return DealFacts(d["won"], dims, entered, stages, lost_stage, reason), d["owner"]
 
     def next_actions(self, deal_id: int, as_of: str | None = None) -> NextActionsResult:
         """What preceded wins at the deal's current stage, and which of it the deal has not done."""
@@ -272,6 +298,14 @@ class Segments:
                 for s in found
             ],
         )
+
+
+def _report(facts: DealFacts, opts: Options) -> tuple[SegmentReport, list[ParetoRow], list[ParetoRow]]:
+    """The findings and the lost-reason Paretos (by stage, by product) of some closed deals."""
+    lost = ~facts.won
+    by_stage = pareto(facts.lost_stage[lost], facts.lost_reason[lost])
+    by_product = pareto(facts.dims["product"][lost], facts.lost_reason[lost])
+    return analyse(facts, opts), by_stage, by_product
 
 
 def day_number_of(d: date) -> float:

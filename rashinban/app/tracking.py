@@ -11,12 +11,13 @@ from pathlib import Path
 from rashinban.analysis.achievability import AchievabilityRule
 from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow, compute_funnel
 from rashinban.analysis.status import StatusRow, status_rows
-from rashinban.analysis.targets import plan_targets
-from rashinban.app import org
+from rashinban.app import org, targeting
 from rashinban.app.context import AppContext
 from rashinban.app.models import Models
-from rashinban.errors import ModelError, NotFoundError, UsageError
+from rashinban.errors import LimitError, ModelError, NotFoundError, UsageError
 from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, span_of, spans_in
+from rashinban.kpi.findings import Finding
+from rashinban.kpi.limits import MAX_PERIODS
 from rashinban.kpi.model import Model
 from rashinban.kpi.units import Period
 from rashinban.metrics.actuals import bound_measures, model_measures, node_actuals
@@ -24,7 +25,6 @@ from rashinban.metrics.backends import ibis_connection
 from rashinban.metrics.engine import MetricsEngine, Value
 from rashinban.org.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
 from rashinban.store.db import Store
-from rashinban.store.targets import current_targets
 
 KIND_OF_SPAN = {
     "day": Period.DAY,
@@ -32,8 +32,10 @@ KIND_OF_SPAN = {
     "month": Period.MONTH,
     "quarter": Period.QUARTER,
     "fiscal_quarter": Period.QUARTER,
+    "fiscal_half": Period.HALF,
     "fiscal_year": Period.FISCAL_YEAR,
 }
+BREAKDOWNS = ("day", "week", "month", "quarter", "half")
 
 
 @dataclass
@@ -46,15 +48,51 @@ class StatusReport:
     engine: str
     additive: dict[str, bool] = field(default_factory=dict)
     queries: list[str] = field(default_factory=list)
+    total: Span | None = None  # the range whose total (累計) rows close the report
+    tiers: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
 
-def resolve_periods(model: Model, period: str | None, as_of: date) -> tuple[Period, list[Span], Span]:
+def resolve_periods(
+    model: Model, period: str | None, as_of: date, by: str | None = None
+) -> tuple[Period, list[Span], Span]:
+    """The breakdown kind, its periods, and the whole span asked for (``by``: month, week …)."""
+    if by is not None and by not in BREAKDOWNS:
+        raise UsageError("option_bad_choice", option="--by", value=by, allowed=", ".join(BREAKDOWNS))
     if period is None:
         span = span_of(as_of, model.period, model.fiscal_year_start)
-        return model.period, [span], span
-    span = parse_period(period, model.fiscal_year_start)
-    kind = KIND_OF_SPAN.get(span.kind, model.period)
-    return kind, spans_in(span, kind, model.fiscal_year_start), span
+    else:
+        span = parse_period(period, model.fiscal_year_start)
+    kind = Period(by) if by else KIND_OF_SPAN.get(span.kind, model.period)
+    return kind, bounded_spans(span, kind, model.fiscal_year_start), span
+
+
+def bounded_spans(span: Span, kind: Period, fiscal_year_start: int = 4) -> list[Span]:
+    """The periods of ``kind`` in ``span``; more than ``MAX_PERIODS`` is refused (LimitError)."""
+    periods = spans_in(span, kind, fiscal_year_start)
+    if len(periods) > MAX_PERIODS:
+        raise LimitError(
+            "too_many_periods", value=span.label, kind=kind.value, count=len(periods), max=MAX_PERIODS
+        )
+    return periods
+
+
+def with_total(span: Span, periods: list[Span]) -> Span | None:
+    """A span made of several periods (or cut across them) has a total row (累計)."""
+    if len(periods) == 1 and periods[0].start == span.start and periods[0].end == span.end:
+        return None
+    return span
+
+
+def scope_team(scopes: ScopeIndex, team: str | None, member: str | None) -> int | None:
+    """The team whose bound model a ``--team`` / ``--member`` status uses (None: the default)."""
+    if member is not None:
+        found = scopes.find(member, MEMBER)
+        return found.team_id if found is not None else None
+    if team is not None:
+        found = scopes.find(team, TEAM)
+        return found.id if found is not None else None
+    return None
 
 
 def wanted_scopes(scopes: ScopeIndex, team: str | None, member: str | None) -> list[tuple[str, int]]:
@@ -95,38 +133,48 @@ class Tracking:
         member: str | None = None,
         as_of: str | None = None,
         engine: str = "default",
+        by: str | None = None,
     ) -> StatusReport:
-        """Target, actual, achievement, pace, projection and grade per scope × node × period."""
+        """Target (and stretch/floor), actual, achievement, pace, projection, what is still
+        needed and a grade per scope × node × period; a range ends with its total (累計)."""
         ctx = self.ctx
+        _ = ctx.store  # a store that cannot be opened is the first thing to say
         day = ctx.as_of(as_of)
-        model = self.models.load(model_path)
         access = org.check_scope_args(ctx, team, member)
         store = ctx.store
         scopes = org.scope_index(ctx)
-        kind, periods, span = resolve_periods(model, period, day)
+        model = self.models.load(model_path, scope_team(scopes, team, member))  # the team's model
+        kind, periods, span = resolve_periods(model, period, day, by)
+        total = with_total(span, periods)
         measures = model_measures(model)
-        results = MetricsEngine(connect(store, engine), scopes, model.fiscal_year_start).compute(
+        con = connect(store, engine)
+        results = MetricsEngine(con, scopes, model.fiscal_year_start).compute(
             measures, bound_measures(model), span, kind
         )
-        actuals = node_actuals(model, results)
-        plan = self.models.bundle(model_path).plan
-        labels = [p.label for p in periods]
-        targets = plan_targets(plan, scopes, kind, labels)
-        targets.update(current_targets(store, model.name, labels))
-        rows = status_rows(
-            model,
-            actuals,
-            targets,
-            scopes,
-            periods,
-            day,
-            plan.additive,
-            wanted_scopes(scopes, team, member),
-            BusinessCalendar(model.holidays),
-        )
+        plans, findings = targeting.resolved_plans(ctx, model, day)
+        additive = plans["target"].additive
+        cal = BusinessCalendar(model.holidays)
+        wanted = wanted_scopes(scopes, team, member)
+        manual = targeting.manual_actuals(ctx, model, scopes, periods, day, additive, cal)
+        actuals = node_actuals(model, results, manual)
+        tset = targeting.target_set(ctx, model, plans, scopes, periods, kind, cal, [total] if total else [])
+        rows = status_rows(model, actuals, tset, scopes, periods, day, additive, wanted, cal)
+        queries = list(results.queries)
+        if total is not None:
+            whole = MetricsEngine(con, scopes, model.fiscal_year_start).compute(
+                measures, bound_measures(model), total, None
+            )
+            queries += whole.queries
+            manual_total = targeting.manual_actuals(ctx, model, scopes, [total], day, additive, cal)
+            total_actuals = node_actuals(model, whole, manual_total)
+            rows += status_rows(model, total_actuals, tset, scopes, [total], day, additive, wanted, cal, True)
         if access is not None:
             rows = [r for r in rows if access.can_see((r.scope_type, r.scope_id))]
-        return StatusReport(model, rows, periods, kind, day, engine, plan.additive, results.queries)
+        order = {key: i for i, key in enumerate(wanted)}
+        rows.sort(key=lambda r: (order.get((r.scope_type, r.scope_id), 0), r.total))
+        return StatusReport(
+            model, rows, periods, kind, day, engine, additive, queries, total, list(plans), findings
+        )
 
     def funnel(
         self,
@@ -140,6 +188,7 @@ class Tracking:
     ) -> list[FunnelRow]:
         """Stage counts, conversion, drop-off and days in stage by entry cohort and scope."""
         ctx = self.ctx
+        _ = ctx.store
         if model is None:
             try:
                 model = self.models.load(model_path)
@@ -163,6 +212,7 @@ class Tracking:
             span = parse_period(f"{y:04d}-{m + 1:02d}..{day:%Y-%m}", fys)
         else:
             span = parse_period(period, fys)
+        bounded_spans(span, kind, fys)
         configured = model.extra.get("funnel") if model else None
         stages = (
             tuple(str(s) for s in configured)

@@ -13,7 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from rashinban.cli.app import app, console, err_console, state
-from rashinban.errors import IngestError
+from rashinban.cli.interrupts import CommitGuard
+from rashinban.errors import IngestError, Interrupted
 from rashinban.i18n import t
 from rashinban.service import ImportOptions, ImportResult, reject_text
 
@@ -37,17 +38,18 @@ def _print_json(data: Any) -> None:
 @db_app.command("init")
 def db_init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Create the store (every table) or bring it to the newest schema."""
-    info = state.service(db).data.upgrade()
+    info = state.service(db).data.upgrade(create=True)
     if as_json:
         _print_json(info)
         return
-    console.print(t("import.db_ready", state.lang, url=info["url"], revision=info["after"]))
+    key = "import.db_created" if info["created"] else "import.db_ready"
+    console.print(t(key, state.lang, url=info["url"], revision=info["after"]))
 
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Apply the schema migrations that the store does not have yet."""
-    info = state.service(db).data.upgrade()
+    info = state.service(db).data.upgrade(create=False)
     if as_json:
         _print_json(info)
         return
@@ -123,15 +125,42 @@ def import_(
         bool, typer.Option("--skip-invalid", help="load the valid rows; write the others to a rejects CSV")
     ] = False,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="utf-8, utf-8-sig, cp932 (default: detect)")
+        str | None,
+        typer.Option(
+            "--encoding", help="utf-8, utf-8-sig, cp932 (shift_jis), euc-jp, utf-16 (default: detect)"
+        ),
     ] = None,
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="mapping YAML for --preset generic")
     ] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="where to write rejected rows")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="use --preset even when another preset fits the file better")
+    ] = False,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX: the sheet to read (default: the first)")
+    ] = None,
+    warn: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--warn",
+            help="only warn (store the value, note the rows) for a check: range, dates, flags, formulas, all",
+        ),
+    ] = None,
+    owner: Annotated[
+        list[str] | None,
+        typer.Option("--owner", help="map a file's owner to a member: LABEL=MEMBER, or LABEL=new:TEAM"),
+    ] = None,
+    owners_team: Annotated[
+        str | None, typer.Option("--owners-team", help="create the owners no member matches in this team")
+    ] = None,
+    stage: Annotated[
+        list[str] | None, typer.Option("--stage", help="map a file's stage to a funnel stage: FROM=TO")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import an SFA/CRM export (all-or-nothing; importing the same file again changes nothing)."""
+    """Import an SFA/CRM export (all-or-nothing; importing the same file again changes nothing).
+    Owners are matched to members by external id, e-mail or name; stages to the funnel."""
     options = ImportOptions(
         preset=preset,
         mapping=mapping,
@@ -139,21 +168,42 @@ def import_(
         skip_invalid=skip_invalid,
         encoding=encoding,
         rejects_path=rejects,
+        force=force,
+        sheet=sheet,
+        warn=frozenset(w.strip() for item in warn or [] for w in item.split(",") if w.strip()),
     )
     reporter = RichReporter(enabled=not as_json and err_console.is_terminal)
     started = time.monotonic()
-    try:
-        result = state.service(db).imports.run(file, options, reporter)
-    except IngestError as e:
-        if e.code == "rows_rejected":
-            e.params["reason_text"] = reject_text(e.params["reject"], state.lang)
-            if not as_json:
-                _render_rejects(e.params.get("details") or [])
-        raise
-    if as_json:
-        _print_json(result.as_dict() | {"seconds": round(time.monotonic() - started, 3)})
-        return
-    _render_result(result)
+    guard = CommitGuard()
+    options.commit_guard = guard.committing
+    svc = state.service(db)
+    if owner or owners_team or stage:
+        options.choices = svc.members.import_choices(owner, owners_team, stage)
+    with guard.installed():
+        try:
+            result = svc.imports.run(file, options, reporter)
+        except IngestError as e:
+            if e.code == "rows_rejected":
+                e.params["reason_text"] = reject_text(e.params["reject"], state.lang)
+                if not as_json:
+                    _render_rejects(e.params.get("details") or [])
+            raise
+        except BaseException:  # Ctrl-C before the commit: nothing was written
+            if guard.interrupted and guard.state != "committed":
+                reporter.finish()
+                raise Interrupted("import_interrupted", path=str(file)) from None
+            raise
+        created = svc.data.created_store
+        if as_json:
+            _print_json(
+                result.as_dict() | {"seconds": round(time.monotonic() - started, 3), "created_store": created}
+            )
+        else:
+            if created:
+                console.print(t("import.store_created", state.lang, path=created), markup=False)
+            _render_result(result)
+    if guard.late:
+        err_console.print(t("cli.interrupted_after_commit", state.lang, rows=result.rows), markup=False)
 
 
 def _render_result(result: ImportResult) -> None:

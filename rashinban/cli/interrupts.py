@@ -4,7 +4,8 @@
 Ctrl-C stops the work at once (``KeyboardInterrupt``: the transaction rolls back, the store
 is as it was).  From the moment the commit starts, a Ctrl-C is only remembered: the commit
 completes, the result is printed, and one line says that the interrupt came too late to
-stop anything — a committed import never reports failure.
+stop anything — a committed import never reports failure (after the command, Ctrl-C is
+ignored until the process has exited).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class CommitGuard:
         try:
             yield self
         finally:
-            signal.signal(signal.SIGINT, previous)
+            # committed: from here to the process's end (its teardown included, where Python
+            # would restore the default handler) a Ctrl-C must not turn it into a failure
+            signal.signal(signal.SIGINT, previous if self.state != "committed" else signal.SIG_IGN)
 
     @contextmanager
     def committing(self) -> Iterator[None]:

@@ -13,7 +13,7 @@ from rich.text import Text
 from rashinban.cli.app import app, console, state
 from rashinban.i18n import format as fmt
 from rashinban.i18n import t
-from rashinban.service import StatusReport, node_name, to_float
+from rashinban.service import StatusReport, node_name, to_float, trust_results
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="store: a DuckDB file or postgresql:// URL (RASHINBAN_DB)")
@@ -22,6 +22,7 @@ STATUS_STYLE = {
     "on_track": "green",
     "behind": "yellow",
     "at_risk": "bold red",
+    "data_issue": "bold magenta",
     "no_target": "dim",
     "no_data": "dim",
 }
@@ -35,13 +36,22 @@ def status_view(report: StatusReport) -> list[dict[str, Any]]:
             "scope": r.scope,
             "node": r.node,
             "period": r.period,
+            "total": r.total,
             "target": to_float(r.target),
+            "stretch": to_float(r.stretch),
+            "floor": to_float(r.floor),
             "actual": to_float(r.actual),
             "achievement": to_float(r.achievement),
+            "stretch_achievement": to_float(r.stretch_achievement),
+            "floor_achievement": to_float(r.floor_achievement),
             "pace": to_float(r.pace),
             "projected": to_float(r.projected),
+            "remaining": to_float(r.remaining),
+            "days_left": r.days_left,
+            "per_day": to_float(r.per_day),
             "status": r.status,
             "reason": r.reason,
+            "note": r.note,
         }
         for r in report.rows
     ]
@@ -52,26 +62,71 @@ def status(
     model: Annotated[Path | None, typer.Argument(help="model file (default: next to the store)")] = None,
     db: DbOpt = None,
     period: Annotated[
-        str | None, typer.Option("--period", help="2026-11, FY2026, 2026-04..2026-09 …")
+        str | None,
+        typer.Option("--period", help="2026-11, FY2026, FY2026-H1 (上期), 2026-04..2026-09 (累計) …"),
     ] = None,
     team: Annotated[
         str | None, typer.Option("--team", help="team id or name (with its sub-teams and members)")
     ] = None,
     member: Annotated[str | None, typer.Option("--member", help="member id or name")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="date for pace (default: today)")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="month | week | day | quarter | half (periods), or channel | origin | product | industry "
+            "| region | size | customer (a breakdown of the KPIs over the period)",
+        ),
+    ] = None,
     engine: Annotated[
         str, typer.Option("--engine", help="default (the store's engine) | pyspark")
     ] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON rows")] = False,
 ) -> None:
-    """Target, actual, achievement, pace, projection and status for every scope and KPI."""
+    """Target, actual, achievement, pace, projection and status for every scope and KPI; a range
+    (2026-04..2026-09, FY2026-H1) ends with its total (累計)."""
     svc = state.service(db)
-    report = svc.tracking.status(model, period, team, member, as_of, engine)
-    if as_json:  # with the stored forecast of the KPIs the pipeline drives (revenue, won deals)
-        rows = svc.forecasts.status_fields(status_view(report), model)
-        console.file.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+    if by in svc.breakdowns.DIMENSIONS:  # channel, product, industry, region, size, customer, origin
+        result = svc.breakdowns.report(model, by, period, team, member, as_of, engine=engine)
+        if as_json:
+            console.file.write(result.model_dump_json(indent=1) + "\n")
+            return
+        render_breakdown(result)
+        return
+    report = svc.tracking.status(model, period, team, member, as_of, engine, by)
+    if as_json:
+        console.file.write(json.dumps(status_view(report), ensure_ascii=False, indent=1) + "\n")
         return
     render_status(report)
+
+
+def render_breakdown(result: trust_results.BreakdownResult) -> None:
+    """One table per scope: the KPIs (rows) by the attribute's values (columns)."""
+    lang = state.lang
+    for sb in result.scopes:
+        name = t("status.company", lang) if sb.scope.type == "company" else sb.scope.name
+        table = Table(
+            title=t(
+                "status.breakdown_title",
+                lang,
+                scope=name,
+                by=t(f"status.by_{result.by}", lang),
+                period=result.period,
+            ),
+            title_justify="left",
+        )
+        table.add_column(t("status.col_node", lang))
+        for value in result.values:
+            table.add_column(value or "—", justify="right")
+        nodes: dict[str, dict[str, str]] = {}
+        names: dict[str, str] = {}
+        for v in sb.values:
+            names[v.node] = v.node_name
+            text = fmt.value(v.actual, v.unit, lang) if v.actual is not None else "—"
+            nodes.setdefault(v.node, {})[v.value] = text
+        for nid, cells in nodes.items():
+            table.add_row(names[nid], *(cells.get(value, "—") for value in result.values))
+        console.print(table)
 
 
 def render_status(report: StatusReport) -> None:
@@ -80,11 +135,12 @@ def render_status(report: StatusReport) -> None:
     table = Table(
         title=t("status.title", lang, name=m.name, as_of=report.as_of.isoformat()), title_justify="left"
     )
-    for col in ("scope", "node", "period", "target", "actual", "achievement", "pace", "projected", "status"):
-        table.add_column(
-            t(f"status.col_{col}", lang),
-            justify="right" if col in ("target", "actual", "achievement", "pace", "projected") else "left",
-        )
+    tiers = "stretch" in report.tiers
+    cols = ["scope", "node", "period", "target", *(["stretch"] if tiers else []), "actual", "achievement"]
+    cols += ["pace", "projected", "remaining", "status"]
+    numeric = {"target", "stretch", "actual", "achievement", "pace", "projected", "remaining"}
+    for col in cols:
+        table.add_column(t(f"status.col_{col}", lang), justify="right" if col in numeric else "left")
     last_scope = None
     for r in report.rows:
         unit = m.nodes[r.node].unit.value
@@ -96,17 +152,26 @@ def render_status(report: StatusReport) -> None:
             if r.actual is not None
             else t(f"status.reason_{r.reason or 'no_data'}", lang)
         )
-        table.add_row(
-            scope,
-            node_name(m, r.node, lang) or r.node,
-            r.period,
-            fmt.value(r.target, unit, lang),
+        needed = "—"
+        if r.remaining is not None:
+            needed = t("status.still_needed", lang, amount=fmt.value(r.remaining, unit, lang))
+            if r.per_day is not None and r.remaining > 0:
+                needed += " " + t("status.per_day", lang, amount=fmt.value(r.per_day, unit, lang))
+        label = t(f"status.{r.status}", lang)
+        if r.note:
+            label += f" ({t(f'status.note_{r.note}', lang)})"
+        period = t("status.total", lang, period=r.period) if r.total else r.period
+        cells = [scope, node_name(m, r.node, lang) or r.node, period, fmt.value(r.target, unit, lang)]
+        if tiers:
+            cells.append(fmt.value(r.stretch, unit, lang))
+        cells += [
             actual,
             fmt.percent(r.achievement) if r.achievement is not None else "—",
             fmt.percent(r.pace) if r.pace is not None else "—",
             fmt.value(r.projected, unit, lang),
-            Text(t(f"status.{r.status}", lang), style=STATUS_STYLE.get(r.status, "")),
-        )
+            needed,
+        ]
+        table.add_row(*cells, Text(label, style=STATUS_STYLE.get(r.status, "")))
     console.print(table)
 
 

@@ -26,6 +26,7 @@ from rashinban.service import (
     node_name,
     parse_sets,
     plan_view,
+    to_float,
 )
 
 ModelArg = Annotated[Path, typer.Argument(help="model file (YAML)", show_default=False)]
@@ -52,8 +53,13 @@ def plan(
         typer.Option("--set", help="what-if: node=value (e.g. close_rate=0.25, revenue=1200万)"),
     ] = None,
     allocate: Annotated[
-        AllocationMode, typer.Option("--allocate", help="split to members")
-    ] = AllocationMode.EQUAL,
+        AllocationMode | None,
+        typer.Option("--allocate", help="split to members (default: the model's weights, if any)"),
+    ] = None,
+    stretch: Annotated[
+        list[str] | None, typer.Option("--stretch", help="the stretch tier: node=value (e.g. revenue=1200万)")
+    ] = None,
+    floor: Annotated[list[str] | None, typer.Option("--floor", help="the floor tier: node=value")] = None,
     as_json: JsonOpt = False,
     save: Annotated[
         bool, typer.Option("--save", help="store the targets (company, teams, members) as a revision")
@@ -67,19 +73,29 @@ def plan(
 ) -> None:
     """Work the KGI backwards (逆算) to every KPI and every member."""
     sets = parse_sets(set_ or [])
+    tier_sets = {"stretch": parse_sets(stretch or []), "floor": parse_sets(floor or [])}
     svc = state.service(db)
-    result = svc.planning.plan(model, sets, allocate)
+    plans = svc.planning.plans(model, sets, allocate, tier_sets, period)
+    result = plans["target"]
     saved = None
     if save:
         who = author or os.environ.get("USER") or None
-        saved = svc.planning.save(model, period, who, reason, sets, allocate)
+        saved = svc.planning.save(model, period, who, reason, sets, allocate, tier_sets)
     if as_json:
         data = plan_view(result, state.lang)
+        data["tiers"] = {
+            tier: {nid: to_float(pv.value) for nid, pv in p.values.items()}
+            for tier, p in plans.items()
+            if tier != "target"
+        }
         if saved is not None:
             data["saved"] = saved
         _print_json(data)
         return
-    render_plan(result, allocate)
+    render_plan(result, allocate or svc.planning.default_mode(result.model))
+    for tier, p in plans.items():
+        if tier != "target":
+            render_tier(p, tier)
     if saved is not None:
         console.print(t("cli.targets_saved", state.lang, count=saved))
 
@@ -99,18 +115,20 @@ def check(
         _print_json(
             {"model": m.name, "file": m.file, "findings": [finding_view(m, f, state.lang) for f in findings]}
         )
-        return
-    render_findings(m, findings)
-    counts = {s: sum(f.severity is s for f in findings) for s in Severity}
-    console.print(
-        t(
-            "cli.check_summary",
-            state.lang,
-            errors=counts[Severity.ERROR],
-            warnings=counts[Severity.WARNING],
-            infos=counts[Severity.INFO],
+    else:
+        render_findings(m, findings)
+        counts = {s: sum(f.severity is s for f in findings) for s in Severity}
+        console.print(
+            t(
+                "cli.check_summary",
+                state.lang,
+                errors=counts[Severity.ERROR],
+                warnings=counts[Severity.WARNING],
+                infos=counts[Severity.INFO],
+            )
         )
-    )
+    if any(f.severity is Severity.ERROR for f in findings):
+        raise typer.Exit(1)  # an error finding fails the check (CI, pre-commit)
 
 
 @app.command()
@@ -224,6 +242,20 @@ def _tree_rows(model: Model) -> list[tuple[str, int, bool]]:
         if nid not in seen:
             walk(nid, 0)
     return rows
+
+
+def render_tier(plan: Plan, tier: str) -> None:
+    """A stretch or floor tier's values beside the target's (the tree's volumes)."""
+    lang = state.lang
+    model = plan.model
+    table = Table(title=t("cli.tier_title", lang, tier=t(f"tier.{tier}", lang)), title_justify="left")
+    table.add_column(t("cli.col_node", lang))
+    table.add_column(t("cli.col_target", lang), justify="right")
+    for nid, pv in plan.values.items():
+        if pv.value is not None:
+            unit = model.nodes[nid].unit.value
+            table.add_row(node_name(model, nid, lang) or nid, fmt.value(pv.value, unit, lang))
+    console.print(table)
 
 
 def render_plan(plan: Plan, mode: AllocationMode) -> None:

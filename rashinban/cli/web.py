@@ -56,16 +56,21 @@ def serve(
     if workers > 1 and url.startswith("duckdb"):
         err_console.print(t("web.duckdb_one_worker", state.lang))
         workers = 1
-    console.print(t("web.serving", state.lang, url=f"http://{host}:{port}/"))
-    uvicorn.run(
-        "rashinban.web.main:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        proxy_headers=False,  # X-Forwarded-For is read by the app, from --trusted-proxy peers only
-    )
+    svc = state.service(db)
+    svc.data.check_servable(model)  # a missing store or one without a model: one line, exit 2
+    state.close()  # the server opens the store itself
+    address = f"http://{host}:{port}/"
+    console.print(t("web.serving", state.lang, url=address))
+    with svc.data.serving(address):
+        uvicorn.run(
+            "rashinban.web.main:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            proxy_headers=False,  # X-Forwarded-For is read by the app, from --trusted-proxy peers only
+        )
 
 
 @users_app.command("token")

@@ -57,6 +57,11 @@ def model_data(
     def node(name: str, name_en: str, unit: str, definition: str, **kw: Any) -> dict[str, Any]:
         return {"name": name, "name_en": name_en, "unit": unit, **kw, "definition": definition}
 
+    # each KPI belongs to the teams whose number it is: field sales close (受注・売上・訪問),
+    # inside sales and the agency source (リード・架電・アポ・商談化); only they get its target
+    field = [org.team_by_key[k].name for k in ("east", "west") if k in org.team_by_key]
+    sourcing = [org.team_by_key[k].name for k in ("is", "agency") if k in org.team_by_key]
+
     nodes = {
         "revenue": node(
             "売上",
@@ -67,7 +72,7 @@ def model_data(
             target=int(target),
             measure="revenue",
             role="main",
-            owner="営業本部",
+            owner=field,
             ksf="受注の最大化",
         ),
         "won_deals": node(
@@ -78,7 +83,7 @@ def model_data(
             formula="deals * win_rate",
             measure="won_deals",
             role="main",
-            owner="営業本部",
+            owner=field,
             ksf="受注の最大化",
         ),
         "avg_deal_size": node(
@@ -89,7 +94,7 @@ def model_data(
             assume=int(avg_size),
             measure="avg_deal_size",
             role="aux",
-            owner="営業本部",
+            owner=field,
             ksf="受注の最大化",
         ),
         "deals": node(
@@ -100,7 +105,7 @@ def model_data(
             formula="leads * deal_rate",
             measure="deals_created",
             role="main",
-            owner="営業本部",
+            owner=field,
             ksf="質の高い商談機会の創出",
         ),
         "win_rate": node(
@@ -111,27 +116,28 @@ def model_data(
             assume=win_rate,
             measure="win_rate",
             role="main",
-            owner="営業本部",
+            owner=field,
             ksf="受注の最大化",
         ),
         "leads": node(
             "リード獲得数",
             "Leads",
             "count",
-            "当月に作成されたリードの件数（全チャネル）",
+            "当月に作成されたリードの件数（全チャネル。リード担当＝インサイドセールス・営業代行の実績）",
             measure="leads",
             role="main",
-            owner="営業本部",
+            owner=sourcing,
             ksf="質の高い商談機会の創出",
         ),
         "deal_rate": node(
             "商談化率",
             "Deal conversion rate",
             "ratio",
-            "当月の商談数 ÷ 当月のリード獲得数（商談数 = リード獲得数 × 商談化率 が実績でも成り立つ）",
+            "当月にリードから商談化した件数 ÷ 当月のリード獲得数（送客元＝リード担当の実績。全社では"
+            "商談数 = リード獲得数 × 商談化率 が実績でも成り立つ）",
             assume=deal_rate,
             role="aux",
-            owner="営業本部",
+            owner=sourcing,
             ksf="質の高い商談機会の創出",
             measure="lead_to_deal_rate",
         ),
@@ -143,7 +149,7 @@ def model_data(
             target=int(round(calls * 1.05, -1)),
             measure="calls",
             role="main",
-            owner="インサイドセールス部",
+            owner=sourcing,
             ksf="質の高い商談機会の創出",
         ),
         "connected_calls": node(
@@ -154,7 +160,7 @@ def model_data(
             formula="calls * contact_rate",
             measure="connected_calls",
             role="aux",
-            owner="インサイドセールス部",
+            owner=sourcing,
             ksf="質の高い商談機会の創出",
         ),
         "contact_rate": node(
@@ -164,7 +170,7 @@ def model_data(
             "接続数 ÷ 架電数（接続数 = 架電数 × 接触率 が実績でも成り立つ）",
             assume=contact_rate,
             role="aux",
-            owner="インサイドセールス部",
+            owner=sourcing,
             ksf="質の高い商談機会の創出",
             measure="contact_rate",
         ),
@@ -176,7 +182,7 @@ def model_data(
             formula="connected_calls * appointment_rate",
             measure="appointments",
             role="main",
-            owner="インサイドセールス部",
+            owner=sourcing,
             ksf="質の高い商談機会の創出",
         ),
         "appointment_rate": node(
@@ -186,7 +192,7 @@ def model_data(
             "アポイント獲得数 ÷ 接続数（アポイント獲得数 = 接続数 × アポイント率 が実績でも成り立つ）",
             assume=appt_rate,
             role="aux",
-            owner="インサイドセールス部",
+            owner=sourcing,
             ksf="質の高い商談機会の創出",
             measure="appointment_rate",
         ),
@@ -198,7 +204,7 @@ def model_data(
             target=int(round(visits * 1.05, -1)),
             measure="visits",
             role="aux",
-            owner="フィールドセールス",
+            owner=field,
             ksf="質の高い商談機会の創出",
         ),
     }

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from rashinban.auth.names import username_key
 from rashinban.auth.passwords import demo_hashes
-from rashinban.demo import activities, contracts, deals, leads
+from rashinban.demo import activities, contracts, deals, leads, sourcing
 from rashinban.demo.config import DemoConfig
 from rashinban.demo.context import COUNTED, Ctx, Ids, make_calendar, month_starts_array
 from rashinban.demo.days import MONTH_WEIGHT
@@ -22,7 +22,7 @@ from rashinban.demo.org import CHANNELS, PRODUCTS, Accounts, Org, build_accounts
 from rashinban.demo.spend import month_spend
 from rashinban.demo.stats import Stats
 from rashinban.demo.util import ext_ids, labels
-from rashinban.demo.writer import delete_demo, demo_rows_exist, existing_users, next_ids, open_sink
+from rashinban.demo.writer import demo_rows_exist, existing_users, next_ids, open_sink
 from rashinban.errors import UsageError
 from rashinban.store.db import Store
 
@@ -78,9 +78,7 @@ def generate(
     report = progress or (lambda label, done, total: None)
     store.create_all()
     names = usernames(cfg)
-    if replace:
-        delete_demo(store, names)
-    else:
+    if not replace:
         if demo_rows_exist(store):
             raise UsageError("demo_exists", db=store.url)
         taken = existing_users(store, names)
@@ -94,7 +92,7 @@ def generate(
     bd = make_calendar(cfg)
     ctx = Ctx(cfg, org, accounts, PRODUCTS, product_ids, bd, Ids({k: base[k] for k in COUNTED}))
     stats = Stats(month_starts_array(cfg))
-    sink = open_sink(store)
+    sink = open_sink(store, replace=names if replace else None)  # one transaction: all or nothing
     plan = _chunks(ctx)
     total = len(plan) + 2
     try:
@@ -129,7 +127,7 @@ def generate(
                 contract_t, survey_t = contracts.generate(ctx, rng, db, acts)
                 put("leads", lb.table(ctx))
                 put("experiments", leads.experiment_table(ctx, lb))
-                put("deals", db.table(ctx))
+                put("deals", sourcing.with_sources(ctx, db.table(ctx), db, lb))
                 put("deal_stage_history", db.history_table(ctx))
                 put("contracts", contract_t)
                 put("surveys", survey_t)
@@ -143,10 +141,9 @@ def generate(
             if month_start >= cfg.start:
                 rng = np.random.default_rng([cfg.seed, 2, month_no])
                 put("spend", month_spend(ctx, rng, month_start, by_channel))
+        sink.commit()  # the whole demo, and the data version, at once
     finally:
-        sink.close()
-    with store.write(timeout=600):
-        pass  # the sink wrote past Store.write (bulk loads): bump the data version once
+        sink.close()  # not committed (an error, Ctrl-C): rolled back, the store as it was
     path = None
     if model_out is not None:
         path = write_model(model_out, cfg, org, stats)

@@ -1,12 +1,16 @@
 """Bulk loading of Arrow chunks: DuckDB's Arrow scan, PostgreSQL's COPY.
 
-Each chunk is written in its own transaction, so memory stays flat however large the
-demo; ``--replace`` (or a rerun after a failure) starts by deleting the demo rows.
+Every chunk goes into one transaction — the caller's, on the connection it hands the sink —
+so a demo is stored whole or not at all, like an import: a killed or failed run leaves the
+store as it was (DuckDB writes large appends to the file as they come, memory stays flat).
+``--replace`` deletes the earlier demo in the same transaction, with everything that points
+at its teams, members and users (targets, model bindings, tokens, sessions, scores…).
 """
 
 from __future__ import annotations
 
 import io
+from contextlib import ExitStack
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -23,7 +27,29 @@ SOURCE = "demo"
 class Sink(Protocol):
     def write(self, table: str, data: pa.Table) -> None: ...
 
+    def commit(self) -> None: ...
+
     def close(self) -> None: ...
+
+
+class _Transaction:
+    """The one writing transaction of a demo (``Store.transaction``: the write lock, and the
+    data version bumped with the commit).  Closing without :meth:`commit` rolls back."""
+
+    def __init__(self, store: Store) -> None:
+        self._stack = ExitStack()
+        try:
+            self.conn = self._stack.enter_context(store.engine.connect())
+            self._tx = self._stack.enter_context(store.transaction(self.conn, timeout=600))
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def commit(self) -> None:
+        self._tx.commit()
+
+    def close(self) -> None:
+        self._stack.close()
 
 
 def _columns(table: str, data: pa.Table) -> list[str]:
@@ -38,16 +64,16 @@ def _columns(table: str, data: pa.Table) -> list[str]:
 DUCKDB_MEMORY_LIMIT = "512MB"
 
 
-class DuckDBSink:
-    """``INSERT INTO t SELECT … FROM arrow_chunk`` on the raw DuckDB connection.
+class DuckDBSink(_Transaction):
+    """``INSERT INTO t SELECT … FROM arrow_chunk`` on the transaction's DuckDB connection.
 
     DuckDB would otherwise keep up to 80% of the machine's memory as buffer cache while
     tens of millions of rows stream in; a cap keeps the process flat (it spills to disk).
     """
 
     def __init__(self, store: Store, memory_limit: str | None = DUCKDB_MEMORY_LIMIT) -> None:
-        self._raw = store.engine.raw_connection()
-        con = self._raw.driver_connection
+        super().__init__(store)
+        con = self.conn.connection.driver_connection
         assert con is not None
         self._con: Any = con
         if memory_limit:
@@ -60,25 +86,17 @@ class DuckDBSink:
         cols = ", ".join(f'"{c}"' for c in _columns(table, data))
         self._con.register("rashinban_demo_chunk", data)
         try:
-            self._con.execute("BEGIN TRANSACTION")
             self._con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM rashinban_demo_chunk')
-            self._con.execute("COMMIT")
-        except Exception:
-            self._con.execute("ROLLBACK")
-            raise
         finally:
             self._con.unregister("rashinban_demo_chunk")
 
-    def close(self) -> None:
-        self._raw.close()
 
-
-class PostgresSink:
+class PostgresSink(_Transaction):
     """``COPY t (…) FROM STDIN (FORMAT csv)`` with the CSV text written by Arrow."""
 
     def __init__(self, store: Store) -> None:
-        self._raw = store.engine.raw_connection()
-        self._con: Any = self._raw.driver_connection
+        super().__init__(store)
+        self._con: Any = self.conn.connection.driver_connection
 
     def write(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
@@ -87,26 +105,27 @@ class PostgresSink:
         data = data.select(cols)
         col_sql = ", ".join(f'"{c}"' for c in cols)
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        with (
+            self._con.cursor() as cur,
+            cur.copy(f'COPY "{table}" ({col_sql}) FROM STDIN WITH (FORMAT csv)') as copy,
+        ):
+            for offset in range(0, data.num_rows, COPY_BATCH_ROWS):
+                buf = io.BytesIO()
+                pacsv.write_csv(data.slice(offset, COPY_BATCH_ROWS), buf, write_options=options)
+                copy.write(buf.getbuffer())
+
+
+def open_sink(store: Store, replace: list[str] | None = None) -> Sink:
+    """A sink writing the whole demo in one transaction; ``replace``: first delete the earlier
+    demo (and these user names) in that same transaction."""
+    sink: DuckDBSink | PostgresSink = DuckDBSink(store) if store.is_duckdb else PostgresSink(store)
+    if replace is not None:
         try:
-            with (
-                self._con.cursor() as cur,
-                cur.copy(f'COPY "{table}" ({col_sql}) FROM STDIN WITH (FORMAT csv)') as copy,
-            ):
-                for offset in range(0, data.num_rows, COPY_BATCH_ROWS):
-                    buf = io.BytesIO()
-                    pacsv.write_csv(data.slice(offset, COPY_BATCH_ROWS), buf, write_options=options)
-                    copy.write(buf.getbuffer())
-            self._con.commit()
-        except Exception:
-            self._con.rollback()
+            delete_demo(sink.conn, replace)
+        except BaseException:
+            sink.close()
             raise
-
-    def close(self) -> None:
-        self._raw.close()
-
-
-def open_sink(store: Store) -> Sink:
-    return DuckDBSink(store) if store.is_duckdb else PostgresSink(store)
+    return sink
 
 
 def demo_rows_exist(store: Store) -> bool:
@@ -117,17 +136,44 @@ def demo_rows_exist(store: Store) -> bool:
     return False
 
 
-def delete_demo(store: Store, usernames: list[str]) -> None:
-    """Remove every demo row: facts with source='demo', the users linked to demo members
-    (from any earlier run, whatever its number of reps) and the named demo users."""
-    users, members = schema.users, schema.members
-    demo_members = sa.select(members.c.id).where(members.c.source == SOURCE)
-    with store.write(timeout=600) as conn:
-        conn.execute(sa.delete(users).where(users.c.member_id.in_(demo_members)))
-        if usernames:
-            conn.execute(sa.delete(users).where(users.c.username.in_(usernames)))
-        for t in schema.FACT_TABLES:
-            conn.execute(sa.delete(t).where(t.c.source == SOURCE))
+HISTORY = {"audit_log", "jobs", "import_runs"}  # what happened stays, even about deleted rows
+
+
+def delete_demo(conn: sa.Connection, usernames: list[str]) -> None:
+    """Remove every demo row inside the caller's transaction: facts with source='demo', the
+    users linked to demo members (from any earlier run, whatever its number of reps) and the
+    named demo users — and every app row that points at them: targets and forecasts of demo
+    teams and members, model bindings of demo teams, tokens, sessions and alert settings of
+    the users, scores of demo deals and leads.  Nothing is left pointing at a deleted row."""
+    users, members, teams = schema.users, schema.members, schema.teams
+    demo = {
+        "member": sa.select(members.c.id).where(members.c.source == SOURCE),
+        "team": sa.select(teams.c.id).where(teams.c.source == SOURCE),
+    }
+    gone_users = sa.select(users.c.id).where(
+        sa.or_(users.c.member_id.in_(demo["member"]), users.c.username.in_(usernames or [""]))
+    )
+    refs = {
+        "user_id": gone_users,
+        "team_id": demo["team"],
+        "deal_id": sa.select(schema.deals.c.id).where(schema.deals.c.source == SOURCE),
+        "lead_id": sa.select(schema.leads.c.id).where(schema.leads.c.source == SOURCE),
+    }
+    facts = {t.name for t in schema.FACT_TABLES}
+    for table in schema.metadata.sorted_tables:
+        if table.name in facts or table.name in HISTORY or table.name == "users":
+            continue
+        cond = []
+        if "scope_type" in table.c and "scope_id" in table.c:
+            cond += [
+                sa.and_(table.c.scope_type == kind, table.c.scope_id.in_(ids)) for kind, ids in demo.items()
+            ]
+        cond += [table.c[col].in_(ids) for col, ids in refs.items() if col in table.c]
+        if cond:
+            conn.execute(sa.delete(table).where(sa.or_(*cond)))
+    conn.execute(sa.delete(users).where(users.c.id.in_(gone_users)))
+    for t in schema.FACT_TABLES:
+        conn.execute(sa.delete(t).where(t.c.source == SOURCE))
 
 
 def existing_users(store: Store, usernames: list[str]) -> list[str]:

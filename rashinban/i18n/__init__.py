@@ -110,8 +110,12 @@ def render_finding(f: Finding, lang: str = "ja", names: dict[str, str] | None = 
         ratio = p.get("gap_ratio")
         p["gap_pct"] = ("+" if ratio and ratio > 0 else "") + fmt.percent(ratio) if ratio is not None else "—"
         p.pop("needed", None)
-    if f.code == "too_many_main_kpis":
+    if f.code in ("too_many_main_kpis", "too_few_main_kpis"):
         p["owner_text"] = p.get("owner") or t("owner_model", lang)
+    if f.code == "relative_no_basis":
+        p["factor_text"] = fmt.percent(p["factor"])
+        p["basis_text"] = t(f"tier.basis_{p['basis']}", lang)
+        p["tier"] = t(f"tier.{p['tier']}", lang)
     if f.code == "achievability":
         p["limit"] = fmt.percent(p["limit"])
     for key in ("target", "best"):

@@ -3,11 +3,14 @@ protocol and the wording of rejected rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from rashinban.clock import Clock
+from rashinban.ingest.people import Choices
 from rashinban.ingest.scope import ImportScope
 from rashinban.ingest.validate import Reject
 
@@ -55,6 +58,12 @@ class ImportOptions:
     clock: Clock | None = None  # where started_at/finished_at come from (default: the process clock)
     lock_timeout: float = 600.0  # seconds to wait for other writers before StoreBusy
     scope: ImportScope | None = None  # a manager's import: rows outside it are rejected (ingest/scope.py)
+    force: bool = False  # use ``preset`` even when another preset fits the file clearly better
+    sheet: str | None = None  # XLSX: the sheet to read (default: the first)
+    warn: frozenset[str] = frozenset()  # checks that only warn (ingest/checks.py: CHECKS, or "all")
+    # entered around the commit: the CLI defers Ctrl-C there, so "committed" is never a lie
+    commit_guard: Callable[[], AbstractContextManager[object]] | None = None
+    choices: Choices | None = None  # owners and stages mapped in the preview (ingest/people.py)
 
 
 @dataclass
@@ -76,6 +85,7 @@ class ImportResult:
     rejects: list[Reject] = field(default_factory=list)  # the first few, for messages
     files: list[str] = field(default_factory=list)
     file_rows: dict[str, int] = field(default_factory=dict)  # data rows per file read
+    people: dict[str, Any] = field(default_factory=dict)  # owners and stages matched (people.py)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,4 +105,5 @@ class ImportResult:
             "run_id": self.run_id,
             "tables": self.tables,
             "notes": self.notes,
+            "people": self.people,
         }

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
+from rashinban.ingest.people import People
 from rashinban.ingest.scope import ORG_TABLES, ImportScope, condition, owner_name, prepare
 from rashinban.ingest.spec import PartSpec
 from rashinban.ingest.validate import REF_PREFIX, ColumnPlan, Notes, PartPlan, Reject
@@ -75,6 +76,7 @@ class Loader:
         self._stage_cols: tuple[str, ...] | None = None
         self.memory_limits: tuple[str, str] | None = None  # DuckDB: (while staging, while writing)
         self.scope: ImportScope | None = None  # a manager's import: rows outside it are rejected
+        self.people: People | None = None  # owners matched to members, stages to the funnel (people.py)
         self._total = 0  # rows in _res
         self._src_literal = "'" + source.replace("'", "''") + "'"
         if self.is_pg:
@@ -131,8 +133,12 @@ class Loader:
             staged = self._scalar("SELECT COUNT(*) FROM _stage")
             if self.is_pg:
                 self.conn.exec_driver_sql("ANALYZE _stage")
+            if self.people is not None:
+                self._match_people(plan)
             for col in plan.ref_columns:
                 assert col.spec.ref is not None
+                if self.people is not None and col.spec.ref.table == "members":
+                    continue  # matched to members (or chosen, or created) by _match_people
                 if col.spec.ref.create and not (self.scope and col.spec.ref.table in ORG_TABLES):
                     made = self._create_refs(
                         col.spec.ref.table, REF_PREFIX + col.spec.target, col.spec.ref.prefix
@@ -150,6 +156,27 @@ class Loader:
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS _stage")
             self._stage_cols = None
         return result
+
+    def _match_people(self, plan: PartPlan) -> None:
+        """Owners of the staged rows matched to members; stage labels to the funnel."""
+        assert self.people is not None
+        cols = set(self._stage_cols or ())
+        for col in plan.ref_columns:
+            assert col.spec.ref is not None
+            name = REF_PREFIX + col.spec.target
+            if col.spec.ref.table != "members" or name not in cols:
+                continue
+            rows = self.conn.exec_driver_sql(
+                f"SELECT {_q(name)}, COUNT(*) FROM _stage WHERE {_q(name)} IS NOT NULL GROUP BY 1"
+            ).all()
+            self.people.owners({str(r[0]): int(r[1]) for r in rows})
+        if plan.part.table in ("deals", "deal_stage_history") and "stage" in cols:
+            rows = self.conn.exec_driver_sql("SELECT stage, COUNT(*) FROM _stage GROUP BY 1").all()
+            counts = {str(r[0]): int(r[1]) for r in rows if r[0] is not None}
+            labels = {str(k) for c in plan.columns if c.spec.mapping for k in c.spec.mapping}
+            update = sa.text("UPDATE _stage SET stage = :new WHERE stage = :old")
+            for old, new in self.people.stages(counts, labels).items():
+                self.conn.execute(update, {"new": new, "old": old})
 
     def _create_refs(self, table: str, column: str, prefix: str) -> int:
         name_expr = f"SUBSTR(x.v, {len(prefix) + 1})" if prefix else "x.v"
@@ -174,7 +201,16 @@ class Loader:
         for i, col in enumerate(plan.columns):
             spec = col.spec
             ctype = target.c[spec.target].type.compile(dialect=dialect)
-            if spec.ref is not None:
+            if spec.ref is not None and spec.ref.table == "members" and self.people is not None:
+                alias = f"r{i}"  # owners: by the mapping people.py wrote for this source
+                ref_col = _q(REF_PREFIX + spec.target)
+                joins.append(
+                    f"LEFT JOIN owner_mappings {alias} "
+                    f"ON {alias}.source = {self._src_literal} AND {alias}.value = s.{ref_col}"
+                )
+                selects.append(f"{alias}.member_id AS {_q(spec.target)}")
+                selects.append(f"s.{ref_col} AS {ref_col}")
+            elif spec.ref is not None:
                 alias = f"r{i}"
                 ref_col = _q(REF_PREFIX + spec.target)
                 joins.append(
@@ -253,6 +289,8 @@ class Loader:
         if not missing:
             return required
         if not required:  # count and one example; the rows stay in the database
+            if spec.ref.table == "members" and self.people is not None:
+                return False  # reported once, by the owner matching (owners_unmatched)
             result.notes.add(
                 "unresolved_refs", missing, column=header, table=spec.ref.table, example=str(example)[cut:]
             )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from rashinban.csvsafe import SafeWriter
 from rashinban.ingest.interface import reject_text
+from rashinban.ingest.tempfiles import rejects_temp
 from rashinban.ingest.validate import Reject
 
 SHOWN_REJECTS = 20
@@ -19,7 +19,7 @@ class RejectSink:
     HEADER = ("file", "row", "column", "value", "reason", "message")
 
     def __init__(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="rashinban-rejects-", suffix=".csv")
+        fd, name = rejects_temp()  # named after this process: a killed run's file is swept
         self.path = Path(name)
         self._f = os.fdopen(fd, "w", encoding="utf-8-sig", newline="")
         self._w = SafeWriter(self._f)  # values from the file: no cell may start a formula

@@ -8,8 +8,11 @@ and rolls it back, so its counts are the real ones.  Progress goes to a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,16 @@ import sqlalchemy as sa
 from rashinban.clock import default_clock
 from rashinban.errors import IngestError
 from rashinban.ingest import presets as P
+from rashinban.ingest.checks import CHECKS
+from rashinban.ingest.fit import check_fit
 from rashinban.ingest.interface import ImportOptions, ImportResult, NullReporter, Reporter, reject_text
 from rashinban.ingest.load import Loader
+from rashinban.ingest.people import Choices, People, people_notes
 from rashinban.ingest.readers import TabularFile, open_table
 from rashinban.ingest.rejects import RejectSink
 from rashinban.ingest.spec import PartSpec, Preset
 from rashinban.ingest.stream import load_part
+from rashinban.ingest.tempfiles import clean_stale
 from rashinban.ingest.validate import Notes, Reject, detect_preset, match_part
 from rashinban.store.db import Store
 from rashinban.store.ids import reserve
@@ -72,6 +79,33 @@ def _plan_files(preset: Preset, path: Path) -> list[tuple[PartSpec, Path]]:
     return out
 
 
+def _lenient(options: ImportOptions) -> frozenset[str]:
+    names = set(options.warn)
+    if "all" in names:
+        return frozenset(CHECKS)
+    unknown = sorted(names - set(CHECKS))
+    if unknown:
+        raise IngestError("warn_unknown", value=", ".join(unknown), allowed=", ".join((*CHECKS, "all")))
+    return frozenset(names)
+
+
+def _rejects_dest(path: Path, options: ImportOptions) -> Path | None:
+    """Where the rejects file goes; checked before the import starts, not after its work."""
+    if not options.skip_invalid or options.dry_run:
+        return None
+    dest = Path(options.rejects_path or Path.cwd() / f"{path.stem}.rejects.csv")
+    folder = dest.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if dest.is_dir():
+        raise IngestError("rejects_unwritable", path=str(dest), reason="is a directory")
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise IngestError("rejects_unwritable", path=str(dest), reason=f"{folder} is not writable")
+    if dest.exists() and not os.access(dest, os.W_OK):
+        raise IngestError("rejects_unwritable", path=str(dest), reason="the file is read-only")
+    return dest
+
+
 def run_import(
     store: Store, path: str | Path, options: ImportOptions, reporter: Reporter | None = None
 ) -> ImportResult:
@@ -100,10 +134,14 @@ def _run_import(
 ) -> ImportResult:
     reporter = reporter or NullReporter()
     path = Path(path)
-    first = open_table(path, options.encoding)
+    clean_stale()  # rejects files that a killed import left behind
+    lenient = _lenient(options)
+    first = open_table(path, options.encoding, options.sheet)
     all_presets = list(P.builtin_presets())
     if options.preset:
         preset = P.get_preset(options.preset, options.mapping)
+        if preset.name in {p.name for p in all_presets} and not options.force:
+            check_fit(preset, first.headers, all_presets, str(path))
     elif options.mapping:
         preset = P.load_mapping(options.mapping)
     else:
@@ -125,8 +163,13 @@ def _run_import(
     for part, file in plan_files:
         tf = opened.get(file) or open_table(file, options.encoding)
         opened[file] = tf
-        plans.append((match_part(part, tf.headers, str(file), preset, all_presets), tf))
+        plan = match_part(part, tf.headers, str(file), preset, all_presets, tf.duplicates)
+        plans.append((dataclasses.replace(plan, lenient=lenient), tf))
+    rejects_dest = _rejects_dest(path, options)
     notes = Notes()
+    if first.other_sheets:
+        sheets = ", ".join(f"{name} ({rows:,})" for name, rows in first.other_sheets)
+        notes.add("other_sheets", len(first.other_sheets), file=path.name, sheet=first.sheet, sheets=sheets)
     if preset.is_bundle:
         missing = sorted({p.file for p in preset.parts if p.file} - {f.name for f in opened})
         for name in missing:
@@ -152,6 +195,11 @@ def _run_import(
                     run_id = reserve(conn, "import_runs", 1)
                     loader = Loader(conn, preset.source, run_id, options.actor, now)
                     loader.scope = options.scope
+                    choices = options.choices or Choices()
+                    loader.people = People(conn, preset.source, options.actor, now, choices, options.dry_run)
+                    if options.scope is not None:
+                        loader.people.scope_members = options.scope.members
+                        loader.people.scope_teams = options.scope.teams
                     loader.memory_limits = (IMPORT_MEMORY_LIMIT, restore) if restore else None
                     for plan, tf in plans:
                         counts = load_part(loader, plan, tf, sink, notes, options, reporter, result)
@@ -166,6 +214,12 @@ def _run_import(
                         result.unchanged += counts.unchanged
                     for plan, _ in plans:
                         loader.run_checks(plan.part, notes)
+                    result.people = loader.people.report.as_dict()
+                    people_notes(loader.people.report, notes)
+                    loader.people.check()
+                    for read in opened:
+                        if result.file_rows.get(str(read), 0) == 0:
+                            notes.add("no_rows", 1, file=read.name)
                     result.rejected = len(sink.rows)
                     result.rejects = [r for _, r in sink.first]
                     result.notes = notes.as_list()
@@ -186,12 +240,12 @@ def _run_import(
                     if options.dry_run:
                         tx.rollback()
                     else:
-                        if sink.count:
-                            dest = Path(options.rejects_path or Path.cwd() / f"{path.stem}.rejects.csv")
-                            result.rejects_file = str(sink.keep(dest))
+                        if sink.count and rejects_dest is not None:
+                            result.rejects_file = str(_keep(sink, rejects_dest))
                         result.run_id = run_id
                         _record_run(conn, result, path, now, clock.now(), options.actor, opened[path].sha256)
-                        tx.commit()
+                        with (options.commit_guard or nullcontext)():
+                            tx.commit()
             finally:
                 if restore:
                     if conn.in_transaction():
@@ -204,6 +258,13 @@ def _run_import(
         if options.dry_run and sink.count and options.skip_invalid:
             result.rejects_file = None
     return result
+
+
+def _keep(sink: RejectSink, dest: Path) -> Path:
+    try:
+        return sink.keep(dest)
+    except OSError as e:
+        raise IngestError("rejects_unwritable", path=str(dest), reason=e.strerror or str(e)) from None
 
 
 def _record_run(

@@ -8,6 +8,7 @@ Period names:
 ``2026-11``     a month (also ``2026/11``)
 ``2026-Q3``     a calendar quarter (July–September 2026)
 ``FY2026-Q1``   a fiscal quarter (with an April start: April–June 2026)
+``FY2026-H1``   a fiscal half: 上期 (H1, April–September with the default start) or 下期 (H2)
 ``FY2026``      a fiscal year, named by the calendar year it starts in (2026年度:
                 April 2026 – March 2027 with the default April start)
 ``2026``        a calendar year
@@ -26,7 +27,8 @@ from functools import lru_cache
 
 import jpholiday
 
-from rashinban.kpi.errors import PeriodError
+from rashinban.kpi.errors import LimitError, PeriodError
+from rashinban.kpi.limits import MAX_RANGE_YEARS, YEAR_MAX, YEAR_MIN
 from rashinban.kpi.units import Period
 
 
@@ -82,6 +84,12 @@ def fiscal_quarter_span(fy: int, q: int, start_month: int = 4) -> Span:
     return Span(date(sy, sm, 1), _month_end(ey, em), "fiscal_quarter", f"FY{fy}-Q{q}")
 
 
+def fiscal_half_span(fy: int, h: int, start_month: int = 4) -> Span:
+    sy, sm = _add_months(fy, start_month, 6 * (h - 1))
+    ey, em = _add_months(sy, sm, 5)
+    return Span(date(sy, sm, 1), _month_end(ey, em), "fiscal_half", f"FY{fy}-H{h}")
+
+
 def fiscal_year_of(d: date, start_month: int = 4) -> int:
     return d.year if d.month >= start_month else d.year - 1
 
@@ -92,24 +100,39 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(\d{4})[-/](\d{1,2})$"), "month"),
     (re.compile(r"^(\d{4})-?Q([1-4])$", re.I), "quarter"),
     (re.compile(r"^FY(\d{4})-?Q([1-4])$", re.I), "fiscal_quarter"),
+    (re.compile(r"^FY(\d{4})-?H([12])$", re.I), "fiscal_half"),
+    (re.compile(r"^(\d{4})年度(上|下)期$"), "fiscal_half_ja"),
     (re.compile(r"^FY(\d{4})$", re.I), "fiscal_year"),
     (re.compile(r"^(\d{4})$"), "year"),
 ]
 
 
 def parse_period(text: str, fiscal_year_start: int = 4) -> Span:
-    """Parse a period name (see the module doc) into a :class:`Span`."""
-    raw = text.strip()
+    """Parse a period name (see the module doc) into a :class:`Span`: years 1900–2199, a range
+    of at most 20 years (``kpi/limits.py``)."""
+    raw = text.strip()[:100]
     if ".." in raw:
         a, _, b = raw.partition("..")
         first, last = parse_period(a, fiscal_year_start), parse_period(b, fiscal_year_start)
         if last.end < first.start:
             raise PeriodError("period_range_reversed", value=text)
+        months = (last.end.year - first.start.year) * 12 + last.end.month - first.start.month + 1
+        if months > MAX_RANGE_YEARS * 12:
+            raise LimitError("period_too_long", value=text, years=MAX_RANGE_YEARS)
         return Span(first.start, last.end, "range", f"{first.label}..{last.label}")
+    span = _parse_one(raw, text, fiscal_year_start)
+    if span.start.year < YEAR_MIN or span.end.year > YEAR_MAX:
+        raise LimitError("period_out_of_range", value=text, first=YEAR_MIN, last=YEAR_MAX)
+    return span
+
+
+def _parse_one(raw: str, text: str, fiscal_year_start: int) -> Span:
     for pattern, kind in _PATTERNS:
         m = pattern.match(raw)
         if not m:
             continue
+        if kind == "fiscal_half_ja":
+            return fiscal_half_span(int(m.group(1)), 1 if m.group(2) == "上" else 2, fiscal_year_start)
         nums = [int(g) for g in m.groups()]
         try:
             if kind == "day":
@@ -125,6 +148,8 @@ def parse_period(text: str, fiscal_year_start: int = 4) -> Span:
                 return quarter_span(*nums)
             if kind == "fiscal_quarter":
                 return fiscal_quarter_span(nums[0], nums[1], fiscal_year_start)
+            if kind == "fiscal_half":
+                return fiscal_half_span(nums[0], nums[1], fiscal_year_start)
             if kind == "fiscal_year":
                 return fiscal_year_span(nums[0], fiscal_year_start)
             return Span(date(nums[0], 1, 1), date(nums[0], 12, 31), "year", str(nums[0]))
@@ -142,9 +167,11 @@ def span_of(d: date, kind: Period, fiscal_year_start: int = 4) -> Span:
         return week_span(y, w)
     if kind is Period.MONTH:
         return month_span(d.year, d.month)
-    if kind is Period.QUARTER:
+    if kind in (Period.QUARTER, Period.HALF):
         fy = fiscal_year_of(d, fiscal_year_start)
         months = (d.year * 12 + d.month - 1) - (fy * 12 + fiscal_year_start - 1)
+        if kind is Period.HALF:
+            return fiscal_half_span(fy, months // 6 + 1, fiscal_year_start)
         return fiscal_quarter_span(fy, months // 3 + 1, fiscal_year_start)
     return fiscal_year_span(fiscal_year_of(d, fiscal_year_start), fiscal_year_start)
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 
 from rashinban.kpi.formula import Expr, refs
 from rashinban.kpi.units import Direction, Period, Unit
+
+TIERS = ("target", "stretch", "floor")  # 目標 / ストレッチ目標 / 最低ライン
+
+
+@dataclass(frozen=True, slots=True)
+class Relative:
+    """A target stated against an earlier actual: 前年比120% (``yoy``), 前月比110% (``mom``)."""
+
+    tier: str  # target | stretch | floor
+    basis: str  # yoy | mom
+    factor: Fraction
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +43,9 @@ class Node:
     manual: bool = False
     measure: str | None = None
     additive: bool | None = None  # None: inferred from the unit and the formulas
+    stretch: Fraction | None = None  # the stretch tier (ストレッチ目標)
+    floor: Fraction | None = None  # the floor tier (最低ライン)
+    relative: tuple[Relative, ...] = ()  # tiers stated as 前年比 / 前月比, resolved from actuals
     field_lines: tuple[tuple[str, int], ...] = ()
 
     @property
@@ -43,6 +58,24 @@ class Node:
 
     def line_of(self, field_name: str) -> int:
         return dict(self.field_lines).get(field_name, self.line)
+
+    def tier_value(self, tier: str) -> Fraction | None:
+        return self.target if tier == "target" else self.stretch if tier == "stretch" else self.floor
+
+    def with_value(self, key: str, value: Fraction | None) -> Node:
+        """The node with ``target``, ``assume``, ``stretch`` or ``floor`` set to ``value``."""
+        if key == "target":
+            return replace(self, target=value)
+        if key == "assume":
+            return replace(self, assume=value)
+        if key == "stretch":
+            return replace(self, stretch=value)
+        if key == "floor":
+            return replace(self, floor=value)
+        raise KeyError(key)
+
+    def relative_of(self, tier: str) -> Relative | None:
+        return next((r for r in self.relative if r.tier == tier), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 from datetime import date
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -19,8 +20,9 @@ import yaml
 from rashinban.kpi.calendar import parse_holidays
 from rashinban.kpi.errors import FormulaError, ModelError, PeriodError
 from rashinban.kpi.formula import parse
-from rashinban.kpi.model import Member, Model, Node
+from rashinban.kpi.model import Member, Model, Node, Relative
 from rashinban.kpi.modelrefs import find_cycle, validate_references
+from rashinban.kpi.relative import parse_relative
 from rashinban.kpi.units import Direction, Unit
 from rashinban.kpi.yamlnodes import (
     Loc,
@@ -33,6 +35,7 @@ from rashinban.kpi.yamlnodes import (
     read_mapping,
     read_number,
     read_period,
+    read_scalar,
     read_text,
     read_unit,
 )
@@ -78,7 +81,13 @@ NODE_KEYS = {
     "kind",
     "measure",
     "additive",
+    "stretch",
+    "floor",
+    "yoy",
+    "mom",
 }
+VALUE_KEYS = ("target", "assume", "stretch", "floor")
+VOLUME_UNITS = frozenset({Unit.YEN, Unit.USD, Unit.COUNT})
 
 
 def _check_value(node: Node, field: str, value: Fraction, loc: Loc, line: int) -> None:
@@ -114,6 +123,9 @@ def _node(nid: str, n: yaml.Node, loc: Loc) -> Node:
     }
     for key in ("name_en", "definition", "owner", "ksf", "measure"):
         if key in m:
+            if key == "owner" and isinstance(m[key], yaml.SequenceNode):  # several owner teams
+                kw[key] = ", ".join(read_text(item, loc, key, nid) for item in m[key].value)
+                continue
             kw[key] = read_text(m[key], loc, key, nid)
     if "direction" in m:
         kw["direction"] = Direction(read_choice(m["direction"], loc, "direction", ["higher", "lower"], nid))
@@ -136,12 +148,54 @@ def _node(nid: str, n: yaml.Node, loc: Loc) -> Node:
             raise e.located(file=loc.file, line=lineno(m["formula"]), node=nid) from None
         kw["formula_text"] = text
     node = Node(**kw)
-    for key in ("target", "assume"):
+    relative: list[Relative] = []
+    for key in VALUE_KEYS:
+        if key not in m:
+            continue
+        raw = read_scalar(m[key], loc, key, nid).strip()
+        rel = parse_relative(raw) if key != "assume" else None
+        if rel is not None:
+            relative.append(_relative(node, relative, key, rel[0], rel[1], loc, lineno(m[key])))
+            continue
+        value = read_number(m[key], loc, key, nid)
+        if any(r.tier == key for r in relative):
+            raise loc.error("model_tier_twice", lineno(m[key]), nid, tier=key)
+        if node.unit in VOLUME_UNITS and raw.endswith(("%", "％")):
+            # 120% of ¥? of 件? — a yen or count target is an amount; 前年比120% says against what
+            raise loc.error("model_percent_on_volume", lineno(m[key]), nid, field=key, value=raw)
+        _check_value(node, key, value, loc, lineno(m[key]))
+        node = node.with_value(key, value)
+    for key in ("yoy", "mom"):
         if key in m:
-            value = read_number(m[key], loc, key, nid)
-            _check_value(node, key, value, loc, lineno(m[key]))
-            node = replace(node, target=value) if key == "target" else replace(node, assume=value)
+            factor = read_number(m[key], loc, key, nid)
+            relative.append(_relative(node, relative, "target", key, factor, loc, lineno(m[key])))
+    if relative:
+        node = replace(node, relative=tuple(relative))
+    _check_tiers(node, loc)
     return node
+
+
+def _check_tiers(node: Node, loc: Loc) -> None:
+    """floor ≤ target ≤ stretch (the other way round for lower-is-better KPIs)."""
+    order = [("floor", node.floor), ("target", node.target), ("stretch", node.stretch)]
+    if node.direction is Direction.LOWER:
+        order.reverse()
+    given = [(name, v) for name, v in order if v is not None]
+    for (a, va), (b, vb) in pairwise(given):
+        if va > vb:
+            line = node.line_of("stretch" if "stretch" in (a, b) else "floor")
+            raise loc.error("model_tier_order", line, node.id, low=a, high=b)
+
+
+def _relative(
+    node: Node, seen: list[Relative], tier: str, basis: str, factor: Fraction, loc: Loc, line: int
+) -> Relative:
+    """A relative tier: not twice, not beside a number for the same tier, a positive factor."""
+    if factor <= 0:
+        raise loc.error("model_negative", line, node.id, field=tier, value=float(factor))
+    if node.tier_value(tier) is not None or any(r.tier == tier for r in seen):
+        raise loc.error("model_tier_twice", line, node.id, tier=tier)
+    return Relative(tier, basis, factor, line)
 
 
 def _members(n: yaml.Node, loc: Loc) -> tuple[Member, ...]:

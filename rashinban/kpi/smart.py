@@ -13,6 +13,8 @@ not_related              R     warning   a KPI that does not feed the KGI
 no_period                T     warning   the model states no period (month is assumed)
 no_deadline              T     info      no concrete plan period or deadline
 too_many_main_kpis       P     warning   more than N main KPIs for one owner/role
+too_few_main_kpis        P     warning   fewer than 3 main KPIs for one owner/role (主要KPIは3〜5個)
+kpi_no_target            S     warning   a main KPI with no target, assumption or solved value
 volume_without_quality   P     warning   a volume KPI with no quality KPI beside it (目標貧乏)
 not_controllable         P     warning   a KPI its owner cannot control
 =======================  ====  ========  ================================================
@@ -24,6 +26,7 @@ import re
 
 from rashinban.kpi.findings import Finding, Severity, sort_findings
 from rashinban.kpi.model import Model, Node
+from rashinban.kpi.solve import Plan, Source
 from rashinban.kpi.units import Direction, Unit
 
 VAGUE_WORDS = (
@@ -68,6 +71,7 @@ MEASURE_WORDS = (
     "amount",
 )
 MIN_DEFINITION_LENGTH = 4
+MIN_MAIN_KPIS = 3
 QUALITY_UNITS = frozenset({Unit.RATIO, Unit.SCORE})
 
 
@@ -83,7 +87,8 @@ def smart_findings(model: Model) -> list[Finding]:
     related = related_nodes(model)
     parents = model.parents()
     kgi = model.nodes[model.kgi]
-    if (kgi.target is None and not kgi.derived) or (kgi.target is None and not _has_values_below(model)):
+    stated = kgi.target is not None or kgi.relative_of("target") is not None
+    if not stated and (not kgi.derived or not _has_values_below(model)):
         out.append(Finding("kgi_no_target", Severity.ERROR, "S", kgi.id, kgi.line))
     if "period" not in dict(model.field_lines):
         out.append(
@@ -178,6 +183,17 @@ def _main_kpi_findings(model: Model) -> list[Finding]:
             groups.setdefault(node.owner or "", []).append(node)
     out: list[Finding] = []
     for owner, nodes in groups.items():
+        if len(nodes) < MIN_MAIN_KPIS:
+            out.append(
+                Finding(
+                    "too_few_main_kpis",
+                    Severity.WARNING,
+                    "P",
+                    nodes[0].id,
+                    nodes[0].line,
+                    {"owner": owner, "count": len(nodes), "min": MIN_MAIN_KPIS},
+                )
+            )
         if len(nodes) > model.max_main_kpis:
             out.append(
                 Finding(
@@ -194,4 +210,18 @@ def _main_kpi_findings(model: Model) -> list[Finding]:
                     },
                 )
             )
+    return out
+
+
+def plan_findings(plan: Plan) -> list[Finding]:
+    """Main KPIs (and the KGI) that the plan leaves without a value: nothing to aim at."""
+    model = plan.model
+    out: list[Finding] = []
+    for nid, pv in plan.values.items():
+        node = model.nodes[nid]
+        if nid == model.kgi or node.role != "main" or pv.source is not Source.MISSING:
+            continue
+        if node.relative:
+            continue  # 前年比…: resolved from data (relative_no_basis when it cannot be)
+        out.append(Finding("kpi_no_target", Severity.WARNING, "S", nid, node.line))
     return out

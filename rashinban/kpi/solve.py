@@ -106,6 +106,14 @@ def _round(model: Model, nid: str, value: Fraction) -> Fraction:
     return Fraction(whole)
 
 
+def _implied(model: Model, nid: str, value: Fraction) -> PlanValue:
+    """An implied value; counts and yen whole (1,329.85件 of appointments is 1,330件)."""
+    rounded = _round(model, nid, value)
+    return PlanValue(
+        nid, rounded, Source.IMPLIED, model.period_of(nid), rounded_from=value if rounded != value else None
+    )
+
+
 def solve(
     model: Model,
     overrides: Mapping[str, Fraction] | None = None,
@@ -148,7 +156,7 @@ def solve(
         values[nid] = PlanValue(nid, v, src, model.period_of(nid), overridden=over)
     for nid in order:
         if nid not in values and nid in bottom:
-            values[nid] = PlanValue(nid, bottom[nid], Source.IMPLIED, model.period_of(nid))
+            values[nid] = _implied(model, nid, bottom[nid])
 
     # Top-down: each formula with exactly one unknown input is solved for it.
     for nid in order:
@@ -234,7 +242,7 @@ def solve(
                 value = eval_node(model, node, known, additive)
             except FormulaError:
                 continue
-            values[nid] = PlanValue(nid, value, Source.IMPLIED, model.period_of(nid))
+            values[nid] = _implied(model, nid, value)
     for nid in order:
         if nid not in values:
             values[nid] = PlanValue(nid, None, Source.MISSING, model.period_of(nid))

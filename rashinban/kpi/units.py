@@ -33,6 +33,7 @@ class Period(StrEnum):
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
+    HALF = "half"  # 上期 / 下期 of the fiscal year
     FISCAL_YEAR = "fiscal_year"
 
 
@@ -42,6 +43,7 @@ class Period(StrEnum):
 DEFAULT_BUSINESS_DAYS_PER_YEAR = 245
 PERIODS_PER_YEAR: dict[Period, int] = {
     Period.FISCAL_YEAR: 1,
+    Period.HALF: 2,
     Period.QUARTER: 4,
     Period.MONTH: 12,
     Period.WEEK: 52,

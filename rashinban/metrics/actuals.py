@@ -14,7 +14,9 @@ from rashinban.kpi.formula import evaluate, solve_for
 from rashinban.kpi.model import Model
 from rashinban.kpi.tree import topo_order
 from rashinban.metrics.engine import Cell, Results, Value
-from rashinban.metrics.measures import Measure, catalogue
+from rashinban.metrics.measures import Measure, catalogue, sides
+from rashinban.metrics.tables import CLOSING_SIDE, SOURCING_SIDE
+from rashinban.org.scopes import COMPANY
 
 
 def model_measures(model: Model) -> dict[str, Measure]:
@@ -27,14 +29,22 @@ def bound_measures(model: Model) -> list[str]:
     return [n.measure for n in model.nodes.values() if n.measure]
 
 
-def node_actuals(model: Model, results: Results) -> dict[Cell, dict[str, Value]]:
+def node_actuals(
+    model: Model, results: Results, manual: dict[Cell, dict[str, Value]] | None = None
+) -> dict[Cell, dict[str, Value]]:
+    """Every node's actual per cell; ``manual``: the values entered for manual KPIs."""
     order = list(reversed(topo_order(model)))
     out: dict[Cell, dict[str, Value]] = {}
-    for cell, measured in results.values.items():
+    entered = manual or {}
+    for cell in set(results.values) | set(entered):
+        measured = results.values.get(cell, {})
+        typed = entered.get(cell, {})
         values: dict[str, Value] = {}
         for nid in order:
             node = model.nodes[nid]
-            if node.measure:
+            if node.manual and not node.measure:
+                values[nid] = typed.get(nid, Value(None, "manual"))
+            elif node.measure:
                 values[nid] = measured.get(node.measure, Value(None, "no_data"))
             elif node.expr is not None:
                 inputs = [values[c] for c in node.children]
@@ -74,12 +84,33 @@ def _implied_leaves(model: Model, values: dict[str, Value]) -> None:
             values[missing[0]] = Value(None, "division_by_zero")
 
 
+def crosses_sides(model: Model, nid: str, measures: dict[str, Measure]) -> bool:
+    """Whether a formula links the sourcing side with the closing side (商談数 = リード数 ×
+    商談化率: inside sales' leads, field sales' deals): it holds for the company only."""
+    node = model.nodes[nid]
+    found: set[str] = set()
+    for n in [nid, *node.children]:
+        m = model.nodes[n].measure
+        if m:
+            found |= sides(m, measures)
+    return bool(found & SOURCING_SIDE and found & CLOSING_SIDE)
+
+
 def formula_check(model: Model, results: Results) -> list[tuple[Cell, str, Value, Value]]:
-    """Cells where a derived node's formula over measured inputs differs from its own measure."""
+    """Cells where a derived node's formula over measured inputs differs from its own measure
+    (a formula across the hand-off is checked for the company, where both sides meet)."""
+    measures = model_measures(model)
+    across = {
+        nid
+        for nid in model.nodes
+        if model.nodes[nid].expr is not None and crosses_sides(model, nid, measures)
+    }
     bad = []
     for cell, measured in results.values.items():
         for node in model.nodes.values():
             if not (node.measure and node.expr is not None):
+                continue
+            if node.id in across and cell[0] != COMPANY:
                 continue
             own = measured.get(node.measure, Value(None, "no_data"))
             ins = {c: measured.get(model.nodes[c].measure or "", Value(None)) for c in node.children}

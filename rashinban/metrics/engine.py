@@ -21,10 +21,12 @@ import ibis.expr.types as ir
 
 from rashinban.kpi.calendar import Span, spans_in
 from rashinban.kpi.units import Period
+from rashinban.metrics.breakdown import check_dimension, dim_columns, dim_expr, split_rows
 from rashinban.metrics.expressions import (
     DECOMPOSABLE,
     check_columns,
     in_span,
+    needed_columns,
     partials,
     period_start_expr,
     whole,
@@ -72,12 +74,14 @@ class MetricsEngine:
         measures: dict[str, Measure],
         wanted: Iterable[str],
         span: Span,
-        kind: Period,
+        kind: Period | None,
     ) -> Results:
+        """Every measure in ``wanted`` (and what it needs) for each period of ``kind`` in
+        ``span``; ``kind`` None: the whole span as one period (a range's total, 累計)."""
         names = closure(list(wanted), measures)
-        periods = spans_in(span, kind, self.fys)
+        periods = spans_in(span, kind, self.fys) if kind is not None else [span]
         whole = Span(periods[0].start, periods[-1].end, "range", span.label)
-        res = Results(periods=periods, period_kind=kind)
+        res = Results(periods=periods, period_kind=kind or Period.MONTH)
         groups: dict[tuple[str, str | None, str | None], list[Measure]] = defaultdict(list)
         for mid in names:
             m = measures[mid]
@@ -96,6 +100,34 @@ class MetricsEngine:
         fill_zeros(res, [measures[n] for n in names], keys)
         evaluate_formulas(res, measures, names, keys)
         return res
+
+    def compute_by(
+        self, measures: dict[str, Measure], wanted: Iterable[str], span: Span, dim: str
+    ) -> dict[str, Results]:
+        """The measures over the whole ``span`` per value of the breakdown ``dim`` (channel,
+        product, industry …; see ``breakdown.py``); stock measures have no breakdown."""
+        check_dimension(dim)
+        names = closure(list(wanted), measures)
+        out: dict[str, Results] = {}
+        groups: dict[tuple[str, str | None, str | None], list[Measure]] = defaultdict(list)
+        for mid in names:
+            m = measures[mid]
+            if m.is_base and m.agg != "stock":
+                assert m.table is not None
+                groups[(m.table, m.time, m.scope)].append(m)
+        for (table, time_col, scope_col), ms in groups.items():
+            assert time_col is not None
+            self._grouped(
+                Results([span], Period.MONTH), table, time_col, scope_col, ms, span, None, (dim, out)
+            )
+        keys = list(self._keys())
+        for res in out.values():
+            res.periods = [span]
+            if self.only is not None:
+                res.values = {c: v for c, v in res.values.items() if (c[0], c[1]) in self.only}
+            fill_zeros(res, [measures[n] for n in names], keys)
+            evaluate_formulas(res, measures, names, keys)
+        return out
 
     # base measures --------------------------------------------------------------------
     def _run(
@@ -143,9 +175,13 @@ class MetricsEngine:
         scope_col: str | None,
         ms: list[Measure],
         span: Span,
-        kind: Period,
+        kind: Period | None,
+        by: tuple[str, dict[str, Results]] | None = None,
     ) -> None:
+        """Base measures of one table and time column: member-level partial aggregates joined
+        to the scope map; ``by``: (dimension, results per value) for a breakdown."""
         col, data = self._scope_data(table, scope_col)
+        dim = by[0] if by else None
         dec = [m for m in ms if m.agg in DECOMPOSABLE or (m.agg == "duration" and m.stat == "mean")]
         other = [m for m in ms if m not in dec]
         key = (
@@ -156,44 +192,56 @@ class MetricsEngine:
             tuple(measure_key(m) for m in ms),
             span.start,
             span.end,
-            kind.value,
+            kind.value if kind is not None else "total",
             self.fys,
+            dim,
         )
         built: dict[str, ir.Table] = {}
 
         def build(which: str) -> ir.Table:
             if not built:
-                t = table_expr(self.con, table)
+                wanted = set().union(*(needed_columns(m) for m in ms))
+                wanted |= set(dim_columns(dim, table)) if dim else set()
+                t = table_expr(self.con, table, wanted)
                 for m in ms:
                     check_columns(m, t)
                 smap = ibis.memtable(data)
                 t = t.filter(in_span(t[time_col], span))
-                t = t.mutate(
-                    _p=period_start_expr(t[time_col], kind, self.fys),
-                    _key=t[col].cast("int64").fill_null(-1),
+                period = (
+                    period_start_expr(t[time_col], kind, self.fys)
+                    if kind is not None
+                    else ibis.literal(span.start).cast("date")
                 )
+                t = t.mutate(_p=period, _key=t[col].cast("int64").fill_null(-1))
+                if dim:
+                    t = t.mutate(_d=dim_expr(t, dim, table))
+                extra = ["_d"] if dim else []
                 parts: dict[str, ir.Scalar] = {"_rows": t.count()}
                 for m in dec:
                     parts.update(partials(m, t))
-                inner = t.group_by(["_key", "_p"]).aggregate(**parts)
+                inner = t.group_by(["_key", "_p", *extra]).aggregate(**parts)
                 joined = inner.join(smap, inner._key == smap._key)
-                built["dec"] = joined.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+                built["dec"] = joined.group_by(["scope_type", "scope_id", "_p", *extra]).aggregate(
                     **{k: joined[k].sum() for k in parts}
                 )
                 if other:
                     j = t.join(smap, t._key == smap._key)
-                    built["other"] = j.group_by(["scope_type", "scope_id", "_p"]).aggregate(
+                    built["other"] = j.group_by(["scope_type", "scope_id", "_p", *extra]).aggregate(
                         **{f"{m.id}__v": whole(m, j) for m in other}
                     )
             return built[which]
 
-        sql, df = self._run((*key, "dec"), lambda: build("dec"), data)
-        res.queries.append(sql)
-        absorb(res, table, df, dec)
-        if other:
-            sql, df = self._run((*key, "other"), lambda: build("other"), data)
+        for which, group in (("dec", dec), ("other", other)):
+            if not group:
+                continue
+            sql, df = self._run((*key, which), lambda which=which: build(which), data)  # type: ignore[misc]
             res.queries.append(sql)
-            absorb(res, table, df, other)
+            if by is None:
+                absorb(res, table, df, group)
+                continue
+            for value, rows in split_rows(df).items():
+                target = by[1].setdefault(value, Results([span], Period.MONTH))
+                absorb(target, table, rows, group)
 
     def _stock(
         self, res: Results, table: str, scope_col: str | None, ms: list[Measure], periods: list[Span]
@@ -203,7 +251,7 @@ class MetricsEngine:
         bounds = tuple((p.start, p.end) for p in periods)
 
         def build(m: Measure) -> ir.Table:
-            t = table_expr(self.con, table)
+            t = table_expr(self.con, table, needed_columns(m))
             check_columns(m, t)
             smap = ibis.memtable(data)
             pt = ibis.memtable({"_p": [p.start for p in periods], "_e": [p.end for p in periods]})

@@ -17,8 +17,9 @@ from rashinban.kpi.units import Period
 from rashinban.metrics.filters import columns as filter_columns
 from rashinban.metrics.filters import to_ibis
 from rashinban.metrics.measures import Measure, MeasureError
+from rashinban.metrics.tables import allowed_related, shown_name
 
-DECOMPOSABLE = {"count", "sum", "mean", "stock"}
+DECOMPOSABLE = {"count", "sum", "mean", "stock", "share"}
 
 
 def period_start_expr(col: ir.Value, kind: Period, fiscal_year_start: int) -> ir.Value:
@@ -33,6 +34,8 @@ def period_start_expr(col: ir.Value, kind: Period, fiscal_year_start: int) -> ir
     unit = "Q" if kind is Period.QUARTER else "Y"
     shifted = col.cast("date") - ibis.interval(months=shift) if shift else col.cast("date")
     start = shifted.truncate(unit)
+    if kind is Period.HALF:  # 上期 / 下期: the shifted year's first or seventh month
+        start = ibis.ifelse(shifted.month() > 6, start + ibis.interval(months=6), start)
     return (start + ibis.interval(months=shift) if shift else start).cast("date")
 
 
@@ -44,18 +47,27 @@ def in_span(col: ir.Value, span: Span) -> ir.BooleanValue:
     return (col >= ibis.literal(lo)) & (col < ibis.literal(hi))
 
 
-def check_columns(m: Measure, t: ir.Table) -> None:
-    wanted = {c for c in (m.column, m.start, m.end, m.time) if c}
+def needed_columns(m: Measure) -> set[str]:
+    """Every column a base measure reads (related ones as ``account__industry``)."""
+    wanted = {c for c in (m.column, m.start, m.end, m.time, m.scope) if c}
     if m.filter is not None:
         wanted |= filter_columns(m.filter)
-    missing = sorted(wanted - set(t.columns))
+    if m.of is not None:
+        wanted |= filter_columns(m.of)
+    return wanted
+
+
+def check_columns(m: Measure, t: ir.Table) -> None:
+    missing = sorted(needed_columns(m) - set(t.columns))
     if missing:
+        allowed = [c for c in t.columns if not c.startswith("_")]
+        allowed += [c for c in allowed_related(m.table or "") if c not in allowed]
         raise MeasureError(
             "measure_unknown_column",
             measure=m.id,
             table=m.table,
-            column=missing[0],
-            allowed=", ".join(t.columns),
+            column=shown_name(missing[0]),
+            allowed=", ".join(shown_name(c) for c in allowed),
         )
 
 
@@ -64,6 +76,10 @@ def partials(m: Measure, t: ir.Table) -> dict[str, ir.Scalar]:
     where = to_ibis(m.filter, t) if m.filter is not None else None
     if m.agg == "count":
         return {f"{m.id}__n": t.count(where=where)}
+    if m.agg == "share":
+        of = to_ibis(m.of, t) if m.of is not None else None
+        hit = where if of is None else (where & of if where is not None else of)
+        return {f"{m.id}__s": t.count(where=hit), f"{m.id}__c": t.count(where=of)}
     if m.agg == "sum" or (m.agg == "stock" and m.column):
         assert m.column is not None
         return {f"{m.id}__s": t[m.column].sum(where=where), f"{m.id}__c": t[m.column].count(where=where)}

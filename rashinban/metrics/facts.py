@@ -31,8 +31,31 @@ def _days(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return out
 
 
+def _vocab(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A label column as its distinct values (``str`` objects, ``""`` for none; in no
+    particular order) and each row's index into them — Arrow's dictionary encoding."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    enc = pc.dictionary_encode(pc.fill_null(arr, ""))
+    values = np.array([str(v) for v in enc.dictionary.to_pylist()] or [""], dtype=object)
+    return values, np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _labels(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.array([("" if v is None else str(v)) for v in col.to_pylist()], dtype=object)
+    values, codes = _vocab(col)
+    out: np.ndarray = values[codes]
+    return out
+
+
+def _labels_into(out: dict[str, np.ndarray], name: str, col: pa.ChunkedArray, coded: bool) -> None:
+    """``out[name]``: the labels, or (``coded``) their codes with ``out[name + "_values"]``."""
+    if coded:
+        out[f"{name}_values"], out[name] = _vocab(col)
+    else:
+        out[name] = _labels(col)
 
 
 def _num(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -49,9 +72,10 @@ def day_number(d: date | datetime) -> float:
 
 
 def closed_deals(
-    con: Any, start: datetime, end: datetime, owners: Iterable[int] | None
+    con: Any, start: datetime, end: datetime, owners: Iterable[int] | None, coded: bool = False
 ) -> dict[str, np.ndarray]:
-    """Deals closed in [start, end) with their segments (owner ``None``: every deal)."""
+    """Deals closed in [start, end) with their segments (owner ``None``: every deal); with
+    ``coded`` the label columns come as codes with their values (see :func:`_labels_into`)."""
     d = con.table("deals")
     a = con.table("accounts")
     p = con.table("products")
@@ -77,32 +101,42 @@ def closed_deals(
         closed=d.closed_at,
     )
     t = expr.to_pyarrow()
-    return {
+    out = {
         "id": _ints(t["id"]),
         "won": np.asarray(pc.fill_null(t["won"], False).to_numpy(zero_copy_only=False), dtype=bool),
         "amount": _num(t["amount"]),
-        "lost_reason": _labels(t["lost_reason"]),
-        "product": _labels(t["product"]),
-        "industry": _labels(t["industry"]),
-        "channel": _labels(t["channel"]),
-        "rep": _labels(t["rep"]),
         "owner": _ints(t["owner"]),
         "closed": _days(t["closed"]),
     }
+    for name in ("lost_reason", "product", "industry", "channel", "rep"):
+        _labels_into(out, name, t[name], coded)
+    return out
 
 
 def stage_entries(
-    con: Any, deal_ids: np.ndarray | None = None, owners: Iterable[int] | None = None
+    con: Any,
+    deal_ids: np.ndarray | None = None,
+    owners: Iterable[int] | None = None,
+    coded: bool = False,
+    closed_between: tuple[datetime, datetime] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Stage history rows (deal, stage, entered) — of the given deals or owners."""
+    """Stage history rows (deal, stage, entered) — of the given deals or owners, or of the
+    deals closed in [start, end) (``coded``: the stages as codes, see :func:`_labels_into`)."""
     h = table_expr(con, "deal_stage_entries")
+    if closed_between is not None:
+        d = con.table("deals")
+        start, end = closed_between
+        d = d.filter(d.is_closed & d.closed_at.notnull() & (d.closed_at >= start) & (d.closed_at < end))
+        h = h.semi_join(d, h.deal_id == d.id)
     if owners is not None:
         h = h.filter(h.owner_id.isin(list(owners)))
     if deal_ids is not None:
         ids = ibis.memtable({"deal_id": deal_ids.astype("int64")})
         h = h.semi_join(ids, h.deal_id == ids.deal_id)
     t = h.select("deal_id", "stage", "entered_at").to_pyarrow()
-    return {"deal_id": _ints(t["deal_id"]), "stage": _labels(t["stage"]), "entered": _days(t["entered_at"])}
+    out = {"deal_id": _ints(t["deal_id"]), "entered": _days(t["entered_at"])}
+    _labels_into(out, "stage", t["stage"], coded)
+    return out
 
 
 def deal_actions(con: Any, owners: Iterable[int] | None) -> dict[str, np.ndarray]:
@@ -133,8 +167,11 @@ def deal_row(con: Any, deal_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def customers(con: Any, owners: Iterable[int] | None) -> dict[str, np.ndarray]:
-    """Contract terms, survey answers and customer-success touches of the owners' customers."""
+def customers(
+    con: Any, owners: Iterable[int] | None, touches: tuple[datetime, datetime] | None = None
+) -> dict[str, np.ndarray]:
+    """Contract terms, survey answers and customer-success touches of the owners' customers
+    (the touches only of [start, end] when ``touches`` says so)."""
     c = con.table("contracts")
     if owners is not None:
         c = c.filter(c.owner_id.isin(list(owners)))
@@ -146,8 +183,10 @@ def customers(con: Any, owners: Iterable[int] | None) -> dict[str, np.ndarray]:
     st = s.select("account_id", "answered_at", "kind", "score", "complaint").to_pyarrow()
     a = con.table("activities")
     a = a.filter(a.account_id.notnull() & a.deal_id.isnull())
+    if touches is not None:
+        a = a.filter((a.occurred_at >= touches[0]) & (a.occurred_at <= touches[1]))
     a = a.semi_join(accounts, a.account_id == accounts.account_id)
-    at = a.select("account_id", "occurred_at").to_pyarrow()
+    at = a.select("account_id", "occurred_at").order_by("occurred_at").to_pyarrow()
     kind = _labels(st["kind"])
     score = _num(st["score"])
     return {
@@ -168,13 +207,19 @@ def customers(con: Any, owners: Iterable[int] | None) -> dict[str, np.ndarray]:
     }
 
 
-def account_facts(con: Any, ids: np.ndarray) -> dict[int, tuple[str, str, int | None]]:
-    """name, industry, employees of the given accounts."""
+def account_columns(con: Any, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """id, name, industry (``""`` for none) and employees (NaN for none) of the given
+    accounts, sorted by id."""
     a = con.table("accounts")
     sel = ibis.memtable({"aid": ids.astype("int64")})
-    a = a.semi_join(sel, a.id == sel.aid)
-    rows = a.select("id", "name", "industry", "employees").to_pyarrow().to_pylist()
-    return {int(r["id"]): (r["name"] or "", r["industry"] or "", r["employees"]) for r in rows}
+    a = a.semi_join(sel, a.id == sel.aid).order_by("id")
+    t = a.select("id", "name", "industry", employees=a.employees.cast("float64")).to_pyarrow()
+    return {
+        "id": _ints(t["id"]),
+        "name": _labels(t["name"]),
+        "industry": _labels(t["industry"]),
+        "employees": _num(t["employees"]),
+    }
 
 
 def leads_by_channel(con: Any, start: datetime, end: datetime) -> list[tuple[str, date, int]]:
@@ -217,9 +262,14 @@ def experiment_counts(con: Any) -> list[tuple[str, str, str, int]]:
     return [(str(r["experiment"]), str(r["unit_type"]), str(r["variant"]), int(r["n"])) for r in rows]
 
 
-def unit_activities(con: Any, unit_col: str, ids: np.ndarray) -> dict[str, np.ndarray]:
-    """Activities of the given leads or deals (``unit_col``: lead_id | deal_id)."""
+def unit_activities(
+    con: Any, unit_col: str, ids: np.ndarray, types: Iterable[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Activities (of the given ``types``) of the given leads or deals (``unit_col``:
+    lead_id | deal_id)."""
     a = con.table("activities")
+    if types is not None:
+        a = a.filter(a.type.isin(list(types)))
     sel = ibis.memtable({"uid": ids.astype("int64")})
     a = a.semi_join(sel, a[unit_col] == sel.uid)
     t = a.select(unit=a[unit_col], type=a.type, outcome=a.outcome, occurred=a.occurred_at).to_pyarrow()

@@ -9,7 +9,8 @@ Grammar::
     value   := COLUMN | NUMBER | 'string' | "string" | true | false | '(' expr ')'
     op      := = | == | != | <> | < | <= | > | >=
 
-A bare column is a boolean test (``is_won``).  Column names are checked against the table.
+A bare column is a boolean test (``is_won``).  Column names are checked against the table;
+``relation.column`` names a related record's column (``account.industry = '製造業'``).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class Not:
 Filter = Col | Lit | Cmp | In | IsNull | BoolOp | Not
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)"
     r"|(?P<op>==|!=|<>|<=|>=|=|<|>|\(|\)|,))"
 )
 KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
@@ -181,7 +182,7 @@ class _Parser:
         if kind == "str":
             return Lit(tok[1:-1])
         if kind == "name":
-            return Col(tok)
+            return Col(tok.replace(".", "__"))  # account.industry: a related record's column
         if (kind, tok) == ("kw", "true"):
             return Lit(True)
         if (kind, tok) == ("kw", "false"):

@@ -114,6 +114,15 @@ def _finisher(m: Measure) -> Callable[[dict[str, Any]], Value]:
             return Value(to_fraction(row.get(s)) or Fraction(0)) if to_fraction(row.get(c)) else zero
 
         return total
+    if m.agg == "share":
+
+        def share(row: dict[str, Any]) -> Value:
+            hit, of = to_fraction(row.get(s)), to_fraction(row.get(c))
+            if not of:
+                return Value(None, "division_by_zero") if of is not None else no_rows
+            return Value((hit or Fraction(0)) / of)
+
+        return share
     scale = DURATION_UNITS[m.per] if m.agg == "duration" else 1
 
     def other(row: dict[str, Any]) -> Value:

@@ -29,7 +29,20 @@ SCOPE_COLUMNS = ("_key", "scope_type", "scope_id")
 
 
 def measure_key(m: Measure) -> tuple[Any, ...]:
-    return (m.id, m.agg, m.table, m.column, m.filter_text, m.time, m.start, m.end, m.stat, m.per, m.scope)
+    return (
+        m.id,
+        m.agg,
+        m.table,
+        m.column,
+        m.filter_text,
+        m.time,
+        m.start,
+        m.end,
+        m.stat,
+        m.per,
+        m.scope,
+        m.of_text,
+    )
 
 
 def _sql_literal(v: Any) -> str:

@@ -12,6 +12,9 @@ Forecasts: admins train and score (``forecast_run``); managers adjust their scop
 forecasts (``forecast_adjust``); managers, members and partners submit forecasts for the
 scopes they may write and set the category of the deals they own (``forecast_submit``).
 
+Manual KPI values (``enter_values``): admins for any scope, managers for their branch's teams
+and members, members for themselves, partners for the agency team and its members.
+
 Reviews: managers run the review meetings of their scopes (agenda, notes, decisions, action
 items, KPI revision proposals; ``run_reviews``) and hold 1on1s with their members
 (``hold_one_on_ones``); everyone who sees a scope reads its meetings; a 1on1 is read by its
@@ -55,6 +58,7 @@ class Permission(StrEnum):
     MANAGE_ALERTS = "manage_alerts"  # alert rules, mail server, schedules, everyone's digests
     RUN_REVIEWS = "run_reviews"  # review meetings of the visible scopes, action items, KPI revisions
     HOLD_ONE_ON_ONES = "hold_one_on_ones"  # 1on1s with the members of the visible teams
+    ENTER_VALUES = "enter_values"  # values of manual KPIs (代行費用, 内製化 KPIs) for writable scopes
 
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
@@ -63,14 +67,16 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset(
         {Permission.READ, Permission.LOG_ACTIVITY, Permission.IMPORT, Permission.PLAN}
         | {Permission.MANAGE_EXPERIMENTS, Permission.ACT_ON_ALERTS, Permission.TUNE_ALERTS}
-        | {Permission.FORECAST_ADJUST, Permission.FORECAST_SUBMIT}
+        | {Permission.FORECAST_ADJUST, Permission.FORECAST_SUBMIT, Permission.ENTER_VALUES}
         | {Permission.RUN_REVIEWS, Permission.HOLD_ONE_ON_ONES}
     ),
     Role.MEMBER: frozenset(
         {Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS, Permission.FORECAST_SUBMIT}
+        | {Permission.ENTER_VALUES}
     ),
     Role.PARTNER: frozenset(
         {Permission.READ, Permission.LOG_ACTIVITY, Permission.ACT_ON_ALERTS, Permission.FORECAST_SUBMIT}
+        | {Permission.ENTER_VALUES}
     ),
     Role.VIEWER: frozenset({Permission.READ}),
 }

@@ -38,9 +38,12 @@ class ReportError(RashinbanError):
     http_status = 503
 
 
-def _cell(value: Any, kind: str, lang: str) -> str:
+def _cell(value: Any, kind: str, lang: str, unit: str | None = None) -> str:
+    """A value as the pages show it (a KPI's own unit: 17件, 1,951万8,469円, 28.8%)."""
     if value is None or value == "":
         return "—"
+    if unit is not None and kind != "ratio" and isinstance(value, int | float):
+        return fmt.value(value, unit, lang)
     if kind in ("text", "date"):
         return str(value)
     if kind == "int":

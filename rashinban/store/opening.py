@@ -154,7 +154,8 @@ def _command_line(pid: int) -> str:
     except OSError:
         return ""
     parts = [p.decode("utf-8", "replace") for p in raw.split(b"\0") if p]
-    return " ".join(Path(parts[0]).name.split() + parts[1:])[:120] if parts else ""
+    text = " ".join([Path(parts[0]).name, *parts[1:]]) if parts else ""
+    return " ".join(text.split())[:120]  # one line, however the process was started
 
 
 def locked_error(path: Path, message: str) -> StoreError:

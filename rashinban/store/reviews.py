@@ -128,20 +128,48 @@ def update_meeting(store: Store, meeting_id: int, now: datetime, **values: Any) 
 def replace_generated(
     store: Store, meeting_id: int, items: Sequence[dict[str, Any]], snapshot: dict[str, Any], now: datetime
 ) -> None:
-    """A draft's numbers again: generated items are rebuilt (their notes kept by kind and
-    title), free items stay where they are, after the generated ones."""
+    """A draft's numbers again.  A generated item still on the agenda (same kind and subject)
+    keeps its id, place, notes and decision and takes its new title; a new one goes after the
+    last item of its section; one no longer on it goes, unless it has notes or a decision."""
     with store.write() as conn:
-        old = [_item(r) for r in conn.execute(sa.select(IT).where(IT.c.meeting_id == meeting_id))]
-        notes = {(o["kind"], o["title"]): o for o in old if o["kind"] != "free"}
-        free = sorted((o for o in old if o["kind"] == "free"), key=lambda o: o["position"])
-        conn.execute(IT.delete().where(IT.c.meeting_id == meeting_id, IT.c.kind != "free"))
-        kept = []
+        old = [
+            _item(r)
+            for r in conn.execute(
+                sa.select(IT).where(IT.c.meeting_id == meeting_id).order_by(IT.c.position, IT.c.id)
+            )
+        ]
+
+        def key(it: dict[str, Any]) -> tuple[str, Any]:
+            data = it.get("data")
+            return it["kind"], data.get("ref") if isinstance(data, dict) else None
+
+        by_key = {key(o): o for o in old if o["kind"] != "free"}
+        order: list[Any] = [o["id"] for o in old]
+        seen: set[int] = set()
         for it in items:
-            prev = notes.get((it["kind"], it["title"]))
-            kept.append({**it, "notes": prev["notes"], "decision": prev["decision"]} if prev else it)
-        _insert_items(conn, meeting_id, kept, 0, now, None)
-        for pos, f in enumerate(free, start=len(kept)):
-            conn.execute(IT.update().where(IT.c.id == f["id"]).values(position=pos))
+            found = by_key.get(key(it))
+            if found is not None:
+                seen.add(found["id"])
+                conn.execute(
+                    IT.update()
+                    .where(IT.c.id == found["id"])
+                    .values(title=it["title"][:300], data_json=_dump(it.get("data")), updated_at=now)
+                )
+                continue
+            new_id = _insert_items(conn, meeting_id, [it], 10_000, now, None)[0]
+            same = [o["id"] for o in old if o["section"] == it["section"]]
+            at = order.index(same[-1]) + 1 if same else len(order)
+            order.insert(at, new_id)
+            old.append({**it, "id": new_id})
+        gone = [
+            o["id"]
+            for o in by_key.values()
+            if o["id"] not in seen and not (o.get("notes") or o.get("decision"))
+        ]
+        if gone:
+            conn.execute(IT.delete().where(IT.c.id.in_(gone)))
+        for pos, iid in enumerate(i for i in order if i not in gone):
+            conn.execute(IT.update().where(IT.c.id == iid).values(position=pos))
         conn.execute(
             M.update().where(M.c.id == meeting_id).values(snapshot_json=_dump(snapshot), updated_at=now)
         )

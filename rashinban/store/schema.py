@@ -55,6 +55,7 @@ from rashinban.store.schema_reviews import (  # the PDCA loop's tables, re-expor
     review_templates,
 )
 from rashinban.store.schema_security import audit_log_seq, login_throttle, sessions
+from rashinban.store.schema_trust import manual_values, owner_mappings, stage_mappings
 
 # --- organisation ---------------------------------------------------------------------
 teams = _fact(
@@ -145,6 +146,9 @@ deals = _fact(
     sa.Column("is_won", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("lost_reason", sa.String(200), nullable=True),
     sa.Column("valid", sa.Boolean, nullable=True),  # 有効商談 (BANT qualified)
+    # who sourced the deal — set the appointment, handed it off (送客): the inside-sales or
+    # agency member credited with it (migration 0010); NULL when the source does not say
+    sa.Column("source_member_id", sa.BigInteger, nullable=True),
 )
 
 deal_stage_history = _fact(
@@ -282,15 +286,18 @@ __all__ = [
     "kpi_revisions",
     "lead_scores",
     "login_throttle",
+    "manual_values",
     "metadata",
     "model_bindings",
     "one_on_ones",
+    "owner_mappings",
     "review_items",
     "review_meetings",
     "review_templates",
     "schedules",
     "scope_forecasts",
     "sessions",
+    "stage_mappings",
     "targets",
     "users",
 ]

@@ -31,6 +31,7 @@ from rashinban.web.routes import (
     alerts,
     audit,
     auth,
+    breakdown,
     credentials,
     dashboard,
     docs,
@@ -38,6 +39,8 @@ from rashinban.web.routes import (
     funnel,
     imports,
     insights,
+    manual,
+    members,
     pages,
     planning,
     reports,
@@ -92,7 +95,7 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
 
     for router in (reviews.router, reviews.api, actions.router, actions.api, reports.router, reports.api):
         app.include_router(router)
-    for module in (account, audit, credentials, docs):
+    for module in (account, audit, credentials, docs, manual, members, breakdown):
         app.include_router(module.router)
     app.add_middleware(SecurityMiddleware, web=app)
 
@@ -115,6 +118,11 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_page(request):  # a page gets the error page in the reader's language, not JSON
+            fields = ", ".join(
+                f"{e.get('loc', ('',))[-1]} = '{str(e.get('input', ''))[:40]}'" for e in exc.errors()
+            )
+            return await _error_page(request, 400, t("web.bad_query", _lang(request), fields=fields))
         errors = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in exc.errors()
@@ -129,6 +137,14 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
         return JSONResponse(
             {"error": "http", "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        """A bug: the reader gets a page (or JSON) in their language, the log the traceback."""
+        message = t("web.http_500", _lang(request))
+        if _wants_page(request):
+            return await _error_page(request, 500, message)
+        return JSONResponse({"error": "internal", "message": message}, status_code=500)
 
     return app
 

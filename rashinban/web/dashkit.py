@@ -17,6 +17,15 @@ NODE = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 PeriodQ = Annotated[
     str | None, Query(pattern=MONTH, description="a month (YYYY-MM); default: the current month")
 ]
+SPAN = r"^(\d{4}-(0[1-9]|1[0-2])|\d{4}-W(0[1-9]|[1-4]\d|5[0-3])|FY\d{4}(-(Q[1-4]|H[12]))?)$"
+SpanQ = Annotated[
+    str | None,
+    Query(
+        pattern=SPAN,
+        description="a month (YYYY-MM), a week (2026-W18), a fiscal quarter (FY2026-Q1), "
+        "half (FY2026-H1: 上期) or year (FY2026); default: the current month",
+    ),
+]
 RangeQ = Annotated[
     str | None,
     Query(pattern=MONTHS, description="a month or a range of months (YYYY-MM..YYYY-MM); default: last 6"),

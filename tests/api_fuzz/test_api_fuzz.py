@@ -48,9 +48,10 @@ def fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 @pytest.fixture(scope="module")
 def api_schema(fuzz_store: tuple[Path, str]) -> schemathesis.BaseSchema:
-    path, _ = fuzz_store
+    path, token = fuzz_store
     app = create_app(WebSettings(db=str(path), secret_key="fuzz-secret"))
-    return schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    auth = {"Authorization": f"Bearer {token}"}  # the document is for signed-in users only
+    return schemathesis.openapi.from_asgi("/api/openapi.json", app, headers=auth)
 
 
 @pytest.fixture(scope="module")

@@ -85,16 +85,10 @@ def _read_ids(db: Path) -> tuple[dict[str, int], dict[str, int], dict[str, dict[
 def _make_token(db: Path) -> str:
     """An API token for ``admin`` (what ``rashinban users token admin`` does), made before the
     server opens the DuckDB file (one process at a time may write to it)."""
-    from rashinban.store import Store
-    from rashinban.store.users import create_token, find_user
+    from rashinban.service import Rashinban
 
-    store = Store.open(str(db))
-    try:
-        user = find_user(store, "admin")
-        assert user is not None
-        return create_token(store, user, "browser-tests")
-    finally:
-        store.dispose()
+    with Rashinban.for_cli(str(db), lang="en") as svc:
+        return svc.accounts.create_token("admin", "browser-tests")
 
 
 @pytest.fixture(scope="session")

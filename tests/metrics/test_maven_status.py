@@ -1,6 +1,7 @@
 """The Maven CRM dataset: `status` reproduces the dataset's own figures, computed here
-independently with pandas from the CSV files, per month, per rep, per manager, per office
-and for the company — on DuckDB and on PostgreSQL."""
+independently with pandas from the CSV files, per month and for the range's total (累計,
+2017-03..2017-12), per rep, per manager, per office and for the company — on DuckDB and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.clirun import run_cli as cli
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "examples" / "maven" / "model.yaml"
 MONTHS = [f"2017-{m:02d}" for m in range(3, 13)]
+TOTAL = "2017-03..2017-12"  # the range's total row: the ten months as one span
 
 
 def oracle(folder: Path) -> dict[tuple[str, str, str], dict[str, Fraction | None]]:
@@ -36,8 +38,8 @@ def oracle(folder: Path) -> dict[tuple[str, str, str], dict[str, Fraction | None
         names = [None] if col is None else sorted(teams[col].unique())
         for name in names:
             part = df if col is None else df[df[col] == name]
-            for month in MONTHS:
-                cell = part[part["month"] == month]
+            for month in [*MONTHS, TOTAL]:
+                cell = part if month == TOTAL else part[part["month"] == month]
                 won = int((cell["deal_stage"] == "Won").sum())
                 lost = int((cell["deal_stage"] == "Lost").sum())
                 revenue = Fraction(int(cell.loc[cell["deal_stage"] == "Won", "close_value"].sum()))
@@ -85,11 +87,20 @@ def check_against_oracle(db: str, datasets: Path) -> None:
         else:
             assert got == pytest.approx(float(want), rel=1e-12, abs=1e-9), r
         seen[level] += 1
-    # every level was checked, for every month and every node of the tree but one
-    assert seen["company"] == len(MONTHS) * 5
-    assert seen["office"] == len(MONTHS) * 5 * len(offices)
-    assert seen["manager"] == len(MONTHS) * 5 * len(managers)
-    assert seen["rep"] == len(MONTHS) * 5 * len(agents)
+    # every level was checked, for every month, the total, and every node of the tree but one
+    periods = len(MONTHS) + 1
+    assert seen["company"] == periods * 5
+    assert seen["office"] == periods * 5 * len(offices)
+    assert seen["manager"] == periods * 5 * len(managers)
+    assert seen["rep"] == periods * 5 * len(agents)
+    totals = [r for r in rows if r["total"]]
+    assert {r["period"] for r in totals} == {TOTAL}
+    # the total's target is the sum of the months' (volumes) and the plan's rate (rates)
+    company = {(r["node"], r["period"]): r for r in rows if r["scope_type"] == "company"}
+    for node in ("revenue", "won_deals"):
+        months = sum(company[(node, m)]["target"] for m in MONTHS)
+        assert company[(node, TOTAL)]["target"] == pytest.approx(months)
+    assert company[("win_rate", TOTAL)]["target"] == company[("win_rate", MONTHS[0])]["target"]
 
 
 def test_maven_status_matches_pandas_on_duckdb(tmp_path: Path, datasets: Path) -> None:

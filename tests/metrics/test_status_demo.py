@@ -135,13 +135,20 @@ def test_counts_and_sums_match_pandas_per_member_team_and_company(demo: tuple[st
     measure_of = {nid: n.measure for nid, n in model.nodes.items()}
     assert measure_of["deals"] == "deals_created" and measure_of["calls"] == "calls"
     compared = 0
+    months = [f"2026-{m:02d}" for m in range(6, 12)]
     for r in rows:
         if r["node"] not in oracle:
             continue
-        want = oracle[r["node"]].get((r["scope_type"], r["scope_id"], r["period"]), Fraction(0))
+        cells = oracle[r["node"]]
+        key = (r["scope_type"], r["scope_id"])
+        if r["total"]:  # the range's total (累計): the six months as one span
+            assert r["period"] == "2026-06..2026-11"
+            want = sum((cells.get((*key, m), Fraction(0)) for m in months), Fraction(0))
+        else:
+            want = cells.get((*key, r["period"]), Fraction(0))
         assert r["actual"] == pytest.approx(float(want)), r
         compared += 1
-    assert compared == len({(r["scope_type"], r["scope_id"]) for r in rows}) * 6 * len(oracle)
+    assert compared == len({(r["scope_type"], r["scope_id"]) for r in rows}) * 7 * len(oracle)
 
 
 def business_days(start: date, end: date) -> int:

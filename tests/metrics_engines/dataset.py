@@ -115,12 +115,27 @@ def build() -> Dataset:
             | {"email": None, "role": "field_sales", "active": True, "joined_on": date(2024, 4, 1)}
         )
 
+    # --- accounts and products (the related records measures filter and break down on) ---
+    industries = ["製造業", "情報通信業", "小売業", None]
+    for aid in range(1, 40):
+        add(
+            "accounts",
+            name=f"取引先{aid}",
+            industry=industries[aid % len(industries)],
+            employees=[None, 30, 99, 100, 999, 1000, 5000][aid % 7],
+            revenue=None,
+            region=["関東", "近畿", None][aid % 3],
+            created_at=None,
+        )
+    for name in ("羅針SFA", "導入支援", "研修"):
+        add("products", name=name, series=None, list_price=None)
+
     # --- leads ------------------------------------------------------------------------
     def lead(created: datetime, owner: int | None, **kw: Any) -> None:
         status = kw.pop("status", "new")
         add(
             "leads",
-            account_id=None,
+            account_id=kw.pop("account_id", None),
             owner_id=owner,
             channel=kw.pop("channel", "web"),
             status=status,
@@ -146,6 +161,7 @@ def build() -> Dataset:
             mql_at=mql_at,
             sql_at=sql_at,
             status="sql" if sql_at else "mql" if mql_at else "new",
+            account_id=_maybe(rng, rng.randrange(1, 40), 0.3),
         )
     for i, edge in enumerate(EDGES):
         lead(edge, MEMBER_IDS[i % len(MEMBER_IDS)], mql_at=edge, sql_at=EDGES[min(i + 1, len(EDGES) - 1)])
@@ -221,8 +237,10 @@ def build() -> Dataset:
             name=None,
             account_id=rng.randrange(1, 40),
             owner_id=_owner(rng),
-            product_id=None,
-            lead_id=None,
+            # who sourced it (another member than the owner, often), its product and lead
+            source_member_id=_owner(rng, 0.2),
+            product_id=_maybe(rng, rng.randrange(1, 4), 0.2),
+            lead_id=_maybe(rng, rng.randrange(1, 160), 0.3),
             channel=rng.choice(CHANNELS),
             stage="受注" if won else "失注" if closed else rng.choice(STAGES[:4]),
             amount=amount,
@@ -247,6 +265,7 @@ def build() -> Dataset:
             name=None,
             account_id=1,
             owner_id=MEMBER_IDS[i % len(MEMBER_IDS)],
+            source_member_id=MEMBER_IDS[(i + 1) % len(MEMBER_IDS)],
             product_id=None,
             lead_id=None,
             channel="web",
@@ -269,7 +288,7 @@ def build() -> Dataset:
         churned = kw.pop("churned_on", None)
         add(
             "contracts",
-            account_id=None,
+            account_id=kw.pop("account_id", None),
             deal_id=None,
             owner_id=owner,
             start_on=start,
@@ -292,6 +311,7 @@ def build() -> Dataset:
             _maybe(rng, Decimal(rng.randrange(10_000, 300_000)), 0.1),
             churned_on=churned,
             expansion=rng.choice([True, False, None]),
+            account_id=_maybe(rng, rng.randrange(1, 40), 0.3),
         )
     # ends exactly on a period end (not active at that end), starts on the first day
     contract(date(2026, 1, 1), date(2026, 3, 31), 11, Decimal("50000.00"), churned_on=date(2026, 3, 31))

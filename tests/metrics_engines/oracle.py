@@ -79,7 +79,9 @@ def periods(start: date, end: date, kind: str) -> list[tuple[date, date]]:
 
 
 # --- filters: a three-valued evaluator over pandas -------------------------------------
-_TOK = re.compile(r"\s*(-?\d+(?:\.\d+)?|'[^']*'|[A-Za-z_]\w*|<=|>=|!=|<>|==|=|<|>|\(|\)|,)")
+_TOK = re.compile(
+    r"\s*(-?\d+(?:\.\d+)?|'[^']*'|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?|<=|>=|!=|<>|==|=|<|>|\(|\)|,)"
+)
 _CMP = {
     "=": operator.eq,
     "==": operator.eq,
@@ -142,7 +144,7 @@ class _Filter:
             return tok[1:-1]
         if re.fullmatch(r"-?\d+(\.\d+)?", tok):
             return float(tok) if "." in tok else int(tok)
-        return self.df[tok]
+        return self.df[tok.replace(".", "__")]  # account.industry: the related record's column
 
     def cmp(self) -> pd.Series:
         left = self.atom()
@@ -206,8 +208,8 @@ def formula(text: str, env: dict[str, Fraction]) -> Fraction:
             return Fraction(_BIN[type(n.op)](ev(n.left), ev(n.right)))
         if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
             return -ev(n.operand)
-        if isinstance(n, ast.Constant):
-            return Fraction(n.value)
+        if isinstance(n, ast.Constant):  # 0.7 as written (a decimal), not the nearest float
+            return Fraction(str(n.value))
         if isinstance(n, ast.Name):
             return env[n.id]
         raise AssertionError(f"formula node {ast.dump(n)}")
@@ -262,12 +264,78 @@ def _frac(v: Any) -> Fraction:
     return Fraction(str(v)) if not isinstance(v, int) else Fraction(v)
 
 
+RELATED = {
+    "account": ("accounts", "account_id", ["name", "industry", "region", "employees", "created_at"]),
+    "lead": (
+        "leads",
+        "lead_id",
+        ["channel", "status", "owner_id", "created_at", "mql_at", "sql_at", "valid"],
+    ),
+    "product": ("products", "product_id", ["name", "series"]),
+}
+TABLE_RELATED = {
+    "deals": ["account", "lead", "product"],
+    "deal_stage_entries": ["account", "lead", "product"],
+    "leads": ["account"],
+    "activities": ["account", "lead"],
+    "contracts": ["account"],
+    "surveys": ["account"],
+}
+
+
+def _size(emp: Any) -> str | None:
+    if emp is None or pd.isna(emp):
+        return None
+    return "small" if emp < 100 else "medium" if emp < 1000 else "large"
+
+
+def _customer_types(data: Dataset, deals: pd.DataFrame) -> list[str | None]:
+    """new / existing: had the account a win or a contract before the deal was created?"""
+    since: dict[int, datetime] = {}
+    for r in data.frame("deals").itertuples():
+        if r.is_won and r.closed_at is not None and not pd.isna(r.closed_at) and not pd.isna(r.account_id):
+            t = pd.Timestamp(r.closed_at).to_pydatetime()
+            since[int(r.account_id)] = min(since.get(int(r.account_id), t), t)
+    for r in data.frame("contracts").itertuples():
+        if r.account_id is not None and not pd.isna(r.account_id):
+            t = datetime.combine(r.start_on, datetime.min.time())
+            since[int(r.account_id)] = min(since.get(int(r.account_id), t), t)
+    out: list[str | None] = []
+    for r in deals.itertuples():
+        if r.account_id is None or pd.isna(r.account_id):
+            out.append(None)
+            continue
+        first = since.get(int(r.account_id))
+        created = None if r.created_at is None or pd.isna(r.created_at) else pd.Timestamp(r.created_at)
+        out.append("existing" if first is not None and created is not None and first < created else "new")
+    return out
+
+
 def _table(data: Dataset, name: str) -> pd.DataFrame:
     if name == "deal_stage_entries":
         h = data.frame("deal_stage_history")
-        d = data.frame("deals")[["id", "owner_id", "channel", "product_id", "is_won"]]
-        return h.merge(d.rename(columns={"id": "deal_id"}), on="deal_id", how="inner")
-    return data.frame(name)
+        cols = ["id", "owner_id", "source_member_id", "account_id", "lead_id", "channel", "product_id"]
+        d = data.frame("deals")[[*cols, "is_won", "created_at"]]
+        df = h.merge(d.rename(columns={"id": "deal_id"}), on="deal_id", how="inner")
+    else:
+        df = data.frame(name)
+    for rel in TABLE_RELATED.get(name, []):
+        table, fk, cols = RELATED[rel]
+        r = data.frame(table)[["id", *cols]]
+        r = r.rename(columns={"id": fk, **{c: f"{rel}__{c}" for c in cols}})
+        if fk in df.columns:  # ids as nullable integers on both sides (no id matches a null)
+            df = df.assign(**{fk: pd.array(df[fk], dtype="Int64")})
+            df = df.merge(r.assign(**{fk: pd.array(r[fk], dtype="Int64")}), on=fk, how="left")
+        if rel == "account":
+            df["account__size"] = [_size(v) for v in df["account__employees"]]
+    if name in ("deals", "deal_stage_entries"):
+        df["customer_type"] = _customer_types(data, df)
+    if name == "activities":
+        df["entry_lag_hours"] = [
+            None if pd.isna(lg) else (pd.Timestamp(lg) - pd.Timestamp(oc)).total_seconds() / 3600
+            for oc, lg in zip(df["occurred_at"], df["logged_at"], strict=True)
+        ]
+    return df.astype(object).where(df.notna(), None)
 
 
 def _day(v: Any) -> date:
@@ -321,6 +389,7 @@ def compute(
         df = _table(data, m.table)
         scope_col = m.scope or MEMBER_TABLES.get(m.table) or TEAM_TABLES[m.table]
         keep = row_filter(m.filter_text, df)
+        of_keep = row_filter(getattr(m, "of_text", None), df)
         if m.agg == "stock":
             for p, e in plist:
                 groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
@@ -341,7 +410,7 @@ def compute(
                         out[(sc[0], sc[1], p)][mid] = Expected(sum((_frac(v) for v in vals), Fraction(0)))
             continue
         rows_by: dict[tuple[tuple[str, int], date], list[dict[str, Any]]] = defaultdict(list)
-        for row, ok in zip(df.to_dict("records"), keep, strict=True):
+        for row, ok, of_ok in zip(df.to_dict("records"), keep, of_keep, strict=True):
             t = row[m.time]
             if t is None or pd.isna(t):
                 continue
@@ -350,7 +419,7 @@ def compute(
                 continue
             p = period_start(d, kind)
             for sc in attribute(m.table, row[scope_col]):
-                rows_by[(sc, p)].append(row | {"_ok": ok})
+                rows_by[(sc, p)].append(row | {"_ok": ok, "_of": of_ok})
         for sc in scopes:
             if not applies(m.table, sc):
                 continue
@@ -358,6 +427,15 @@ def compute(
                 rows = rows_by.get((sc, p), [])
                 hit = [r for r in rows if r["_ok"]]
                 key = (sc[0], sc[1], p)
+                if m.agg == "share":  # the rows meeting the filter among those meeting ``of``
+                    of = [r for r in rows if r["_of"]]
+                    if not rows:
+                        continue
+                    hits = [r for r in of if r["_ok"]]
+                    out[key][mid] = (
+                        Expected(Fraction(len(hits), len(of))) if of else Expected(None, "division_by_zero")
+                    )
+                    continue
                 if m.agg in ("count", "sum"):
                     if p not in covered[m.table]:
                         continue

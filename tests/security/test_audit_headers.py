@@ -156,46 +156,18 @@ def test_csv_cells_cannot_start_a_formula(tmp_path: Path, sec_db: Path) -> None:
     ):
         assert safe_cell(cell) == "'" + cell
     assert safe_cell("普通の値") == "普通の値" and safe_cell(-5) == -5
-    bad = tmp_path / "Task.csv"
+    bad = tmp_path / "Account.csv"
     bad.write_text(
-        "Id,OwnerId,Type,Subject,ActivityDate,CreatedDate,CallDisposition\n"
-        "00T1,005A,Call,ok,2026-11-02,2026-11-02T10:00:00,connected\n"
-        "00T2,005A,Call,x,=cmd|' /C calc'!A0,,\n"
-        '00T3,005A,Call,x,"=HYPERLINK(""http://evil"")",,\n'
-        "00T4,005A,Call,x,@SUM(A1),,\n",
+        "Id,Name,Industry,NumberOfEmployees,CreatedDate\n"
+        "001A,ミライ商事,IT,120,2026-11-02\n"
+        "001B,x,IT,=cmd|' /C calc'!A0,2026-11-02\n"
+        '001C,y,IT,"=HYPERLINK(""http://evil"")",2026-11-02\n'
+        "001D,z,IT,@SUM(A1),2026-11-02\n",
         encoding="utf-8",
     )
     rejects = tmp_path / "rejects.csv"
-    code = main(
-        [
-            "--lang",
-            "en",
-            "import",
-            str(bad),
-            "--db",
-            str(sec_db),
-            "--preset",
-            "salesforce-task",
-            "--skip-invalid",
-            "--rejects",
-            str(rejects),
-        ]
-    )
-    if code != 0:  # the option name differs: the file lands beside the input
-        code = main(
-            [
-                "--lang",
-                "en",
-                "import",
-                str(bad),
-                "--db",
-                str(sec_db),
-                "--preset",
-                "salesforce-task",
-                "--skip-invalid",
-            ]
-        )
-        rejects = tmp_path / "Task.rejects.csv"
+    args = ["--lang", "en", "import", str(bad), "--db", str(sec_db), "--preset", "salesforce-account"]
+    code = main([*args, "--skip-invalid", "--rejects", str(rejects)])
     assert code == 0 and rejects.exists()
     rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
     values = [r[3] for r in rows[1:]]

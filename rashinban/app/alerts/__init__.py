@@ -54,11 +54,11 @@ class Alerts(RuleAdmin):
         self.ctx.require(Permission.MANAGE_ALERTS)
         day = self.ctx.as_of(as_of)
         now = self.ctx.now() if day == self.ctx.today() else datetime.combine(day, time(23, 59, 59))
-        self._prepare(model_path)
+        problems = self._prepare(model_path)
         rules = rulebook.stored_rules(self.ctx)
         result, _ = evaluate.run(self.ctx, self.models, model_path, rules, day, now, progress)
         queued = dispatch.dispatch(self.ctx, now)
-        return result.model_copy(update={"deliveries": queued})
+        return result.model_copy(update={"deliveries": queued, "problems": problems})
 
     def start_run(self, as_of: str | None = None) -> RunState:
         """Evaluate in the background (a job acting as the user): the page follows its progress."""

@@ -14,7 +14,8 @@ from rashinban.alerts.spec import RuleSpec
 from rashinban.app import org
 from rashinban.app.context import AppContext
 from rashinban.app.dashboards.board import Board
-from rashinban.app.models import Models
+from rashinban.app.models import Bundle, Models
+from rashinban.errors import ModelError, NotFoundError, RashinbanError
 from rashinban.kpi.calendar import BusinessCalendar
 from rashinban.kpi.model import Model
 from rashinban.kpi.units import Direction
@@ -43,18 +44,33 @@ def pace_rows(
 
     def compute() -> list[ModelRows]:
         scopes = org.scope_index(ctx)
-        groups: dict[object, tuple[Board, list[tuple[str, int]]]] = {}
-        for key in scopes.scopes:
-            bundle = models.for_scope(model_path, key)
-            if bundle.ref not in groups:
-                groups[bundle.ref] = (Board(ctx.store, bundle, scopes, EVERYTHING, as_of), [])
-            groups[bundle.ref][1].append(key)
-        out = []
-        for board, keys in groups.values():
-            out.append(_model_rows(board, keys, extra))
-        return out
+        groups, _ = bundles(ctx, models, model_path)
+        return [
+            _model_rows(Board(ctx.store, bundle, scopes, EVERYTHING, as_of), keys, extra)
+            for bundle, keys in groups.values()
+        ]
 
     return ctx.cached(("alerts_pace", str(model_path), as_of, extra), compute)
+
+
+def bundles(
+    ctx: AppContext, models: Models, model_path: ModelPath
+) -> tuple[dict[object, tuple[Bundle, list[tuple[str, int]]]], list[RashinbanError]]:
+    """The scopes grouped by the model they use, and the models that could not be read (a
+    store without a model still gets its entry, deal and data alerts; a file given on
+    purpose that does not read is an error)."""
+    groups: dict[object, tuple[Bundle, list[tuple[str, int]]]] = {}
+    problems: dict[str, RashinbanError] = {}
+    for key in org.scope_index(ctx).scopes:
+        try:
+            bundle = models.for_scope(model_path, key)
+        except (ModelError, NotFoundError) as e:
+            if model_path is not None:
+                raise
+            problems.setdefault(e.code + str(sorted(e.params.items())), e)
+            continue
+        groups.setdefault(bundle.ref, (bundle, []))[1].append(key)
+    return groups, list(problems.values())
 
 
 def _model_rows(board: Board, keys: list[tuple[str, int]], extra: frozenset[str]) -> ModelRows:
@@ -187,4 +203,4 @@ def sources(ctx: AppContext, spec: RuleSpec, now: datetime) -> list[SourceSeen]:
     return out
 
 
-__all__ = ["ModelRows", "entry_stats", "open_deals", "pace_rows", "sources", "stage_p90", "window"]
+__all__ = ["ModelRows", "bundles", "entry_stats", "open_deals", "pace_rows", "sources", "stage_p90", "window"]

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from rashinban.app import forms, org
-from rashinban.app.alerts import inbox, render, rulebook, settings
+from rashinban.app.alerts import facts, inbox, render, rulebook, settings
 from rashinban.app.context import AppContext
 from rashinban.app.models import Models
 from rashinban.app.results.alerts import RuleDetail, RuleList, RuleOverride, RuleView
 from rashinban.errors import ForbiddenError, FormInvalid, NotFoundError, UsageError
+from rashinban.i18n import render_error
 from rashinban.org.roles import Permission, allowed
 from rashinban.org.scopes import MEMBER, TEAM
 from rashinban.org.users import User
@@ -38,16 +39,14 @@ class RuleAdmin:
         return self.ctx.user
 
     # rules ---------------------------------------------------------------------------------
-    def _models_in_use(self, model_path: ModelPath) -> list[Any]:
-        seen: dict[Any, Any] = {}
-        for key in org.scope_index(self.ctx).scopes:
-            b = self.models.for_scope(model_path, key)
-            seen.setdefault(b.ref, b.model)
-        return list(seen.values())
-
-    def _prepare(self, model_path: ModelPath) -> list[dict[str, Any]]:
+    def _prepare(self, model_path: ModelPath) -> list[str]:
+        """The default rules (once), the model files' rules synced; returns what does not read
+        (in the request's language)."""
         rulebook.ensure_defaults(self.ctx)
-        return rulebook.sync_models(self.ctx, self._models_in_use(model_path))
+        groups, unread = facts.bundles(self.ctx, self.models, model_path)
+        bad = rulebook.sync_models(self.ctx, [bundle.model for bundle, _ in groups.values()])
+        lang = self.ctx.lang
+        return [render_error(e, lang) for e in unread] + [render.problem(p, lang) for p in bad]
 
     def _view(self, rule: rulebook.Rule, open_counts: dict[int, int]) -> RuleView:
         acc = org.access(self.ctx)
@@ -92,7 +91,7 @@ class RuleAdmin:
             can_tune=self._may(Permission.TUNE_ALERTS),
             evaluation_schedule=settings.schedule_spec(self.ctx, "alerts"),
             digest_schedule=settings.schedule_spec(self.ctx, "weekly_digest"),
-            problems=[render.problem(p, self.ctx.lang) for p in problems],
+            problems=problems,
         )
 
     def _rule(self, rule_id: int) -> rulebook.Rule:

@@ -48,9 +48,8 @@ class Dashboards:
         ctx = self.ctx
         acc = org.access(ctx)
         scope = key if key is not None else acc.home
-        return Board(
-            ctx.store, self.models.for_scope(model_path, scope), org.scope_index(ctx), acc, ctx.as_of(as_of)
-        )
+        bundle = self.models.for_scope(model_path, scope)
+        return Board(ctx.store, bundle, org.scope_index(ctx), acc, ctx.as_of(as_of), ctx)
 
     def _resolved(
         self, model_path: ModelPath, scope: str | None, as_of: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -23,10 +23,13 @@ from rashinban.app.results.common import (
     TeamOption,
     TeamRef,
 )
+from rashinban.app.results.dashboards import PeriodOption
 from rashinban.errors import ForbiddenError, NotFoundError
 from rashinban.i18n.format import short_value
+from rashinban.i18n.format import value as value_text
 from rashinban.kpi.calendar import BusinessCalendar, Span, parse_period, span_of, spans_in
 from rashinban.kpi.model import Model
+from rashinban.kpi.prorate import remaining_business_days
 from rashinban.kpi.units import Period
 from rashinban.metrics.actuals import node_actuals
 from rashinban.metrics.backends import ibis_connection
@@ -37,6 +40,16 @@ from rashinban.store.db import Store
 from rashinban.store.targets import current_targets
 
 TREND_MONTHS = 12
+# the period kinds a page may show (a span's kind → the engine's period kind)
+PAGE_KINDS = {
+    "month": Period.MONTH,
+    "week": Period.WEEK,
+    "quarter": Period.QUARTER,
+    "fiscal_quarter": Period.QUARTER,
+    "fiscal_half": Period.HALF,
+    "fiscal_year": Period.FISCAL_YEAR,
+    "day": Period.DAY,
+}
 VALUE_KEYS: tuple[str, ...] = ("target", "actual", "achievement", "pace", "projected", "status", "reason")
 VALUE_KEYS += ("target_text", "actual_text")
 
@@ -74,16 +87,19 @@ class Board:
     scopes: ScopeIndex
     access: Access
     as_of: date
+    ctx: Any = None  # the AppContext: tiers, manual values and relative targets (app/targeting.py)
 
     @property
     def model(self) -> Model:
         return self.bundle.model
 
     def month(self, label: str | None) -> Span:
+        """The page's period: a month by default; a week, quarter, half or fiscal year as asked
+        (its targets shared by business days, see ``app/targeting.py``)."""
         if label is None:
             return span_of(self.as_of, Period.MONTH, self.model.fiscal_year_start)
         span = parse_period(label, self.model.fiscal_year_start)
-        if span.kind != "month":
+        if span.kind not in PAGE_KINDS:
             span = span_of(span.start, Period.MONTH, self.model.fiscal_year_start)
         return span
 
@@ -136,6 +152,8 @@ class Board:
             for nid in nodes:
                 keep.update(model.reachable(nid))
             names = [model.nodes[n].measure or "" for n in keep if model.nodes[n].measure]
+        if self.ctx is not None:
+            return self._status(engine, names, wanted, spans, nodes)
         whole = Span(spans[0].start, spans[-1].end, "range", "")
         results = engine.compute(self.bundle.measures, names, whole, Period.MONTH)
         actuals = node_actuals(model, results)
@@ -153,6 +171,41 @@ class Board:
             wanted,
             BusinessCalendar(model.holidays),
         )
+        out: dict[tuple[ScopeKey, str], dict[str, StatusRow]] = {}
+        for r in rows:
+            if nodes is None or r.node in nodes:
+                out.setdefault(((r.scope_type, r.scope_id), r.period), {})[r.node] = r
+        return out
+
+    def _status(
+        self,
+        engine: MetricsEngine,
+        names: list[str],
+        wanted: list[ScopeKey],
+        spans: list[Span],
+        nodes: list[str] | None,
+    ) -> dict[tuple[ScopeKey, str], dict[str, StatusRow]]:
+        """Status through the same targets as ``rashinban status``: tiers, manual KPIs,
+        relative targets, any period kind."""
+        from rashinban.app import targeting
+
+        model = self.model
+        plans, _ = targeting.resolved_plans(self.ctx, model, self.as_of)
+        additive = plans["target"].additive
+        cal = BusinessCalendar(model.holidays)
+        kinds = {PAGE_KINDS.get(s.kind) for s in spans}
+        kind = kinds.pop() if len(kinds) == 1 else None
+        if kind is not None:
+            whole = Span(spans[0].start, spans[-1].end, "range", "")
+            results = [engine.compute(self.bundle.measures, names, whole, kind)]
+        else:
+            results = [engine.compute(self.bundle.measures, names, s, None) for s in spans]
+        manual = targeting.manual_actuals(self.ctx, model, self.scopes, spans, self.as_of, additive, cal)
+        actuals: dict[Any, Any] = {}
+        for res in results:
+            actuals.update(node_actuals(model, res, manual))
+        tset = targeting.target_set(self.ctx, model, plans, self.scopes, spans, kind, cal, only=wanted)
+        rows = status_rows(model, actuals, tset, self.scopes, spans, self.as_of, additive, wanted, cal)
         out: dict[tuple[ScopeKey, str], dict[str, StatusRow]] = {}
         for r in rows:
             if nodes is None or r.node in nodes:
@@ -177,6 +230,15 @@ class Board:
             out.update(status="no_data", reason="no_data", target_text="—", actual_text="—")
             return out
         out.update(
+            stretch=num(row.stretch),
+            stretch_achievement=num(row.stretch_achievement),
+            floor=num(row.floor),
+            remaining=num(row.remaining),
+            remaining_text=short_value(row.remaining, out["unit"], lang),
+            days_left=row.days_left,
+            per_day=num(row.per_day),
+            per_day_text=value_text(row.per_day, out["unit"], lang),
+            note=row.note,
             target=num(row.target),
             actual=num(row.actual),
             achievement=num(row.achievement),
@@ -198,13 +260,32 @@ class Board:
 
     def head(self, key: ScopeKey, span: Span) -> dict[str, Any]:
         """The fields every scope page starts with."""
+        cal = BusinessCalendar(self.model.holidays)
         return {
             "model": self.model.name,
             "scope": self.scope(key),
             "period": span.label,
             "as_of": self.as_of,
             "periods": [s.label for s in reversed(self.months())],
+            "other_periods": self.other_periods(),
+            "business_days": cal.business_days(span.start, span.end),
+            "days_left": remaining_business_days(span, self.as_of, cal),
         }
+
+    def other_periods(self) -> list[PeriodOption]:
+        """This week, quarter, half and fiscal year, and next month (planning)."""
+        fys = self.model.fiscal_year_start
+        day = self.as_of
+        out = [
+            PeriodOption(label=span_of(day, Period.WEEK, fys).label, kind="week"),
+            PeriodOption(label=span_of(day, Period.QUARTER, fys).label, kind="quarter"),
+            PeriodOption(label=span_of(day, Period.HALF, fys).label, kind="half"),
+            PeriodOption(label=span_of(day, Period.FISCAL_YEAR, fys).label, kind="fiscal_year"),
+        ]
+        month = span_of(day, Period.MONTH, fys)
+        nxt = span_of(month.end + timedelta(days=1), Period.MONTH, fys)
+        out.append(PeriodOption(label=nxt.label, kind="next_month"))
+        return out
 
     def choices(self) -> list[ScopeOption]:
         """The visible scopes for a selector: company, teams in hierarchy order, members."""

@@ -18,6 +18,7 @@ from rashinban.app.diagnose import checks
 from rashinban.app.models import Models
 from rashinban.app.results.diagnose import CheckItem, DiagnoseResult, InputRules
 from rashinban.errors import RashinbanError
+from rashinban.i18n import format as fmt
 from rashinban.i18n import t
 from rashinban.org.roles import Permission
 from rashinban.org.scopes import COMPANY
@@ -54,6 +55,7 @@ class Diagnose:
         self.ctx = ctx
         self.models = models
         self.dashboards = dashboards
+        self._kgi_text: str | None = None
 
     def input_rules(self) -> InputRules:
         value = org.settings(self.ctx).get(INPUT_RULES)
@@ -113,6 +115,8 @@ class Diagnose:
         self, key: str, number: int, text: str, status: str, figs: dict[str, Any], lang: str
     ) -> CheckItem:
         params = {k: ("—" if v is None else v) for k, v in figs.items()}
+        if key == "kgi" and self._kgi_text:
+            params["target"] = self._kgi_text
         if isinstance(figs.get("share"), float):
             params["share"] = f"{figs['share'] * 100:.0f}%"
         if isinstance(figs.get("on_time"), float):
@@ -138,8 +142,9 @@ class Diagnose:
             model = self.models.for_scope(model_path, (COMPANY, 0)).model
             tree = self.dashboards.tree(model_path, None, COMPANY)
             for n in tree.nodes:
-                if n.id == model.kgi:
+                if n.id == model.kgi and n.target is not None:
                     kgi_target = n.target
+                    self._kgi_text = fmt.value(n.target, n.unit, ctx.lang)
                 if n.role == "main" or n.id == model.kgi:
                     main_total += 1
                     main_with += n.target is not None

@@ -164,7 +164,12 @@ def input_rules(s: State) -> Check:
     required, hours = r.get("required") or [], r.get("timing_hours")
     total, on_time = s.facts["entries_30d"], s.facts["entries_on_time"]
     share = _share(on_time, total) if on_time is not None else None
-    figs: Figures = {"required": ", ".join(required), "hours": hours, "entries": total, "on_time": share}
+    figs: Figures = {
+        "required": ", ".join(required) or None,
+        "hours": hours,
+        "entries": total,
+        "on_time": share,
+    }
     if required and hours and share is not None and share >= 0.8:
         return "pass", figs
     return ("partial" if required or hours else "fail"), figs

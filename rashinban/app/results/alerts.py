@@ -212,6 +212,9 @@ class EvaluationResult(Result):
     escalated: int
     deliveries: int = Field(description="messages queued")
     seconds: float
+    problems: list[str] = Field(
+        default_factory=list, description="what could not be read (a model, a model file's rule): left out"
+    )
 
 
 class RunState(Result):

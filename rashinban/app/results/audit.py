@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from rashinban.app.results.common import Result
 
 Category = Literal["security", "config", "data"]
+LocalTime = Annotated[
+    str,
+    Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$", description="YYYY-MM-DDTHH:MM:SS, no zone"),
+]
+
+
+def _local(value: datetime) -> str:
+    return value.replace(microsecond=0).isoformat(timespec="seconds")
 
 
 class AuditEntry(Result):
     """One event: when, who, from where, what, and what changed (old → new)."""
 
     id: int
-    occurred_at: datetime = Field(description="business-local time")
+    occurred_at: LocalTime = Field(description="when, business-local time")
     actor: str | None = Field(description="the user name (as typed, for a failed sign-in)")
     actor_id: int | None
     action: str = Field(description="login, login_failed, user_updated, targets_saved, import, …")
@@ -33,7 +41,7 @@ class AuditEntry(Result):
     def of(cls, row: Any) -> AuditEntry:
         return cls(
             id=row.id,
-            occurred_at=row.occurred_at,
+            occurred_at=_local(row.occurred_at),
             actor=row.actor,
             actor_id=row.actor_id,
             action=row.action,
@@ -62,8 +70,19 @@ class TokenInfo(Result):
     user_id: int
     username: str
     name: str | None
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: LocalTime
+    revoked_at: LocalTime | None
+
+    @classmethod
+    def of(cls, row: Any) -> TokenInfo:
+        return cls(
+            id=row.id,
+            user_id=row.user_id,
+            username=row.username,
+            name=row.name,
+            created_at=_local(row.created_at),
+            revoked_at=_local(row.revoked_at) if row.revoked_at is not None else None,
+        )
 
 
 class TokenList(Result):

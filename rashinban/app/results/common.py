@@ -20,14 +20,17 @@ class Result(BaseModel):
 
 
 # closed sets ------------------------------------------------------------------------------
-Status = Literal["on_track", "behind", "at_risk", "no_target", "no_data"]
-"""The grade of an actual against its target prorated by business days (``analysis.pace``)."""
-MissingReason = Literal["no_data", "no_rows", "missing_input", "division_by_zero", "not_measured", "manual"]
+Status = Literal["on_track", "behind", "at_risk", "no_target", "no_data", "data_issue"]
+"""The grade of an actual against its target prorated by business days (``analysis.pace``);
+``data_issue``: a rate above 100 % on actuals (``analysis.status``), never graded green."""
+MissingReason = Literal[
+    "no_data", "no_rows", "missing_input", "division_by_zero", "not_measured", "manual", "manual_missing"
+]
 """Why a node has no actual (``metrics``)."""
 UnitName = Literal["yen", "usd", "count", "ratio", "days", "hours", "minutes", "score", "number"]
 DirectionName = Literal["higher", "lower"]
 NodeRole = Literal["main", "aux"]
-PeriodKind = Literal["day", "week", "month", "quarter", "fiscal_year"]
+PeriodKind = Literal["day", "week", "month", "quarter", "half", "fiscal_year"]
 RoleName = Literal["admin", "manager", "member", "partner", "viewer"]
 ScopeType = Literal["company", "team", "member"]
 TeamKind = Literal["in_house", "agency"]
@@ -35,6 +38,14 @@ TeamKind = Literal["in_house", "agency"]
 Number = Annotated[int | float, Field(description="a whole number is an integer, any other a float")]
 """An exact value of the engine (a fraction) as JSON: ``12`` or ``12.5``."""
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="a month, YYYY-MM")]
+PERIOD_NAME = r"^(\d{4}-\d{2}|\d{4}-W\d{2}|FY\d{4}(-[QH]\d)?|\d{4}-Q\d)$"
+PeriodName = Annotated[
+    str,
+    Field(
+        pattern=PERIOD_NAME,
+        description="a month (YYYY-MM), week (2026-W18), quarter (FY2026-Q1), half (FY2026-H1) or FY2026",
+    ),
+]
 
 
 # scopes -----------------------------------------------------------------------------------
@@ -114,6 +125,17 @@ class StatusValues(Result):
     reason: MissingReason | None = Field(description="why there is no actual (None: there is one)")
     target_text: str = Field(description="the target, short, in the request's language (— for none)")
     actual_text: str = Field(description="the actual, short, in the request's language (— for none)")
+    stretch: float | None = Field(default=None, description="the stretch tier's target (None: none set)")
+    stretch_achievement: float | None = Field(default=None, description="actual ÷ stretch target")
+    floor: float | None = Field(default=None, description="the floor tier (最低ライン; None: none set)")
+    remaining: float | None = Field(default=None, description="still needed to reach the target (あと○)")
+    remaining_text: str = Field(default="—", description="``remaining``, short, in the request's language")
+    days_left: int | None = Field(default=None, description="business days left in the period after today")
+    per_day: float | None = Field(default=None, description="needed per business day left (1営業日あたり○)")
+    per_day_text: str = Field(default="—", description="``per_day`` in the request's language")
+    note: Literal["rate_above_one", "relative_no_basis"] | None = Field(
+        default=None, description="a finding about the numbers (a rate above 100 %: the data needs a look)"
+    )
 
 
 class NodeStatus(StatusValues, NodeInfo):
@@ -180,6 +202,7 @@ __all__ = [
     "Number",
     "Ok",
     "PeriodKind",
+    "PeriodName",
     "RequestInvalid",
     "RequestIssue",
     "Result",

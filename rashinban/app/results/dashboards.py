@@ -9,7 +9,7 @@ head's fields lead (``{"period": …, "target": …}``), as the API always answe
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,7 @@ from rashinban.app.results.common import (
     Month,
     NodeInfo,
     NodeStatus,
+    PeriodName,
     Result,
     ScopeOption,
     ScopeRef,
@@ -29,12 +30,25 @@ SubScope = Annotated[TeamRef | MemberRef, Field(discriminator="type")]
 Periods = Annotated[list[Month], Field(description="the last twelve months, newest first (the selector)")]
 
 
+class PeriodOption(Result):
+    """A period the page can show besides the months: this week, quarter, half (上期/下期) and
+    fiscal year, and the next month (for planning)."""
+
+    label: PeriodName
+    kind: Literal["week", "month", "quarter", "half", "fiscal_year", "next_month"]
+
+
 class _Head(Result):
     model: str = Field(description="the name of the model the page is computed with")
     scope: ScopeRef
-    period: Month = Field(description="the month shown")
+    period: PeriodName = Field(description="the period shown (a month unless another was asked)")
     as_of: date = Field(description="the day the pace is measured at (today)")
     periods: Periods
+    other_periods: list[PeriodOption] = Field(
+        default_factory=list, description="the current week, quarter, half and fiscal year, the next month"
+    )
+    business_days: int | None = Field(default=None, description="business days in the period")
+    days_left: int | None = Field(default=None, description="business days left after today")
 
 
 class HomeResult(_Head):

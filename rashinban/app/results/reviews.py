@@ -47,7 +47,7 @@ class AgendaKpi(Result):
     expected: float = Field(description="the month-end value the gap is measured on")
     gap: float = Field(description="shortfall as a share of the target")
     elasticity: float = Field(description="% change of the KGI for +1 % of the KPI (from the tree)")
-    effect: float = Field(description="KGI lost to first order: gap × elasticity ÷ 100 × KGI target")
+    effect: float = Field(description="KGI lost to first order: gap × elasticity × KGI target")
     target_text: str
     expected_text: str
     effect_text: str

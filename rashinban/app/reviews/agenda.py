@@ -246,7 +246,7 @@ def _alert(a: Any, since: datetime) -> AgendaAlert:
         severity=a.severity,
         message=a.message,
         url=a.url,
-        new=a.opened_at >= since,
+        new=a.opened_at > since,
         opened_at=a.opened_at,
         deal_id=a.deal_id,
     )

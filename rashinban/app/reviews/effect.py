@@ -16,6 +16,7 @@ from rashinban.app.results.reviews import EffectView
 from rashinban.i18n import format as fmt
 from rashinban.i18n import t
 from rashinban.kpi.calendar import BusinessCalendar, Span
+from rashinban.kpi.formula import BinOp, Ref
 from rashinban.kpi.units import Unit
 from rashinban.metrics.actuals import node_actuals
 from rashinban.metrics.backends import ibis_connection
@@ -110,10 +111,15 @@ def _rest(
         return Fraction(comp[node]) - Fraction(mine[node])
     mid = b.model.nodes[node].measure
     m = b.measures.get(mid) if mid else None
-    parts = m.inputs if m is not None and m.agg == "ratio" else []
-    if len(parts) != 2:
-        return None
-    num, den = parts
+    expr = m.expr if m is not None else None
+    if not (
+        isinstance(expr, BinOp)
+        and expr.op == "/"
+        and isinstance(expr.left, Ref)
+        and isinstance(expr.right, Ref)
+    ):
+        return None  # only a plain ratio of two measures splits into parts
+    num, den = expr.left.name, expr.right.name
     raw = [comp_raw.get(num), mine_raw.get(num), comp_raw.get(den), mine_raw.get(den)]
     if any(v is None for v in raw):
         return None

@@ -360,9 +360,7 @@ def api_save_mail(ctx: ApiCtx, body: MailIn) -> Any:
     return _form_or(ctx, lambda: ctx.service.alerts.save_mail_settings(body.model_dump(exclude_none=True)))
 
 
-@api.get(
-    "/run/{job_id}", summary="An evaluation started in the background", responses=error_responses(404)
-)
+@api.get("/run/{job_id}", summary="An evaluation started in the background", responses=error_responses(404))
 def api_run_state(ctx: ApiCtx, job_id: Annotated[int, Path(ge=1, le=10**15)]) -> R.RunState:
     return ctx.service.alerts.run_state(job_id)
 

@@ -20,7 +20,7 @@ from rashinban.service import (
     TeamsResult,
     TreeResult,
 )
-from rashinban.web.dashkit import MemberId, NodeId, PeriodQ, RangeQ, ScopeQ, TeamId
+from rashinban.web.dashkit import MemberId, NodeId, PeriodQ, RangeQ, ScopeQ, SpanQ, TeamId
 from rashinban.web.deps import ApiCtx
 
 ERRORS: dict[int, tuple[Any, str]] = {
@@ -53,14 +53,14 @@ router = APIRouter(prefix="/api", tags=["dashboards"], responses=error_responses
 
 
 @router.get("/home", summary="Home: the KGI and main KPIs of a scope", responses=error_responses(404))
-def api_home(ctx: ApiCtx, period: PeriodQ = None, scope: ScopeQ = None) -> HomeResult:
+def api_home(ctx: ApiCtx, period: SpanQ = None, scope: ScopeQ = None) -> HomeResult:
     return ctx.service.dashboards.home(ctx.model, period, scope)
 
 
 @router.get(
     "/tree", summary="KPI tree: every node with target, actual and status", responses=error_responses(404)
 )
-def api_tree(ctx: ApiCtx, period: PeriodQ = None, scope: ScopeQ = None) -> TreeResult:
+def api_tree(ctx: ApiCtx, period: SpanQ = None, scope: ScopeQ = None) -> TreeResult:
     return ctx.service.dashboards.tree(ctx.model, period, scope)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -75,7 +76,36 @@ def _job_view(ctx: Ctx, job: ImportJob, status_code: int = 200) -> Response:
     data = job_json(job, ctx.lang)
     unit = t(f"forms.import.unit_{'rows' if job.unit == 'rows' else 'bytes'}", ctx.lang)
     view = {**data, "rate": job.rate}
-    return render(ctx, "partials/import_job.html", status_code=status_code, job=view, unit=unit)
+    people = (data.get("result") or {}).get("people") or {}
+    scopes = (
+        ctx.service.dashboards.scopes(ctx.model) if people.get("owners_unmatched") and job.can_confirm else []
+    )
+    return render(
+        ctx,
+        "partials/import_job.html",
+        status_code=status_code,
+        job=view,
+        unit=unit,
+        people=people,
+        scopes=scopes,
+    )
+
+
+def form_choices(form: dict[str, str]) -> dict[str, Any]:
+    """The mapping step's fields (owner_label_N/owner_choice_N, stage_value_N/stage_choice_N,
+    owners_team) as an import's choices."""
+    owners = {
+        form[k]: form.get(k.replace("owner_label_", "owner_choice_"), "")
+        for k in form
+        if k.startswith("owner_label_")
+    }
+    stages = {
+        form[k]: form.get(k.replace("stage_value_", "stage_choice_"), "")
+        for k in form
+        if k.startswith("stage_value_")
+    }
+    team = form.get("owners_team", "").removeprefix("team:")
+    return {"owners": owners, "stages": stages, "team": team if team.isdigit() else None}
 
 
 async def _receive(ctx: Ctx, request: Request) -> tuple[ImportJob | None, dict[str, str], dict[str, str]]:
@@ -173,7 +203,7 @@ def import_confirm(ctx: PageCtx, form: FormFields, job_id: str) -> Response:
         return _page(ctx, 403)
     jobs = ctx.service.imports.jobs
     try:
-        new = jobs.confirm(_id(job_id), form.get("skip_invalid") in ("on", "1", "true"))
+        new = jobs.confirm(_id(job_id), form.get("skip_invalid") in ("on", "1", "true"), form_choices(form))
     except NotFoundError:
         return _expired(ctx)
     return _job_view(ctx, jobs.get(new), 202)
@@ -214,18 +244,31 @@ def api_job(ctx: ApiCtx, job_id: str) -> Response:
         return _not_found(ctx)
 
 
+class ImportChoices(BaseModel):
+    """The mapping step: owners the file names that match no member, and stages not in the funnel."""
+
+    model_config = ConfigDict(extra="ignore")
+    owners: dict[str, str] = Field(
+        default_factory=dict, description="owner label → member id, or new:TEAM_ID to create it in that team"
+    )
+    stages: dict[str, str] = Field(default_factory=dict, description="the file's stage → a funnel stage")
+    team: int | None = Field(default=None, description="create every other unmatched owner in this team")
+
+
 @router.post(
     "/api/imports/{job_id}/confirm",
     status_code=202,
     summary="Load a checked file (skip_invalid=true loads the valid rows); answers the load job",
 )
-def api_confirm(ctx: ApiCtx, job_id: str, skip_invalid: bool = False) -> Response:
+def api_confirm(
+    ctx: ApiCtx, job_id: str, skip_invalid: bool = False, choices: ImportChoices | None = None
+) -> Response:
     if not _allowed(ctx):
         e = ForbiddenError("forbidden_role", role=ctx.user.role if ctx.user else "-")
         return JSONResponse({"error": e.code, "message": render_error(e, ctx.lang)}, status_code=403)
     jobs = ctx.service.imports.jobs
     try:
-        new = jobs.confirm(_id(job_id), skip_invalid)
+        new = jobs.confirm(_id(job_id), skip_invalid, choices.model_dump() if choices else None)
     except NotFoundError:
         return _not_found(ctx)
     return JSONResponse(job_json(jobs.get(new), ctx.lang), status_code=202)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from rashinban.errors import ForbiddenError
-from rashinban.web.dashkit import PeriodQ, ScopeQ, dash_helpers
+from rashinban.web.dashkit import ScopeQ, SpanQ, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -14,7 +16,7 @@ router = APIRouter()
 
 
 @router.get("/", include_in_schema=False)
-def home(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
+def home(ctx: PageCtx, period: SpanQ = None, scope: ScopeQ = None) -> Response:
     try:
         data = ctx.service.dashboards.home(ctx.model, period, scope)
     except ForbiddenError:
@@ -27,5 +29,5 @@ def home(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response
     band = ctx.service.forecasts.band(ctx.model, scope)  # the stored forecast (JSON twin: /api/forecast/band)
     sv = data.scope.type if data.scope.type == "company" else f"{data.scope.type}:{data.scope.id}"
     shown = band is not None and band.period == data.period
-    extra = {"band": band.model_dump(mode="json"), "band_scope": sv} if band and shown else {}
+    extra: dict[str, Any] = {"band": band.model_dump(mode="json"), "band_scope": sv} if band and shown else {}
     return render(ctx, name, d=data.model_dump(mode="json"), **extra, **dash_helpers(ctx.lang))

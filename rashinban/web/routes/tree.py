@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from rashinban.web.dashkit import NodeId, PeriodQ, ScopeQ, dash_helpers
+from rashinban.web.dashkit import NodeId, PeriodQ, ScopeQ, SpanQ, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -13,7 +13,7 @@ router = APIRouter()
 
 
 @router.get("/tree", include_in_schema=False)
-def tree_page(ctx: PageCtx, period: PeriodQ = None, scope: ScopeQ = None) -> Response:
+def tree_page(ctx: PageCtx, period: SpanQ = None, scope: ScopeQ = None) -> Response:
     data = ctx.service.dashboards.tree(ctx.model, period, scope)
     teams = ctx.service.dashboards.scopes(ctx.model)
     return render(

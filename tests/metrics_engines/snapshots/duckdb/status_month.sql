@@ -180,13 +180,15 @@ SELECT
   "t6"."scope_id",
   "t6"."_p",
   SUM("t6"."_rows") AS "_rows",
-  SUM("t6"."sqls__n") AS "sqls__n"
+  SUM("t6"."sqls__n") AS "sqls__n",
+  SUM("t6"."handoffs__n") AS "handoffs__n"
 FROM (
   SELECT
     "t5"."_key",
     "t5"."_p",
     "t5"."_rows",
     "t5"."sqls__n",
+    "t5"."handoffs__n",
     "t2"."scope_type",
     "t2"."scope_id"
   FROM (
@@ -197,7 +199,11 @@ FROM (
       COUNT(*) FILTER(WHERE
         NOT (
           "t3"."sql_at" IS NULL
-        )) AS "sqls__n"
+        )) AS "sqls__n",
+      COUNT(*) FILTER(WHERE
+        NOT (
+          "t3"."sql_at" IS NULL
+        )) AS "handoffs__n"
     FROM (
       SELECT
         "t1"."id",
@@ -344,6 +350,8 @@ SELECT
   SUM("t6"."emails_replied__n") AS "emails_replied__n",
   SUM("t6"."entry_lag_hours__s") AS "entry_lag_hours__s",
   SUM("t6"."entry_lag_hours__c") AS "entry_lag_hours__c",
+  SUM("t6"."immediate_entry_rate__s") AS "immediate_entry_rate__s",
+  SUM("t6"."immediate_entry_rate__c") AS "immediate_entry_rate__c",
   SUM("t6"."appointments__n") AS "appointments__n",
   SUM("t6"."visits__n") AS "visits__n",
   SUM("t6"."web_meetings__n") AS "web_meetings__n",
@@ -362,6 +370,8 @@ FROM (
     "t5"."emails_replied__n",
     "t5"."entry_lag_hours__s",
     "t5"."entry_lag_hours__c",
+    "t5"."immediate_entry_rate__s",
+    "t5"."immediate_entry_rate__c",
     "t5"."appointments__n",
     "t5"."visits__n",
     "t5"."web_meetings__n",
@@ -400,6 +410,16 @@ FROM (
         CAST(EPOCH(CAST(CAST("t3"."logged_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t3"."occurred_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
       ) AS "entry_lag_hours__c",
       COUNT(*) FILTER(WHERE
+        (
+          "t3"."entry_lag_hours" <= 1
+        ) AND NOT (
+          "t3"."logged_at" IS NULL
+        )) AS "immediate_entry_rate__s",
+      COUNT(*) FILTER(WHERE
+        NOT (
+          "t3"."logged_at" IS NULL
+        )) AS "immediate_entry_rate__c",
+      COUNT(*) FILTER(WHERE
         "t3"."outcome" = 'appointment') AS "appointments__n",
       COUNT(*) FILTER(WHERE
         "t3"."type" = 'visit') AS "visits__n",
@@ -427,6 +447,7 @@ FROM (
         "t1"."occurred_at",
         "t1"."logged_at",
         "t1"."contact_id",
+        CAST(EPOCH(CAST("t1"."logged_at" AS TIMESTAMP)) - EPOCH(CAST("t1"."occurred_at" AS TIMESTAMP)) AS DOUBLE) / 3600.0 AS "entry_lag_hours",
         CAST(DATE_TRUNC('MONTH', "t1"."occurred_at") AS DATE) AS "_p",
         COALESCE("t1"."member_id", -1) AS "_key"
       FROM "activities" AS "t1"
@@ -468,6 +489,7 @@ FROM (
     "t4"."occurred_at",
     "t4"."logged_at",
     "t4"."contact_id",
+    "t4"."entry_lag_hours",
     "t4"."_p",
     "t4"."_key",
     "t2"."scope_type",
@@ -488,6 +510,7 @@ FROM (
       "t0"."occurred_at",
       "t0"."logged_at",
       "t0"."contact_id",
+      CAST(EPOCH(CAST("t0"."logged_at" AS TIMESTAMP)) - EPOCH(CAST("t0"."occurred_at" AS TIMESTAMP)) AS DOUBLE) / 3600.0 AS "entry_lag_hours",
       CAST(DATE_TRUNC('MONTH', "t0"."occurred_at") AS DATE) AS "_p",
       COALESCE("t0"."member_id", -1) AS "_key"
     FROM "activities" AS "t0"
@@ -550,8 +573,72 @@ FROM (
         "t1"."is_won",
         "t1"."lost_reason",
         "t1"."valid",
+        "t1"."source_member_id",
         CAST(DATE_TRUNC('MONTH', "t1"."created_at") AS DATE) AS "_p",
         COALESCE("t1"."owner_id", -1) AS "_key"
+      FROM "deals" AS "t1"
+      WHERE
+        "t1"."created_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
+        AND "t1"."created_at" < MAKE_TIMESTAMP(2027, 4, 1, 0, 0, 0.0)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."deals_sourced__n") AS "deals_sourced__n"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."deals_sourced__n",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) AS "deals_sourced__n"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."name",
+        "t1"."account_id",
+        "t1"."owner_id",
+        "t1"."product_id",
+        "t1"."lead_id",
+        "t1"."channel",
+        "t1"."stage",
+        "t1"."amount",
+        "t1"."currency",
+        "t1"."probability",
+        "t1"."created_at",
+        "t1"."expected_close_on",
+        "t1"."closed_at",
+        "t1"."is_closed",
+        "t1"."is_won",
+        "t1"."lost_reason",
+        "t1"."valid",
+        "t1"."source_member_id",
+        CAST(DATE_TRUNC('MONTH', "t1"."created_at") AS DATE) AS "_p",
+        COALESCE("t1"."source_member_id", -1) AS "_key"
       FROM "deals" AS "t1"
       WHERE
         "t1"."created_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
@@ -605,9 +692,13 @@ FROM (
         "t6"."entered_at",
         "t6"."amount",
         "t6"."owner_id",
+        "t6"."source_member_id",
+        "t6"."account_id",
+        "t6"."lead_id",
         "t6"."channel",
         "t6"."product_id",
         "t6"."is_won",
+        "t6"."created_at",
         CAST(DATE_TRUNC('MONTH', "t6"."entered_at") AS DATE) AS "_p",
         COALESCE("t6"."owner_id", -1) AS "_key"
       FROM (
@@ -618,9 +709,13 @@ FROM (
           "t4"."entered_at",
           "t4"."amount",
           "t5"."owner_id",
+          "t5"."source_member_id",
+          "t5"."account_id",
+          "t5"."lead_id",
           "t5"."channel",
           "t5"."product_id",
-          "t5"."is_won"
+          "t5"."is_won",
+          "t5"."created_at"
         FROM "deal_stage_history" AS "t4"
         INNER JOIN "deals" AS "t5"
           ON "t4"."deal_id" = "t5"."id"
@@ -636,6 +731,154 @@ FROM (
   INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t3"
     ON "t9"."_key" = "t3"."_key"
 ) AS "t10"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t9"."scope_type",
+  "t9"."scope_id",
+  "t9"."_p",
+  COUNT(DISTINCT "t9"."deal_id") FILTER(WHERE
+    "t9"."stage" = '提案・見積') AS "qualified_deals__v"
+FROM (
+  SELECT
+    "t8"."id",
+    "t8"."deal_id",
+    "t8"."stage",
+    "t8"."entered_at",
+    "t8"."amount",
+    "t8"."owner_id",
+    "t8"."source_member_id",
+    "t8"."account_id",
+    "t8"."lead_id",
+    "t8"."channel",
+    "t8"."product_id",
+    "t8"."is_won",
+    "t8"."created_at",
+    "t8"."_p",
+    "t8"."_key",
+    "t3"."scope_type",
+    "t3"."scope_id"
+  FROM (
+    SELECT
+      "t6"."id",
+      "t6"."deal_id",
+      "t6"."stage",
+      "t6"."entered_at",
+      "t6"."amount",
+      "t6"."owner_id",
+      "t6"."source_member_id",
+      "t6"."account_id",
+      "t6"."lead_id",
+      "t6"."channel",
+      "t6"."product_id",
+      "t6"."is_won",
+      "t6"."created_at",
+      CAST(DATE_TRUNC('MONTH', "t6"."entered_at") AS DATE) AS "_p",
+      COALESCE("t6"."owner_id", -1) AS "_key"
+    FROM (
+      SELECT
+        "t4"."id",
+        "t4"."deal_id",
+        "t4"."stage",
+        "t4"."entered_at",
+        "t4"."amount",
+        "t5"."owner_id",
+        "t5"."source_member_id",
+        "t5"."account_id",
+        "t5"."lead_id",
+        "t5"."channel",
+        "t5"."product_id",
+        "t5"."is_won",
+        "t5"."created_at"
+      FROM "deal_stage_history" AS "t4"
+      INNER JOIN "deals" AS "t5"
+        ON "t4"."deal_id" = "t5"."id"
+    ) AS "t6"
+    WHERE
+      "t6"."entered_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
+      AND "t6"."entered_at" < MAKE_TIMESTAMP(2027, 4, 1, 0, 0, 0.0)
+  ) AS "t8"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t3"
+    ON "t8"."_key" = "t3"."_key"
+) AS "t9"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t9"."scope_type",
+  "t9"."scope_id",
+  "t9"."_p",
+  COUNT(DISTINCT "t9"."deal_id") FILTER(WHERE
+    "t9"."stage" = '初回訪問') AS "first_meetings__v"
+FROM (
+  SELECT
+    "t8"."id",
+    "t8"."deal_id",
+    "t8"."stage",
+    "t8"."entered_at",
+    "t8"."amount",
+    "t8"."owner_id",
+    "t8"."source_member_id",
+    "t8"."account_id",
+    "t8"."lead_id",
+    "t8"."channel",
+    "t8"."product_id",
+    "t8"."is_won",
+    "t8"."created_at",
+    "t8"."_p",
+    "t8"."_key",
+    "t3"."scope_type",
+    "t3"."scope_id"
+  FROM (
+    SELECT
+      "t6"."id",
+      "t6"."deal_id",
+      "t6"."stage",
+      "t6"."entered_at",
+      "t6"."amount",
+      "t6"."owner_id",
+      "t6"."source_member_id",
+      "t6"."account_id",
+      "t6"."lead_id",
+      "t6"."channel",
+      "t6"."product_id",
+      "t6"."is_won",
+      "t6"."created_at",
+      CAST(DATE_TRUNC('MONTH', "t6"."entered_at") AS DATE) AS "_p",
+      COALESCE("t6"."source_member_id", -1) AS "_key"
+    FROM (
+      SELECT
+        "t4"."id",
+        "t4"."deal_id",
+        "t4"."stage",
+        "t4"."entered_at",
+        "t4"."amount",
+        "t5"."owner_id",
+        "t5"."source_member_id",
+        "t5"."account_id",
+        "t5"."lead_id",
+        "t5"."channel",
+        "t5"."product_id",
+        "t5"."is_won",
+        "t5"."created_at"
+      FROM "deal_stage_history" AS "t4"
+      INNER JOIN "deals" AS "t5"
+        ON "t4"."deal_id" = "t5"."id"
+    ) AS "t6"
+    WHERE
+      "t6"."entered_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
+      AND "t6"."entered_at" < MAKE_TIMESTAMP(2027, 4, 1, 0, 0, 0.0)
+  ) AS "t8"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t3"
+    ON "t8"."_key" = "t3"."_key"
+) AS "t9"
 GROUP BY
   1,
   2,
@@ -693,6 +936,7 @@ FROM (
         "t1"."is_won",
         "t1"."lost_reason",
         "t1"."valid",
+        "t1"."source_member_id",
         DATE_TRUNC('MONTH', "t1"."expected_close_on") AS "_p",
         COALESCE("t1"."owner_id", -1) AS "_key"
       FROM "deals" AS "t1"
@@ -714,29 +958,596 @@ GROUP BY
 ;
 
 SELECT
+  "t25"."scope_type",
+  "t25"."scope_id",
+  "t25"."_p",
+  SUM("t25"."_rows") AS "_rows",
+  SUM("t25"."won_deals__n") AS "won_deals__n",
+  SUM("t25"."lost_deals__n") AS "lost_deals__n",
+  SUM("t25"."closed_deals__n") AS "closed_deals__n",
+  SUM("t25"."revenue__s") AS "revenue__s",
+  SUM("t25"."revenue__c") AS "revenue__c",
+  SUM("t25"."revenue_new__s") AS "revenue_new__s",
+  SUM("t25"."revenue_new__c") AS "revenue_new__c",
+  SUM("t25"."revenue_existing__s") AS "revenue_existing__s",
+  SUM("t25"."revenue_existing__c") AS "revenue_existing__c",
+  SUM("t25"."sales_cycle_days__s") AS "sales_cycle_days__s",
+  SUM("t25"."sales_cycle_days__c") AS "sales_cycle_days__c",
+  SUM("t25"."lead_to_won_days__s") AS "lead_to_won_days__s",
+  SUM("t25"."lead_to_won_days__c") AS "lead_to_won_days__c"
+FROM (
+  SELECT
+    "t24"."_key",
+    "t24"."_p",
+    "t24"."_rows",
+    "t24"."won_deals__n",
+    "t24"."lost_deals__n",
+    "t24"."closed_deals__n",
+    "t24"."revenue__s",
+    "t24"."revenue__c",
+    "t24"."revenue_new__s",
+    "t24"."revenue_new__c",
+    "t24"."revenue_existing__s",
+    "t24"."revenue_existing__c",
+    "t24"."sales_cycle_days__s",
+    "t24"."sales_cycle_days__c",
+    "t24"."lead_to_won_days__s",
+    "t24"."lead_to_won_days__c",
+    "t4"."scope_type",
+    "t4"."scope_id"
+  FROM (
+    SELECT
+      "t22"."_key",
+      "t22"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) FILTER(WHERE
+        "t22"."is_won") AS "won_deals__n",
+      COUNT(*) FILTER(WHERE
+        "t22"."is_closed" AND NOT (
+          "t22"."is_won"
+        )) AS "lost_deals__n",
+      COUNT(*) FILTER(WHERE
+        "t22"."is_closed") AS "closed_deals__n",
+      SUM("t22"."amount") FILTER(WHERE
+        "t22"."is_won") AS "revenue__s",
+      COUNT("t22"."amount") FILTER(WHERE
+        "t22"."is_won") AS "revenue__c",
+      SUM("t22"."amount") FILTER(WHERE
+        "t22"."is_won" AND (
+          "t22"."customer_type" = 'new'
+        )) AS "revenue_new__s",
+      COUNT("t22"."amount") FILTER(WHERE
+        "t22"."is_won" AND (
+          "t22"."customer_type" = 'new'
+        )) AS "revenue_new__c",
+      SUM("t22"."amount") FILTER(WHERE
+        "t22"."is_won" AND (
+          "t22"."customer_type" = 'existing'
+        )) AS "revenue_existing__s",
+      COUNT("t22"."amount") FILTER(WHERE
+        "t22"."is_won" AND (
+          "t22"."customer_type" = 'existing'
+        )) AS "revenue_existing__c",
+      SUM(
+        CAST(EPOCH(CAST(CAST("t22"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t22"."created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
+      ) FILTER(WHERE
+        "t22"."is_won") AS "sales_cycle_days__s",
+      COUNT(
+        CAST(EPOCH(CAST(CAST("t22"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t22"."created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
+      ) FILTER(WHERE
+        "t22"."is_won") AS "sales_cycle_days__c",
+      SUM(
+        CAST(EPOCH(CAST(CAST("t22"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t22"."lead__created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
+      ) FILTER(WHERE
+        "t22"."is_won" AND NOT (
+          "t22"."lead_id" IS NULL
+        )) AS "lead_to_won_days__s",
+      COUNT(
+        CAST(EPOCH(CAST(CAST("t22"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t22"."lead__created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
+      ) FILTER(WHERE
+        "t22"."is_won" AND NOT (
+          "t22"."lead_id" IS NULL
+        )) AS "lead_to_won_days__c"
+    FROM (
+      SELECT
+        "t21"."id",
+        "t21"."source",
+        "t21"."external_id",
+        "t21"."name",
+        "t21"."account_id",
+        "t21"."owner_id",
+        "t21"."product_id",
+        "t21"."lead_id",
+        "t21"."channel",
+        "t21"."stage",
+        "t21"."amount",
+        "t21"."currency",
+        "t21"."probability",
+        "t21"."created_at",
+        "t21"."expected_close_on",
+        "t21"."closed_at",
+        "t21"."is_closed",
+        "t21"."is_won",
+        "t21"."lost_reason",
+        "t21"."valid",
+        "t21"."source_member_id",
+        "t21"."lead__channel",
+        "t21"."lead__created_at",
+        "t21"."customer_type",
+        CAST(DATE_TRUNC('MONTH', "t21"."closed_at") AS DATE) AS "_p",
+        COALESCE("t21"."owner_id", -1) AS "_key"
+      FROM (
+        SELECT
+          "t20".*
+          EXCLUDE ("_since")
+        FROM (
+          SELECT
+            "t19"."id",
+            "t19"."source",
+            "t19"."external_id",
+            "t19"."name",
+            "t19"."account_id",
+            "t19"."owner_id",
+            "t19"."product_id",
+            "t19"."lead_id",
+            "t19"."channel",
+            "t19"."stage",
+            "t19"."amount",
+            "t19"."currency",
+            "t19"."probability",
+            "t19"."created_at",
+            "t19"."expected_close_on",
+            "t19"."closed_at",
+            "t19"."is_closed",
+            "t19"."is_won",
+            "t19"."lost_reason",
+            "t19"."valid",
+            "t19"."source_member_id",
+            "t19"."lead__channel",
+            "t19"."lead__created_at",
+            "t19"."_since",
+            CASE
+              WHEN "t19"."account_id" IS NULL
+              THEN CAST(NULL AS TEXT)
+              ELSE CASE
+                WHEN (
+                  "t19"."_since" IS NOT NULL
+                )
+                AND (
+                  "t19"."_since" < CAST("t19"."created_at" AS TIMESTAMP)
+                )
+                THEN 'existing'
+                ELSE 'new'
+              END
+            END AS "customer_type"
+          FROM (
+            SELECT
+              "t18".*
+              EXCLUDE ("_aid")
+            FROM (
+              SELECT
+                "t15"."id",
+                "t15"."source",
+                "t15"."external_id",
+                "t15"."name",
+                "t15"."account_id",
+                "t15"."owner_id",
+                "t15"."product_id",
+                "t15"."lead_id",
+                "t15"."channel",
+                "t15"."stage",
+                "t15"."amount",
+                "t15"."currency",
+                "t15"."probability",
+                "t15"."created_at",
+                "t15"."expected_close_on",
+                "t15"."closed_at",
+                "t15"."is_closed",
+                "t15"."is_won",
+                "t15"."lost_reason",
+                "t15"."valid",
+                "t15"."source_member_id",
+                "t15"."lead__channel",
+                "t15"."lead__created_at",
+                "t17"."_aid",
+                "t17"."_since"
+              FROM (
+                SELECT
+                  "t11".*
+                  EXCLUDE ("_rid")
+                FROM (
+                  SELECT
+                    "t5"."id",
+                    "t5"."source",
+                    "t5"."external_id",
+                    "t5"."name",
+                    "t5"."account_id",
+                    "t5"."owner_id",
+                    "t5"."product_id",
+                    "t5"."lead_id",
+                    "t5"."channel",
+                    "t5"."stage",
+                    "t5"."amount",
+                    "t5"."currency",
+                    "t5"."probability",
+                    "t5"."created_at",
+                    "t5"."expected_close_on",
+                    "t5"."closed_at",
+                    "t5"."is_closed",
+                    "t5"."is_won",
+                    "t5"."lost_reason",
+                    "t5"."valid",
+                    "t5"."source_member_id",
+                    "t8"."_rid",
+                    "t8"."lead__channel",
+                    "t8"."lead__created_at"
+                  FROM "deals" AS "t5"
+                  LEFT OUTER JOIN (
+                    SELECT
+                      "t2"."id" AS "_rid",
+                      "t2"."channel" AS "lead__channel",
+                      "t2"."created_at" AS "lead__created_at"
+                    FROM "leads" AS "t2"
+                  ) AS "t8"
+                    ON "t5"."lead_id" = "t8"."_rid"
+                ) AS "t11"
+              ) AS "t15"
+              LEFT OUTER JOIN (
+                SELECT
+                  "t14"."_aid",
+                  MIN("t14"."_first") AS "_since"
+                FROM (
+                  SELECT
+                    *
+                  FROM (
+                    SELECT
+                      "t7"."account_id" AS "_aid",
+                      CAST(MIN("t7"."closed_at") AS TIMESTAMP) AS "_first"
+                    FROM (
+                      SELECT
+                        *
+                      FROM "deals" AS "t1"
+                      WHERE
+                        "t1"."is_won" AND "t1"."closed_at" IS NOT NULL AND "t1"."account_id" IS NOT NULL
+                    ) AS "t7"
+                    GROUP BY
+                      1
+                  ) AS "t10"
+                  UNION ALL
+                  SELECT
+                    *
+                  FROM (
+                    SELECT
+                      "t9"."account_id" AS "_aid",
+                      CAST(MIN("t9"."start_on") AS TIMESTAMP) AS "_first"
+                    FROM (
+                      SELECT
+                        *
+                      FROM "contracts" AS "t3"
+                      WHERE
+                        "t3"."account_id" IS NOT NULL
+                    ) AS "t9"
+                    GROUP BY
+                      1
+                  ) AS "t12"
+                ) AS "t14"
+                GROUP BY
+                  1
+              ) AS "t17"
+                ON "t15"."account_id" = "t17"."_aid"
+            ) AS "t18"
+          ) AS "t19"
+        ) AS "t20"
+      ) AS "t21"
+      WHERE
+        "t21"."closed_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
+        AND "t21"."closed_at" < MAKE_TIMESTAMP(2027, 4, 1, 0, 0, 0.0)
+    ) AS "t22"
+    GROUP BY
+      1,
+      2
+  ) AS "t24"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t4"
+    ON "t24"."_key" = "t4"."_key"
+) AS "t25"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t24"."scope_type",
+  "t24"."scope_id",
+  "t24"."_p",
+  COUNT(DISTINCT "t24"."account_id") FILTER(WHERE
+    "t24"."is_won") AS "customers__v",
+  COUNT(DISTINCT "t24"."account_id") FILTER(WHERE
+    "t24"."is_won" AND (
+      "t24"."customer_type" = 'new'
+    )) AS "new_customers__v",
+  COUNT(DISTINCT "t24"."account_id") FILTER(WHERE
+    "t24"."is_won"
+    AND (
+      "t24"."customer_type" = 'new'
+    )
+    AND (
+      (
+        "t24"."channel" = 'referral'
+      ) OR (
+        "t24"."lead__channel" = 'referral'
+      )
+    )) AS "referral_customers__v",
+  COUNT(DISTINCT "t24"."account_id") FILTER(WHERE
+    "t24"."is_won" AND (
+      "t24"."customer_type" = 'existing'
+    )) AS "repeat_customers__v",
+  QUANTILE_CONT(
+    CASE
+      WHEN "t24"."is_won"
+      THEN CAST("t24"."amount" AS DOUBLE)
+      ELSE CAST(NULL AS DOUBLE)
+    END,
+    0.5
+  ) AS "x_median_won_amount__v",
+  QUANTILE_CONT(
+    CASE
+      WHEN "t24"."is_won"
+      THEN CAST(EPOCH(CAST(CAST("t24"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t24"."created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
+      ELSE CAST(NULL AS DOUBLE)
+    END,
+    0.5
+  ) AS "x_median_cycle_days__v"
+FROM (
+  SELECT
+    "t23"."id",
+    "t23"."source",
+    "t23"."external_id",
+    "t23"."name",
+    "t23"."account_id",
+    "t23"."owner_id",
+    "t23"."product_id",
+    "t23"."lead_id",
+    "t23"."channel",
+    "t23"."stage",
+    "t23"."amount",
+    "t23"."currency",
+    "t23"."probability",
+    "t23"."created_at",
+    "t23"."expected_close_on",
+    "t23"."closed_at",
+    "t23"."is_closed",
+    "t23"."is_won",
+    "t23"."lost_reason",
+    "t23"."valid",
+    "t23"."source_member_id",
+    "t23"."lead__channel",
+    "t23"."lead__created_at",
+    "t23"."customer_type",
+    "t23"."_p",
+    "t23"."_key",
+    "t4"."scope_type",
+    "t4"."scope_id"
+  FROM (
+    SELECT
+      "t21"."id",
+      "t21"."source",
+      "t21"."external_id",
+      "t21"."name",
+      "t21"."account_id",
+      "t21"."owner_id",
+      "t21"."product_id",
+      "t21"."lead_id",
+      "t21"."channel",
+      "t21"."stage",
+      "t21"."amount",
+      "t21"."currency",
+      "t21"."probability",
+      "t21"."created_at",
+      "t21"."expected_close_on",
+      "t21"."closed_at",
+      "t21"."is_closed",
+      "t21"."is_won",
+      "t21"."lost_reason",
+      "t21"."valid",
+      "t21"."source_member_id",
+      "t21"."lead__channel",
+      "t21"."lead__created_at",
+      "t21"."customer_type",
+      CAST(DATE_TRUNC('MONTH', "t21"."closed_at") AS DATE) AS "_p",
+      COALESCE("t21"."owner_id", -1) AS "_key"
+    FROM (
+      SELECT
+        "t20".*
+        EXCLUDE ("_since")
+      FROM (
+        SELECT
+          "t19"."id",
+          "t19"."source",
+          "t19"."external_id",
+          "t19"."name",
+          "t19"."account_id",
+          "t19"."owner_id",
+          "t19"."product_id",
+          "t19"."lead_id",
+          "t19"."channel",
+          "t19"."stage",
+          "t19"."amount",
+          "t19"."currency",
+          "t19"."probability",
+          "t19"."created_at",
+          "t19"."expected_close_on",
+          "t19"."closed_at",
+          "t19"."is_closed",
+          "t19"."is_won",
+          "t19"."lost_reason",
+          "t19"."valid",
+          "t19"."source_member_id",
+          "t19"."lead__channel",
+          "t19"."lead__created_at",
+          "t19"."_since",
+          CASE
+            WHEN "t19"."account_id" IS NULL
+            THEN CAST(NULL AS TEXT)
+            ELSE CASE
+              WHEN (
+                "t19"."_since" IS NOT NULL
+              )
+              AND (
+                "t19"."_since" < CAST("t19"."created_at" AS TIMESTAMP)
+              )
+              THEN 'existing'
+              ELSE 'new'
+            END
+          END AS "customer_type"
+        FROM (
+          SELECT
+            "t18".*
+            EXCLUDE ("_aid")
+          FROM (
+            SELECT
+              "t15"."id",
+              "t15"."source",
+              "t15"."external_id",
+              "t15"."name",
+              "t15"."account_id",
+              "t15"."owner_id",
+              "t15"."product_id",
+              "t15"."lead_id",
+              "t15"."channel",
+              "t15"."stage",
+              "t15"."amount",
+              "t15"."currency",
+              "t15"."probability",
+              "t15"."created_at",
+              "t15"."expected_close_on",
+              "t15"."closed_at",
+              "t15"."is_closed",
+              "t15"."is_won",
+              "t15"."lost_reason",
+              "t15"."valid",
+              "t15"."source_member_id",
+              "t15"."lead__channel",
+              "t15"."lead__created_at",
+              "t17"."_aid",
+              "t17"."_since"
+            FROM (
+              SELECT
+                "t11".*
+                EXCLUDE ("_rid")
+              FROM (
+                SELECT
+                  "t5"."id",
+                  "t5"."source",
+                  "t5"."external_id",
+                  "t5"."name",
+                  "t5"."account_id",
+                  "t5"."owner_id",
+                  "t5"."product_id",
+                  "t5"."lead_id",
+                  "t5"."channel",
+                  "t5"."stage",
+                  "t5"."amount",
+                  "t5"."currency",
+                  "t5"."probability",
+                  "t5"."created_at",
+                  "t5"."expected_close_on",
+                  "t5"."closed_at",
+                  "t5"."is_closed",
+                  "t5"."is_won",
+                  "t5"."lost_reason",
+                  "t5"."valid",
+                  "t5"."source_member_id",
+                  "t8"."_rid",
+                  "t8"."lead__channel",
+                  "t8"."lead__created_at"
+                FROM "deals" AS "t5"
+                LEFT OUTER JOIN (
+                  SELECT
+                    "t2"."id" AS "_rid",
+                    "t2"."channel" AS "lead__channel",
+                    "t2"."created_at" AS "lead__created_at"
+                  FROM "leads" AS "t2"
+                ) AS "t8"
+                  ON "t5"."lead_id" = "t8"."_rid"
+              ) AS "t11"
+            ) AS "t15"
+            LEFT OUTER JOIN (
+              SELECT
+                "t14"."_aid",
+                MIN("t14"."_first") AS "_since"
+              FROM (
+                SELECT
+                  *
+                FROM (
+                  SELECT
+                    "t7"."account_id" AS "_aid",
+                    CAST(MIN("t7"."closed_at") AS TIMESTAMP) AS "_first"
+                  FROM (
+                    SELECT
+                      *
+                    FROM "deals" AS "t1"
+                    WHERE
+                      "t1"."is_won" AND "t1"."closed_at" IS NOT NULL AND "t1"."account_id" IS NOT NULL
+                  ) AS "t7"
+                  GROUP BY
+                    1
+                ) AS "t10"
+                UNION ALL
+                SELECT
+                  *
+                FROM (
+                  SELECT
+                    "t9"."account_id" AS "_aid",
+                    CAST(MIN("t9"."start_on") AS TIMESTAMP) AS "_first"
+                  FROM (
+                    SELECT
+                      *
+                    FROM "contracts" AS "t3"
+                    WHERE
+                      "t3"."account_id" IS NOT NULL
+                  ) AS "t9"
+                  GROUP BY
+                    1
+                ) AS "t12"
+              ) AS "t14"
+              GROUP BY
+                1
+            ) AS "t17"
+              ON "t15"."account_id" = "t17"."_aid"
+          ) AS "t18"
+        ) AS "t19"
+      ) AS "t20"
+    ) AS "t21"
+    WHERE
+      "t21"."closed_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
+      AND "t21"."closed_at" < MAKE_TIMESTAMP(2027, 4, 1, 0, 0, 0.0)
+  ) AS "t23"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t4"
+    ON "t23"."_key" = "t4"."_key"
+) AS "t24"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
   "t6"."scope_type",
   "t6"."scope_id",
   "t6"."_p",
   SUM("t6"."_rows") AS "_rows",
-  SUM("t6"."won_deals__n") AS "won_deals__n",
-  SUM("t6"."lost_deals__n") AS "lost_deals__n",
-  SUM("t6"."closed_deals__n") AS "closed_deals__n",
-  SUM("t6"."revenue__s") AS "revenue__s",
-  SUM("t6"."revenue__c") AS "revenue__c",
-  SUM("t6"."sales_cycle_days__s") AS "sales_cycle_days__s",
-  SUM("t6"."sales_cycle_days__c") AS "sales_cycle_days__c"
+  SUM("t6"."won_sourced__n") AS "won_sourced__n",
+  SUM("t6"."revenue_sourced__s") AS "revenue_sourced__s",
+  SUM("t6"."revenue_sourced__c") AS "revenue_sourced__c"
 FROM (
   SELECT
     "t5"."_key",
     "t5"."_p",
     "t5"."_rows",
-    "t5"."won_deals__n",
-    "t5"."lost_deals__n",
-    "t5"."closed_deals__n",
-    "t5"."revenue__s",
-    "t5"."revenue__c",
-    "t5"."sales_cycle_days__s",
-    "t5"."sales_cycle_days__c",
+    "t5"."won_sourced__n",
+    "t5"."revenue_sourced__s",
+    "t5"."revenue_sourced__c",
     "t2"."scope_type",
     "t2"."scope_id"
   FROM (
@@ -745,25 +1556,11 @@ FROM (
       "t3"."_p",
       COUNT(*) AS "_rows",
       COUNT(*) FILTER(WHERE
-        "t3"."is_won") AS "won_deals__n",
-      COUNT(*) FILTER(WHERE
-        "t3"."is_closed" AND NOT (
-          "t3"."is_won"
-        )) AS "lost_deals__n",
-      COUNT(*) FILTER(WHERE
-        "t3"."is_closed") AS "closed_deals__n",
+        "t3"."is_won") AS "won_sourced__n",
       SUM("t3"."amount") FILTER(WHERE
-        "t3"."is_won") AS "revenue__s",
+        "t3"."is_won") AS "revenue_sourced__s",
       COUNT("t3"."amount") FILTER(WHERE
-        "t3"."is_won") AS "revenue__c",
-      SUM(
-        CAST(EPOCH(CAST(CAST("t3"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t3"."created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
-      ) FILTER(WHERE
-        "t3"."is_won") AS "sales_cycle_days__s",
-      COUNT(
-        CAST(EPOCH(CAST(CAST("t3"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t3"."created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
-      ) FILTER(WHERE
-        "t3"."is_won") AS "sales_cycle_days__c"
+        "t3"."is_won") AS "revenue_sourced__c"
     FROM (
       SELECT
         "t1"."id",
@@ -786,8 +1583,9 @@ FROM (
         "t1"."is_won",
         "t1"."lost_reason",
         "t1"."valid",
+        "t1"."source_member_id",
         CAST(DATE_TRUNC('MONTH', "t1"."closed_at") AS DATE) AS "_p",
-        COALESCE("t1"."owner_id", -1) AS "_key"
+        COALESCE("t1"."source_member_id", -1) AS "_key"
       FROM "deals" AS "t1"
       WHERE
         "t1"."closed_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
@@ -800,90 +1598,6 @@ FROM (
   INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
     ON "t5"."_key" = "t2"."_key"
 ) AS "t6"
-GROUP BY
-  1,
-  2,
-  3
-;
-
-SELECT
-  "t5"."scope_type",
-  "t5"."scope_id",
-  "t5"."_p",
-  QUANTILE_CONT(
-    CASE
-      WHEN "t5"."is_won"
-      THEN CAST("t5"."amount" AS DOUBLE)
-      ELSE CAST(NULL AS DOUBLE)
-    END,
-    0.5
-  ) AS "x_median_won_amount__v",
-  QUANTILE_CONT(
-    CASE
-      WHEN "t5"."is_won"
-      THEN CAST(EPOCH(CAST(CAST("t5"."closed_at" AS TIMESTAMP) AS TIMESTAMP)) - EPOCH(CAST(CAST("t5"."created_at" AS TIMESTAMP) AS TIMESTAMP)) AS DOUBLE)
-      ELSE CAST(NULL AS DOUBLE)
-    END,
-    0.5
-  ) AS "x_median_cycle_days__v"
-FROM (
-  SELECT
-    "t4"."id",
-    "t4"."source",
-    "t4"."external_id",
-    "t4"."name",
-    "t4"."account_id",
-    "t4"."owner_id",
-    "t4"."product_id",
-    "t4"."lead_id",
-    "t4"."channel",
-    "t4"."stage",
-    "t4"."amount",
-    "t4"."currency",
-    "t4"."probability",
-    "t4"."created_at",
-    "t4"."expected_close_on",
-    "t4"."closed_at",
-    "t4"."is_closed",
-    "t4"."is_won",
-    "t4"."lost_reason",
-    "t4"."valid",
-    "t4"."_p",
-    "t4"."_key",
-    "t2"."scope_type",
-    "t2"."scope_id"
-  FROM (
-    SELECT
-      "t0"."id",
-      "t0"."source",
-      "t0"."external_id",
-      "t0"."name",
-      "t0"."account_id",
-      "t0"."owner_id",
-      "t0"."product_id",
-      "t0"."lead_id",
-      "t0"."channel",
-      "t0"."stage",
-      "t0"."amount",
-      "t0"."currency",
-      "t0"."probability",
-      "t0"."created_at",
-      "t0"."expected_close_on",
-      "t0"."closed_at",
-      "t0"."is_closed",
-      "t0"."is_won",
-      "t0"."lost_reason",
-      "t0"."valid",
-      CAST(DATE_TRUNC('MONTH', "t0"."closed_at") AS DATE) AS "_p",
-      COALESCE("t0"."owner_id", -1) AS "_key"
-    FROM "deals" AS "t0"
-    WHERE
-      "t0"."closed_at" >= MAKE_TIMESTAMP(2025, 4, 1, 0, 0, 0.0)
-      AND "t0"."closed_at" < MAKE_TIMESTAMP(2027, 4, 1, 0, 0, 0.0)
-  ) AS "t4"
-  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
-    ON "t4"."_key" = "t2"."_key"
-) AS "t5"
 GROUP BY
   1,
   2,
