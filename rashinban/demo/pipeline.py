@@ -149,7 +149,7 @@ def generate(
         path = write_model(model_out, cfg, org, stats)
     report("model", total, total)
     return DemoResult(
-        db=store.url,
+        db=store.display,
         config=cfg,
         rows={k: stats.rows.get(k, 0) for k in _ROW_ORDER},
         seconds=time.perf_counter() - t0,

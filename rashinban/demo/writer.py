@@ -62,6 +62,7 @@ def _columns(table: str, data: pa.Table) -> list[str]:
 
 
 DUCKDB_MEMORY_LIMIT = "512MB"
+REPLACE_MEMORY_LIMIT = "4GB"  # one transaction: the uncommitted rows' key indexes stay in memory
 
 
 class DuckDBSink(_Transaction):
@@ -76,8 +77,16 @@ class DuckDBSink(_Transaction):
         con = self.conn.connection.driver_connection
         assert con is not None
         self._con: Any = con
+        # A new store is built in a hidden file that is published only when the demo
+        # succeeds (Store.publish), so it is already all-or-nothing: commit every chunk
+        # there.  DuckDB keeps the key indexes of uncommitted rows in memory (the `large`
+        # demo in one transaction peaked at 6.8 GB and ran out at 512 MB); on an existing
+        # store (--replace beside other data) the one transaction is what keeps it whole.
+        self._chunked = store.pending is not None
         if memory_limit:
-            self._con.execute(f"SET memory_limit = '{memory_limit}'")
+            self._con.execute(
+                f"SET memory_limit = '{memory_limit if self._chunked else REPLACE_MEMORY_LIMIT}'"
+            )
             self._con.execute("SET preserve_insertion_order = false")
 
     def write(self, table: str, data: pa.Table) -> None:
@@ -89,6 +98,9 @@ class DuckDBSink(_Transaction):
             self._con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM rashinban_demo_chunk')
         finally:
             self._con.unregister("rashinban_demo_chunk")
+        if self._chunked:  # the hidden new file: nothing else can see it before it is published
+            self._con.commit()
+            self._con.begin()
 
 
 class PostgresSink(_Transaction):
