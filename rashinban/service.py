@@ -38,8 +38,10 @@ from rashinban.app.manual import Manual
 from rashinban.app.members import Members
 from rashinban.app.models import Models, default_model_path
 from rashinban.app.planning import Planning, parse_sets
+from rashinban.app.records import Records
 from rashinban.app.results import alerts as alert_results  # the alerts area's result types
 from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
+from rashinban.app.results import records as record_results  # drill-down result types
 from rashinban.app.results import trust as trust_results  # manual values, members, breakdowns
 from rashinban.app.results.activities import (
     ActivityLogged,
@@ -278,6 +280,7 @@ class Rashinban:
     def breakdowns(self) -> Breakdowns:
         return Breakdowns(self.ctx, self.models)
 
+    records = cached_property(lambda s: Records(s.ctx, s.models))  # drill-down: the rows behind a figure
     reviews = cached_property(lambda s: Reviews(s.ctx, s.dashboards, s.insights, s.forecasts, s.alerts))
 
     def can(self, permission: Permission) -> bool:
@@ -386,6 +389,7 @@ __all__ = [
     "node_name",
     "parse_sets",
     "plan_view",
+    "record_results",
     "reject_text",
     "resolve_url",
     "review_results",

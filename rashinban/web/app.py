@@ -43,6 +43,7 @@ from rashinban.web.routes import (
     members,
     pages,
     planning,
+    records,
     reports,
     reviews,
     teams,
@@ -95,7 +96,7 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
 
     for router in (reviews.router, reviews.api, actions.router, actions.api, reports.router, reports.api):
         app.include_router(router)
-    for module in (account, audit, credentials, docs, manual, members, breakdown):
+    for module in (account, audit, credentials, docs, manual, members, breakdown, records):
         app.include_router(module.router)
     app.add_middleware(SecurityMiddleware, web=app)
 

@@ -1,0 +1,117 @@
+"""Drill-down: /records (the deals, leads, activities … behind one figure of one scope and
+period), its CSV/XLSX export and the JSON twin /api/records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from rashinban.service import record_results
+from rashinban.web.dashkit import MONTHS, NODE, SPAN, ScopeQ
+from rashinban.web.deps import ApiCtx, PageCtx
+from rashinban.web.routes.dashboard import error_responses
+from rashinban.web.templating import render
+
+RecordsResult = record_results.RecordsResult
+router = APIRouter()
+NodeQ = Annotated[str, Query(pattern=NODE, description="KPI node id of the model")]
+PeriodQ = Annotated[
+    str | None,
+    Query(
+        pattern=f"({SPAN})|({MONTHS})",
+        description="a month, week, fiscal quarter/half/year or a range of months; default: this period",
+    ),
+]
+MeasureQ = Annotated[str | None, Query(pattern=NODE, description="one of the base measures behind the node")]
+SortQ = Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="a column key")]
+DirQ = Annotated[Literal["asc", "desc"], Query(description="sort direction")]
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
+SizeQ = Annotated[int, Query(ge=25, le=200, description="rows per page: 25, 50, 100 or 200")]
+
+
+@router.get(
+    "/api/records",
+    summary="The records (deals, leads, activities …) behind one KPI figure of a scope and period",
+    response_model=RecordsResult,
+    responses=error_responses(400, 403, 404),
+)
+def api_records(
+    ctx: ApiCtx,
+    node: NodeQ,
+    scope: ScopeQ = None,
+    period: PeriodQ = None,
+    measure: MeasureQ = None,
+    sort: SortQ = None,
+    dir: DirQ = "desc",
+    page: PageQ = 1,
+    page_size: SizeQ = 50,
+) -> RecordsResult:
+    return ctx.service.records.listing(
+        ctx.model, node, _scope(scope), period, measure, sort, dir == "desc", page, page_size
+    )
+
+
+@router.get(
+    "/api/records/export",
+    summary="Every record behind one KPI figure as CSV or XLSX",
+    responses=error_responses(400, 403, 404),
+    response_class=Response,
+)
+def api_records_export(
+    ctx: ApiCtx,
+    node: NodeQ,
+    format: Literal["csv", "xlsx"] = "csv",
+    scope: ScopeQ = None,
+    period: PeriodQ = None,
+    measure: MeasureQ = None,
+    sort: SortQ = None,
+    dir: DirQ = "desc",
+) -> Response:
+    name, media, data = ctx.service.records.export(
+        ctx.model, node, format, _scope(scope), period, measure, sort, dir == "desc"
+    )
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    return Response(data, media_type=media, headers=headers)
+
+
+@router.get("/records", include_in_schema=False)
+def records_page(
+    ctx: PageCtx,
+    node: NodeQ,
+    scope: ScopeQ = None,
+    period: PeriodQ = None,
+    measure: MeasureQ = None,
+    sort: SortQ = None,
+    dir: DirQ = "desc",
+    page: PageQ = 1,
+    page_size: SizeQ = 50,
+) -> Response:
+    result = ctx.service.records.listing(
+        ctx.model, node, _scope(scope), period, measure, sort, dir == "desc", page, page_size
+    )
+    scope_value = "company" if result.scope.type == "company" else f"{result.scope.type}:{result.scope.id}"
+    base = {"node": result.node, "scope": scope_value, "period": result.period, "measure": result.measure}
+
+    def link(**kw: object) -> str:
+        q: dict[str, object] = {
+            **base,
+            "sort": result.sort,
+            "dir": "desc" if result.desc else "asc",
+            "page_size": result.page_size,
+        }
+        q.update(kw)
+        return "?" + urlencode(q)
+
+    return render(ctx, "records.html", r=result, link=link, scope_value=scope_value, base=urlencode(base))
+
+
+def _scope(text: str | None) -> tuple[str, int] | None:
+    if not text:
+        return None
+    if text == "company":
+        return ("company", 0)
+    kind, _, ident = text.partition(":")
+    return (kind, int(ident))
