@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -82,6 +83,12 @@ def status(
         str, typer.Option("--engine", help="default (the store's engine) | pyspark")
     ] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON rows")] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="every scope and KPI (default: the company or the scope asked, main KPIs)"
+        ),
+    ] = False,
 ) -> None:
     """Target, actual, achievement, pace, projection and status for every scope and KPI; a range
     (2026-04..2026-09, FY2026-H1) ends with its total (累計)."""
@@ -97,7 +104,7 @@ def status(
     if as_json:
         console.file.write(json.dumps(status_view(report), ensure_ascii=False, indent=1) + "\n")
         return
-    render_status(report)
+    render_status(report, show_all)
 
 
 def render_breakdown(result: trust_results.BreakdownResult) -> None:
@@ -129,50 +136,103 @@ def render_breakdown(result: trust_results.BreakdownResult) -> None:
         console.print(table)
 
 
-def render_status(report: StatusReport) -> None:
+def render_status(report: StatusReport, show_all: bool = False, out: Console | None = None) -> None:
+    """The status table.  By default only the first scope of the report (the company, or the
+    ``--team`` / ``--member`` asked) and its main KPIs (the KGI and ``role: main``); ``show_all``:
+    every scope and KPI.  One period goes into the title instead of a column; below 120
+    columns yen is compact (万円/億円, ¥M) and the projection column is left out, so that the
+    table fits 80 columns without cutting a KPI's name."""
+    out = out or console
+    rows = report.rows
+    if not show_all and rows:
+        m = report.model
+        first = (rows[0].scope_type, rows[0].scope_id)
+        main = {n for n, node in m.nodes.items() if node.role == "main"} | {m.kgi}
+        rows = [r for r in rows if (r.scope_type, r.scope_id) == first and (r.node in main or len(main) == 1)]
+    if out.width < 120:  # one table per scope: no scope column to squeeze the numbers
+        groups: dict[tuple[str, int], list[Any]] = {}
+        for r in rows:
+            groups.setdefault((r.scope_type, r.scope_id), []).append(r)
+        for group in groups.values() or [[]]:
+            _status_table(report, group, out)
+        return
+    _status_table(report, rows, out)
+
+
+def _status_table(report: StatusReport, rows: list[Any], out: Console) -> None:
     lang = state.lang
     m = report.model
-    table = Table(
-        title=t("status.title", lang, name=m.name, as_of=report.as_of.isoformat()), title_justify="left"
-    )
+    narrow = out.width < 120
+    periods = {(r.period, r.total) for r in rows}
+    one_period = len(periods) == 1
+    one_scope = len({(r.scope_type, r.scope_id) for r in rows}) == 1
+    title = t("status.title", lang, name=m.name, as_of=report.as_of.isoformat())
+    if rows and one_scope:
+        title += " · " + (t("status.company", lang) if rows[0].scope_type == "company" else rows[0].scope)
+    if rows and one_period:
+        title += " · " + (t("status.total", lang, period=rows[0].period) if rows[0].total else rows[0].period)
+    table = Table(title=title, title_justify="left")
     tiers = "stretch" in report.tiers
-    cols = ["scope", "node", "period", "target", *(["stretch"] if tiers else []), "actual", "achievement"]
-    cols += ["pace", "projected", "remaining", "status"]
+    cols = [*([] if one_scope else ["scope"]), "node", *([] if one_period else ["period"]), "target"]
+    # a period that is over has its pace equal to its achievement: one column says it
+    same = narrow and all(r.pace == r.achievement for r in rows)
+    cols += [*(["stretch"] if tiers else []), "actual", "achievement", *([] if same else ["pace"])]
+    cols += [*([] if narrow else ["projected"]), "remaining", "status"]
     numeric = {"target", "stretch", "actual", "achievement", "pace", "projected", "remaining"}
+    names = [node_name(m, r.node, lang) or r.node for r in rows]
     for col in cols:
-        table.add_column(t(f"status.col_{col}", lang), justify="right" if col in numeric else "left")
-    last_scope = None
-    for r in report.rows:
+        if col == "status":  # "at risk" stays on one line (a note below it may wrap)
+            width = max((Text(t(f"status.{r.status}", lang)).cell_len for r in rows), default=4)
+            table.add_column(t("status.col_status", lang), min_width=width, overflow="fold")
+            continue
+        if col == "node":  # a KPI's name is never cut: its column is as wide as the longest
+            width = max((Text(n).cell_len for n in names), default=4)
+            table.add_column(t("status.col_node", lang), no_wrap=True, min_width=width)
+            continue
+        table.add_column(
+            t(f"status.col_{col}", lang),
+            justify="right" if col in numeric else "left",
+            overflow="fold",
+            no_wrap=col in ("achievement", "pace"),
+        )
+    show = fmt.short_value if narrow else fmt.value
+    last_scope = last_period = None
+    for r, name in zip(rows, names, strict=True):
         unit = m.nodes[r.node].unit.value
-        name = t("status.company", lang) if r.scope_type == "company" else r.scope
-        scope = name if (r.scope_type, r.scope_id) != last_scope else ""
+        where = t("status.company", lang) if r.scope_type == "company" else r.scope
+        scope = where if (r.scope_type, r.scope_id) != last_scope else ""
         last_scope = (r.scope_type, r.scope_id)
+        period = t("status.total", lang, period=r.period) if r.total else r.period
+        period_cell = period if period != last_period or scope else ""
+        last_period = period
         actual = (
-            fmt.value(r.actual, unit, lang)
+            show(r.actual, unit, lang)
             if r.actual is not None
             else t(f"status.reason_{r.reason or 'no_data'}", lang)
         )
         needed = "—"
-        if r.remaining is not None:
-            needed = t("status.still_needed", lang, amount=fmt.value(r.remaining, unit, lang))
-            if r.per_day is not None and r.remaining > 0:
-                needed += " " + t("status.per_day", lang, amount=fmt.value(r.per_day, unit, lang))
+        if r.remaining is not None and narrow:  # the column's heading says what it is
+            needed = show(r.remaining, unit, lang)
+        elif r.remaining is not None:
+            needed = t("status.still_needed", lang, amount=show(r.remaining, unit, lang))
+            if r.per_day is not None and r.remaining > 0 and not narrow:
+                needed += " " + t("status.per_day", lang, amount=show(r.per_day, unit, lang))
         label = t(f"status.{r.status}", lang)
         if r.note:
             label += f" ({t(f'status.note_{r.note}', lang)})"
-        period = t("status.total", lang, period=r.period) if r.total else r.period
-        cells = [scope, node_name(m, r.node, lang) or r.node, period, fmt.value(r.target, unit, lang)]
+        cells = [*([] if one_scope else [scope]), name, *([] if one_period else [period_cell])]
+        cells.append(show(r.target, unit, lang))
         if tiers:
-            cells.append(fmt.value(r.stretch, unit, lang))
+            cells.append(show(r.stretch, unit, lang))
         cells += [
             actual,
             fmt.percent(r.achievement) if r.achievement is not None else "—",
-            fmt.percent(r.pace) if r.pace is not None else "—",
-            fmt.value(r.projected, unit, lang),
+            *([] if same else [fmt.percent(r.pace) if r.pace is not None else "—"]),
+            *([] if narrow else [show(r.projected, unit, lang)]),
             needed,
         ]
         table.add_row(*cells, Text(label, style=STATUS_STYLE.get(r.status, "")))
-    console.print(table)
+    out.print(table)
 
 
 @app.command()
