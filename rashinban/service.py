@@ -156,10 +156,11 @@ class Rashinban:
         lang: str = "ja",
         clock: Clock | None = None,
         address: str | None = None,
+        versions: tuple[int, int, int] | None = None,
     ) -> Rashinban:
-        """A request's facade on a long-lived store: ``user`` (None: anonymous, may do nothing)
-        signed in from ``address``."""
+        """A request's facade: ``user`` (None: anonymous) from ``address``; ``versions`` read already."""
         ctx = AppContext(store_=store, user=user, lang=lang, clock=clock or default_clock(), address=address)
+        ctx._versions = versions
         return cls(ctx)
 
     @classmethod

@@ -213,8 +213,24 @@ class Accounts:
 
     # sessions --------------------------------------------------------------------------
     def session(self, token: str, policy: LoginPolicy) -> session_store.LiveSession | None:
-        """The live session of a cookie's token (None: ended, expired, idle or revoked)."""
-        return session_store.live(self.ctx.store, token, self._instant(), policy.idle)
+        """The live session of a cookie's token (None: ended, expired, idle or revoked).
+
+        The row is cached on the organisation and sessions versions (one small query per
+        request instead of a join); expiry and idle time are checked on every request, and
+        when the cached row looks idle the store decides (another worker may have seen it)."""
+        store, now = self.ctx.store, self._instant()
+        sid = session_store.token_hash(token)
+        found = self.ctx.session_cached(("session", sid), lambda: session_store.find(store, sid))
+        if found is None:
+            return None
+        seen = max(found.last_seen_at, _touched(sid) or found.last_seen_at)
+        found = replace(found, last_seen_at=seen)
+        if not session_store.alive(found, now, policy.idle):
+            return session_store.live(store, token, now, policy.idle)
+        if now - seen >= session_store.TOUCH_EVERY and session_store.touch(store, sid, now):
+            _mark_touched(sid, now)
+            found = replace(found, last_seen_at=now)
+        return found
 
     def sign_out(self, token: str | None) -> None:
         """End this browser's session (and audit it)."""
@@ -322,3 +338,23 @@ def revoke_tokens(ctx: AppContext, user: User, token_id: int | None) -> int:
         )
 
     return user_store.revoke_tokens(ctx.store, user.id, now, token_id, hook)
+
+
+# When this process last refreshed a session's last_seen_at: the cached row keeps the time it
+# was read, and without this every request after the first minute would write again.  Only
+# an optimisation: the store stays the judge of whether a session is alive.
+_TOUCHED: dict[str, datetime] = {}
+_TOUCHED_LOCK = threading.Lock()
+_TOUCHED_MAX = 10_000
+
+
+def _touched(sid: str) -> datetime | None:
+    with _TOUCHED_LOCK:
+        return _TOUCHED.get(sid)
+
+
+def _mark_touched(sid: str, now: datetime) -> None:
+    with _TOUCHED_LOCK:
+        if len(_TOUCHED) >= _TOUCHED_MAX:
+            _TOUCHED.clear()
+        _TOUCHED[sid] = now

@@ -99,8 +99,7 @@ class DuckDBSink(_Transaction):
         finally:
             self._con.unregister("rashinban_demo_chunk")
         if self._chunked:  # the hidden new file: nothing else can see it before it is published
-            self._con.commit()
-            self._con.begin()
+            self._tx.commit_and_continue()
 
 
 class PostgresSink(_Transaction):

@@ -93,6 +93,12 @@ class WriteTransaction:
     def rollback(self) -> None:
         self.trans.rollback()
 
+    def commit_and_continue(self) -> None:
+        """Commit what is written so far and go on in a new transaction — only for a staged
+        new store, which nobody sees before it is published (the demo's chunks)."""
+        self.commit()
+        self.trans = self.conn.begin()
+
 
 @dataclass
 class Store:
@@ -260,8 +266,8 @@ class Store:
                 lock_for_write(conn)
                 yield tx
             finally:
-                if trans.is_active:
-                    trans.rollback()
+                if tx.trans.is_active:
+                    tx.trans.rollback()
         finally:
             lock.release()
 
@@ -283,6 +289,10 @@ class Store:
 
     def data_versions(self) -> tuple[int, int]:
         """The committed (data, organisation) versions — see ``store/version.py``."""
+        return self.all_versions()[:2]
+
+    def all_versions(self) -> tuple[int, int, int]:
+        """The committed (data, organisation, sessions) versions, in one query."""
         from rashinban.store.version import read_versions
 
         return read_versions(self)

@@ -2,13 +2,14 @@
 
 Times are naive UTC instants.  Reads join the user, so one query says whether the session
 is alive *and* who it belongs to; writes are side writes (``Store.side_write``): they never
-wait for an import and bump no data version.
+wait for an import; a sign-out bumps the sessions version (``store/version.py``), on which
+the web's session cache is keyed.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from rashinban.org.users import User
 from rashinban.store.db import Store
 from rashinban.store.schema import sessions, users
+from rashinban.store.version import bump_sessions
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is refreshed at most this often
 
@@ -61,24 +63,25 @@ def create(
         )
 
 
-def live(store: Store, token: str, now: datetime, idle: timedelta) -> LiveSession | None:
-    """The session of ``token`` when it is alive (not revoked, not expired, not idle, the
-    user active and unchanged since it began), touching it at most once a minute."""
-    sid = token_hash(token)
-    q = (
+def _alive_query(sid: str) -> sa.Select[tuple[object, ...]]:
+    return (
         sa.select(sessions, users)
         .join(users, users.c.id == sessions.c.user_id)
         .where(
             sessions.c.id == sid,
             sessions.c.revoked_at.is_(None),
-            sessions.c.expires_at > now,
-            sessions.c.last_seen_at > now - idle,
             users.c.active,
             sa.func.coalesce(users.c.security_stamp, 0) == sessions.c.stamp,
         )
     )
+
+
+def find(store: Store, sid: str) -> LiveSession | None:
+    """The session ``sid`` unless it was revoked or its user changed since it began; the
+    caller checks its expiry and idle time (:func:`alive`).  What it returns can change
+    only with the organisation version (users) or the sessions version (a sign-out)."""
     with store.engine.connect() as conn:
-        row = conn.execute(q).first()
+        row = conn.execute(_alive_query(sid)).first()
     if row is None:
         return None
     m = row._mapping
@@ -91,15 +94,34 @@ def live(store: Store, token: str, now: datetime, idle: timedelta) -> LiveSessio
         m[users.c.team_id],
         m[users.c.locale],
     )
-    seen = m[sessions.c.last_seen_at]
-    if now - seen >= TOUCH_EVERY:
-        try:
-            with store.side_write() as conn:
-                conn.execute(sessions.update().where(sessions.c.id == sid).values(last_seen_at=now))
-            seen = now
-        except sa.exc.DBAPIError:  # best effort: a busy store must not fail the request
-            pass
-    return LiveSession(sid, user, m[sessions.c.created_at], seen, m[sessions.c.expires_at])
+    return LiveSession(
+        sid, user, m[sessions.c.created_at], m[sessions.c.last_seen_at], m[sessions.c.expires_at]
+    )
+
+
+def alive(found: LiveSession, now: datetime, idle: timedelta) -> bool:
+    return found.expires_at > now and found.last_seen_at > now - idle
+
+
+def touch(store: Store, sid: str, now: datetime) -> bool:
+    """Refresh last_seen_at (best effort: a busy store must not fail the request)."""
+    try:
+        with store.side_write() as conn:
+            conn.execute(sessions.update().where(sessions.c.id == sid).values(last_seen_at=now))
+    except sa.exc.DBAPIError:
+        return False
+    return True
+
+
+def live(store: Store, token: str, now: datetime, idle: timedelta) -> LiveSession | None:
+    """The session of ``token`` when it is alive (not revoked, not expired, not idle, the
+    user active and unchanged since it began), touching it at most once a minute."""
+    found = find(store, token_hash(token))
+    if found is None or not alive(found, now, idle):
+        return None
+    if now - found.last_seen_at >= TOUCH_EVERY and touch(store, found.id, now):
+        found = replace(found, last_seen_at=now)
+    return found
 
 
 def revoke(store: Store, token: str, now: datetime) -> int | None:
@@ -114,6 +136,8 @@ def revoke(store: Store, token: str, now: datetime) -> int | None:
             .where(sessions.c.id == sid, sessions.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        if uid is not None:
+            bump_sessions(conn)  # every worker's session cache forgets it
     return None if uid is None else int(uid)
 
 

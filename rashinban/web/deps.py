@@ -62,7 +62,8 @@ class Ctx:
 def facade(request: Request, user: User | None, lang: str) -> Rashinban:
     clock: Clock = request.app.state.clock
     address = getattr(request.state, "address", None)
-    return Rashinban.for_store(request.app.state.store, user, lang, clock, address)
+    versions = getattr(request.state, "versions", None)
+    return Rashinban.for_store(request.app.state.store, user, lang, clock, address, versions)
 
 
 def _session(request: Request) -> Session:

@@ -76,7 +76,8 @@ class SecurityMiddleware:
         user = None
         token_user = None
         if not static:
-            user, token_user, alive = await run_in_threadpool(self._who, request, session, address)
+            user, token_user, alive, versions = await run_in_threadpool(self._who, request, session, address)
+            state["versions"] = versions  # the route's facade reuses them: one read per request
             if session.token and not alive:
                 session.sign_out()
                 fresh = True
@@ -156,8 +157,9 @@ class SecurityMiddleware:
         svc = Rashinban.for_store(self.web.state.store, user, "en", self.web.state.clock, address)
         svc.audit.forbidden(path, method, 403)
 
-    def _who(self, request: Request, session: Session, address: str) -> tuple[Any, Any, bool]:
-        """(session user, token user, whether the cookie's session is alive) — blocking."""
+    def _who(self, request: Request, session: Session, address: str) -> tuple[Any, Any, bool, Any]:
+        """(session user, token user, whether the cookie's session is alive, the store's
+        versions read meanwhile) — blocking."""
         svc = Rashinban.for_store(self.web.state.store, None, "en", self.web.state.clock, address)
         user = None
         alive = False
@@ -170,7 +172,7 @@ class SecurityMiddleware:
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer ") and len(auth) < 500:
             token_user = svc.accounts.token_user(auth[7:].strip())
-        return user, token_user, alive
+        return user, token_user, alive, svc.ctx.versions_read
 
 
 def _cookie(value: str, max_age: int, secure: bool) -> str:
