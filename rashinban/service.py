@@ -11,129 +11,158 @@ Presentation layers import from here only (plus ``rashinban.errors`` and ``rashi
 the names re-exported below are the types the facade's methods take and return.
 """
 
+# ruff: noqa: F401  (the names imported for type checking are the facade's exports, see __all__)
 from __future__ import annotations
 
-from functools import cached_property
+import ast
+from functools import cache, cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow
-from rashinban.app.accounts import Accounts, LoginPolicy
-from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
-from rashinban.app.admin import Admin
-from rashinban.app.alerts import Alerts
-from rashinban.app.audit import Audit
-from rashinban.app.breakdowns import Breakdowns
-from rashinban.app.context import AppContext, Progress
-from rashinban.app.credentials import Credentials
-from rashinban.app.customers import Customers
-from rashinban.app.dashboards import Dashboards
-from rashinban.app.data import Data
-from rashinban.app.experiments import Experiments
-from rashinban.app.forecasts import Forecasts
-from rashinban.app.import_jobs import ImportJob
-from rashinban.app.import_jobs import safe_name as safe_upload_name
-from rashinban.app.imports import Imports
-from rashinban.app.insights import Insights
-from rashinban.app.jobs import Jobs
-from rashinban.app.manual import Manual
-from rashinban.app.members import Members
-from rashinban.app.models import Models, default_model_path
-from rashinban.app.planning import Planning, parse_sets
-from rashinban.app.records import Records
-from rashinban.app.results import alerts as alert_results  # the alerts area's result types
-from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
-from rashinban.app.results import records as record_results  # drill-down result types
-from rashinban.app.results import trust as trust_results  # manual values, members, breakdowns
-from rashinban.app.results.activities import (
-    ActivityLogged,
-    ActivityRow,
-    RecentActivities,
-)
-from rashinban.app.results.admin import (
-    AdminMember,
-    AdminOverview,
-    AdminPage,
-    AdminTeam,
-    AdminUser,
-    Created,
-    HolidaysSaved,
-    StagesSaved,
-)
-from rashinban.app.results.audit import AuditEntry, AuditPage, RevokedCount, TokenCreated, TokenList
-from rashinban.app.results.common import (
-    CompanyOption,
-    CompanyRef,
-    ErrorBody,
-    FieldErrors,
-    HttpError,
-    MemberOption,
-    MemberRef,
-    NodeInfo,
-    NodeStatus,
-    Ok,
-    RequestInvalid,
-    RequestIssue,
-    ScopeOption,
-    ScopeRef,
-    StatusValues,
-    TeamOption,
-    TeamRef,
-)
-from rashinban.app.results.dashboards import (
-    BreakdownRow,
-    FunnelMonth,
-    FunnelResult,
-    FunnelStage,
-    HomeResult,
-    KgiHeading,
-    MemberResult,
-    NodeDetailResult,
-    RankingRow,
-    TeamResult,
-    TeamsResult,
-    TeamSummary,
-    TreeNode,
-    TreeResult,
-    TrendPoint,
-)
-from rashinban.app.results.insights import (
-    BottleneckResult,
-    ChurnResult,
-    DiagnosisResult,
-    ExperimentDef,
-    ExperimentResult,
-    ExperimentsResult,
-    ExplainResult,
-    NextActionsResult,
-    ReviewSection,
-    SegmentsResult,
-)
-from rashinban.app.results.planning import (
-    FindingView,
-    InconsistentTargetsFinding,
-    PlanAllocation,
-    PlanLever,
-    PlanningView,
-    PlanNode,
-    PlanSaved,
-    PlanView,
-    TargetRevision,
-)
-from rashinban.app.reviews import Reviews, review_results  # the PDCA loop: meetings … reports, 運用診断
-from rashinban.app.segments import Segments
-from rashinban.app.tracking import StatusReport, Tracking
-from rashinban.app.views import finding_view, node_name, plan_view
 from rashinban.clock import Clock, default_clock
-from rashinban.demo.config import Scale as DemoScale
-from rashinban.demo.org import COMPANY as DEMO_COMPANY
-from rashinban.ingest.run import ImportOptions, ImportResult, Reject, reject_text
-from rashinban.kpi.allocate import AllocationMode
-from rashinban.kpi.findings import Finding, Severity
-from rashinban.kpi.model import Model
-from rashinban.kpi.numbers import to_float
-from rashinban.kpi.solve import Plan, Source
 from rashinban.org.roles import ROLES, Permission, Role, allowed
-from rashinban.org.users import User
-from rashinban.store.db import Store, resolve_url
+
+if TYPE_CHECKING:  # imported on first use, see __getattr__ below
+    from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow
+    from rashinban.app.accounts import Accounts, LoginPolicy
+    from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
+    from rashinban.app.admin import Admin
+    from rashinban.app.alerts import Alerts
+    from rashinban.app.audit import Audit
+    from rashinban.app.breakdowns import Breakdowns
+    from rashinban.app.context import AppContext, Progress
+    from rashinban.app.credentials import Credentials
+    from rashinban.app.customers import Customers
+    from rashinban.app.dashboards import Dashboards
+    from rashinban.app.data import Data
+    from rashinban.app.experiments import Experiments
+    from rashinban.app.forecasts import Forecasts
+    from rashinban.app.import_jobs import ImportJob
+    from rashinban.app.import_jobs import safe_name as safe_upload_name
+    from rashinban.app.imports import Imports
+    from rashinban.app.insights import Insights
+    from rashinban.app.jobs import Jobs
+    from rashinban.app.manual import Manual
+    from rashinban.app.members import Members
+    from rashinban.app.models import Models, default_model_path
+    from rashinban.app.planning import Planning, parse_sets
+    from rashinban.app.records import Records
+    from rashinban.app.results import alerts as alert_results  # the alerts area's result types
+    from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
+    from rashinban.app.results import records as record_results  # drill-down result types
+    from rashinban.app.results import trust as trust_results  # manual values, members, breakdowns
+    from rashinban.app.results.activities import (
+        ActivityLogged,
+        ActivityRow,
+        RecentActivities,
+    )
+    from rashinban.app.results.admin import (
+        AdminMember,
+        AdminOverview,
+        AdminPage,
+        AdminTeam,
+        AdminUser,
+        Created,
+        HolidaysSaved,
+        StagesSaved,
+    )
+    from rashinban.app.results.audit import AuditEntry, AuditPage, RevokedCount, TokenCreated, TokenList
+    from rashinban.app.results.common import (
+        CompanyOption,
+        CompanyRef,
+        ErrorBody,
+        FieldErrors,
+        HttpError,
+        MemberOption,
+        MemberRef,
+        NodeInfo,
+        NodeStatus,
+        Ok,
+        RequestInvalid,
+        RequestIssue,
+        ScopeOption,
+        ScopeRef,
+        StatusValues,
+        TeamOption,
+        TeamRef,
+    )
+    from rashinban.app.results.dashboards import (
+        BreakdownRow,
+        FunnelMonth,
+        FunnelResult,
+        FunnelStage,
+        HomeResult,
+        KgiHeading,
+        MemberResult,
+        NodeDetailResult,
+        RankingRow,
+        TeamResult,
+        TeamsResult,
+        TeamSummary,
+        TreeNode,
+        TreeResult,
+        TrendPoint,
+    )
+    from rashinban.app.results.insights import (
+        BottleneckResult,
+        ChurnResult,
+        DiagnosisResult,
+        ExperimentDef,
+        ExperimentResult,
+        ExperimentsResult,
+        ExplainResult,
+        NextActionsResult,
+        ReviewSection,
+        SegmentsResult,
+    )
+    from rashinban.app.results.planning import (
+        FindingView,
+        InconsistentTargetsFinding,
+        PlanAllocation,
+        PlanLever,
+        PlanningView,
+        PlanNode,
+        PlanSaved,
+        PlanView,
+        TargetRevision,
+    )
+    from rashinban.app.reviews import Reviews, review_results  # PDCA: meetings … reports
+    from rashinban.app.segments import Segments
+    from rashinban.app.tracking import StatusReport, Tracking
+    from rashinban.app.views import finding_view, node_name, plan_view
+    from rashinban.demo.config import Scale as DemoScale
+    from rashinban.demo.org import COMPANY as DEMO_COMPANY
+    from rashinban.ingest.interface import ImportOptions, ImportResult, Reject, reject_text
+    from rashinban.kpi.allocate import AllocationMode
+    from rashinban.kpi.findings import Finding, Severity
+    from rashinban.kpi.model import Model
+    from rashinban.kpi.numbers import to_float
+    from rashinban.kpi.solve import Plan, Source
+    from rashinban.org.users import User
+    from rashinban.store.db import Store, resolve_url
+
+
+@cache
+def _exports() -> dict[str, tuple[str, str]]:
+    """Where each name of the ``if TYPE_CHECKING:`` block comes from: name → (module, name)."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    (block,) = [n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"]
+    found = [n for n in block.body if isinstance(n, ast.ImportFrom)]
+    return {a.asname or a.name: (str(n.module), a.name) for n in found for a in n.names}
+
+
+def __getattr__(name: str) -> Any:
+    """A facade name, imported on first use: ``import rashinban.service`` (and the CLI's start)
+    loads neither the app modules nor pandas, Ibis, SciPy or statsmodels."""
+    if name not in _exports():
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = _exports()[name]
+    value = getattr(__import__(module, fromlist=[attr]), attr)
+    globals()[name] = value
+    return value
+
+
+_lazy = __getattr__
 
 
 class Rashinban:
@@ -146,7 +175,7 @@ class Rashinban:
     @classmethod
     def for_cli(cls, db: str | None = None, lang: str = "ja", clock: Clock | None = None) -> Rashinban:
         """A command's facade: the store named by ``db`` is opened on first use."""
-        return cls(AppContext(db=db, lang=lang, clock=clock or default_clock(), privileged=True))
+        return cls(_lazy("AppContext")(db=db, lang=lang, clock=clock or default_clock(), privileged=True))
 
     @classmethod
     def for_store(
@@ -156,10 +185,12 @@ class Rashinban:
         lang: str = "ja",
         clock: Clock | None = None,
         address: str | None = None,
-        versions: tuple[int, int, int] | None = None,
+        versions: tuple[int, int, int, int] | None = None,
     ) -> Rashinban:
         """A request's facade: ``user`` (None: anonymous) from ``address``; ``versions`` read already."""
-        ctx = AppContext(store_=store, user=user, lang=lang, clock=clock or default_clock(), address=address)
+        ctx = _lazy("AppContext")(
+            store_=store, user=user, lang=lang, clock=clock or default_clock(), address=address
+        )
         ctx._versions = versions
         return cls(ctx)
 
@@ -168,7 +199,7 @@ class Rashinban:
         cls, store: Store, lang: str = "ja", clock: Clock | None = None, user: User | None = None
     ) -> Rashinban:
         """A job's facade: acts for ``user`` when the job was started by one, else as the system."""
-        ctx = AppContext(
+        ctx = _lazy("AppContext")(
             store_=store, user=user, lang=lang, clock=clock or default_clock(), privileged=user is None
         )
         return cls(ctx)
@@ -199,202 +230,99 @@ class Rashinban:
 
     @cached_property
     def models(self) -> Models:
-        return Models(self.ctx)
+        return _lazy("Models")(self.ctx)
 
     @cached_property
     def tracking(self) -> Tracking:
-        return Tracking(self.ctx, self.models)
+        return _lazy("Tracking")(self.ctx, self.models)
 
     @cached_property
     def planning(self) -> Planning:
-        return Planning(self.ctx, self.models, self.tracking)
+        return _lazy("Planning")(self.ctx, self.models, self.tracking)
 
     @cached_property
     def dashboards(self) -> Dashboards:
-        return Dashboards(self.ctx, self.models, self.tracking)
+        return _lazy("Dashboards")(self.ctx, self.models, self.tracking)
 
     @cached_property
     def activities(self) -> Activities:
-        return Activities(self.ctx)
+        return _lazy("Activities")(self.ctx)
 
     @cached_property
     def imports(self) -> Imports:
-        return Imports(self.ctx)
+        return _lazy("Imports")(self.ctx)
 
     @cached_property
     def admin(self) -> Admin:
-        return Admin(self.ctx)
+        return _lazy("Admin")(self.ctx)
 
     @cached_property
     def accounts(self) -> Accounts:
-        return Accounts(self.ctx)
+        return _lazy("Accounts")(self.ctx)
 
     @cached_property
     def audit(self) -> Audit:
-        return Audit(self.ctx)
+        return _lazy("Audit")(self.ctx)
 
     @cached_property
     def credentials(self) -> Credentials:
-        return Credentials(self.ctx)
+        return _lazy("Credentials")(self.ctx)
 
     @cached_property
     def jobs(self) -> Jobs:
-        return Jobs(self.ctx)
+        return _lazy("Jobs")(self.ctx)
 
     @cached_property
     def insights(self) -> Insights:
-        return Insights(self.ctx, self.models)
+        return _lazy("Insights")(self.ctx, self.models)
 
     @cached_property
     def experiments(self) -> Experiments:
-        return Experiments(self.ctx)
+        return _lazy("Experiments")(self.ctx)
 
     @cached_property
     def customers(self) -> Customers:
-        return Customers(self.ctx, self.models, self.insights)
+        return _lazy("Customers")(self.ctx, self.models, self.insights)
 
     @cached_property
     def segments(self) -> Segments:
-        return Segments(self.ctx, self.insights)
+        return _lazy("Segments")(self.ctx, self.insights)
 
     @cached_property
     def data(self) -> Data:
-        return Data(self.ctx, self.models)
+        return _lazy("Data")(self.ctx, self.models)
 
     @cached_property
     def forecasts(self) -> Forecasts:
-        return Forecasts(self.ctx, self.models, self.dashboards)
+        return _lazy("Forecasts")(self.ctx, self.models, self.dashboards)
 
     @cached_property
     def alerts(self) -> Alerts:
-        return Alerts(self.ctx, self.models)
+        return _lazy("Alerts")(self.ctx, self.models)
 
     @cached_property
     def manual(self) -> Manual:
-        return Manual(self.ctx, self.models)
+        return _lazy("Manual")(self.ctx, self.models)
 
     @cached_property
     def members(self) -> Members:
-        return Members(self.ctx)
+        return _lazy("Members")(self.ctx)
 
     @cached_property
     def breakdowns(self) -> Breakdowns:
-        return Breakdowns(self.ctx, self.models)
+        return _lazy("Breakdowns")(self.ctx, self.models)
 
-    records = cached_property(lambda s: Records(s.ctx, s.models))  # drill-down: the rows behind a figure
-    reviews = cached_property(lambda s: Reviews(s.ctx, s.dashboards, s.insights, s.forecasts, s.alerts))
+    records = cached_property(
+        lambda s: _lazy("Records")(s.ctx, s.models)
+    )  # drill-down: the rows behind a figure
+    reviews = cached_property(
+        lambda s: _lazy("Reviews")(s.ctx, s.dashboards, s.insights, s.forecasts, s.alerts)
+    )
 
     def can(self, permission: Permission) -> bool:
         """Whether the signed-in user's role grants ``permission`` (the CLI may do anything)."""
         return (self.ctx.user is None and self.ctx.privileged) or allowed(self.ctx.user, permission)
 
 
-__all__ = [
-    "DEFAULT_STAGES",
-    "DEMO_COMPANY",
-    "OUTCOMES",
-    "ROLES",
-    "TYPES",
-    "ActivityLogged",
-    "ActivityRow",
-    "AdminMember",
-    "AdminOverview",
-    "AdminPage",
-    "AdminTeam",
-    "AdminUser",
-    "AllocationMode",
-    "AppContext",
-    "AuditEntry",
-    "AuditPage",
-    "BottleneckResult",
-    "BreakdownRow",
-    "ChurnResult",
-    "CompanyOption",
-    "CompanyRef",
-    "Created",
-    "DemoScale",
-    "DiagnosisResult",
-    "ErrorBody",
-    "ExperimentDef",
-    "ExperimentResult",
-    "ExperimentsResult",
-    "ExplainResult",
-    "FieldErrors",
-    "Finding",
-    "FindingView",
-    "FunnelMonth",
-    "FunnelResult",
-    "FunnelRow",
-    "FunnelStage",
-    "HolidaysSaved",
-    "HomeResult",
-    "HttpError",
-    "ImportJob",
-    "ImportOptions",
-    "ImportResult",
-    "InconsistentTargetsFinding",
-    "KgiHeading",
-    "LoggedActivity",
-    "LoginPolicy",
-    "MemberOption",
-    "MemberRef",
-    "MemberResult",
-    "Model",
-    "NextActionsResult",
-    "NodeDetailResult",
-    "NodeInfo",
-    "NodeStatus",
-    "Ok",
-    "Permission",
-    "Plan",
-    "PlanAllocation",
-    "PlanLever",
-    "PlanNode",
-    "PlanSaved",
-    "PlanView",
-    "PlanningView",
-    "Progress",
-    "RankingRow",
-    "Rashinban",
-    "RecentActivities",
-    "Reject",
-    "RequestInvalid",
-    "RequestIssue",
-    "ReviewSection",
-    "RevokedCount",
-    "Role",
-    "ScopeOption",
-    "ScopeRef",
-    "SegmentsResult",
-    "Severity",
-    "Source",
-    "StagesSaved",
-    "StatusReport",
-    "StatusValues",
-    "TargetRevision",
-    "TeamOption",
-    "TeamRef",
-    "TeamResult",
-    "TeamSummary",
-    "TeamsResult",
-    "TokenCreated",
-    "TokenList",
-    "TreeNode",
-    "TreeResult",
-    "TrendPoint",
-    "User",
-    "alert_results",
-    "default_model_path",
-    "finding_view",
-    "forecast_results",
-    "node_name",
-    "parse_sets",
-    "plan_view",
-    "record_results",
-    "reject_text",
-    "resolve_url",
-    "review_results",
-    "safe_upload_name",
-    "to_float",
-    "trust_results",
-]
+__all__ = ["ROLES", "Permission", "Rashinban", "Role"]
+__all__.extend(_exports())  # the names of the ``if TYPE_CHECKING:`` block

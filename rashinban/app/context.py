@@ -50,7 +50,7 @@ class AppContext:
     creates: bool = False  # may create the store (db init, demo generate, import): staged, published
     created: str | None = None  # the store this context created (once published)
     _owned: Store | None = None
-    _versions: tuple[int, int, int] | None = None
+    _versions: tuple[int, int, int, int] | None = None
 
     @property
     def store(self) -> Store:
@@ -110,13 +110,13 @@ class AppContext:
         """The store's (data, organisation) versions, read once for this context."""
         return self._all_versions()[:2]
 
-    def _all_versions(self) -> tuple[int, int, int]:
+    def _all_versions(self) -> tuple[int, int, int, int]:
         if self._versions is None:
             self._versions = self.store.all_versions()
         return self._versions
 
     @property
-    def versions_read(self) -> tuple[int, int, int] | None:
+    def versions_read(self) -> tuple[int, int, int, int] | None:
         """The versions this context has read so far (None: none yet)."""
         return self._versions
 
@@ -137,8 +137,13 @@ class AppContext:
     def session_cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """For what only users and sessions decide: kept until an organisation write or a
         sign-out anywhere."""
-        _, org, ended = self._all_versions()
+        _, org, ended, _ = self._all_versions()
         return cached(self.store, ("sessions", org, ended), key, compute)
+
+    def alerts_cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """For what the alerts' own state decides (kept until any write or an alerts write)."""
+        data, _, _, alerts = self._all_versions()
+        return cached(self.store, ("alerts", data, alerts), key, compute)
 
     def cached_forever(self, key: Hashable, compute: Callable[[], T]) -> T:
         """For results that depend only on ``key`` (which must name everything they read)."""

@@ -177,7 +177,8 @@ class Forecasts:
     def band(self, model_path: ModelPath, scope: str | None = None) -> HomeBand | None:
         """The revenue band for the home page (None: no stored forecast for the scope)."""
         _, key = self._board(model_path, scope)
-        for r in repo.scope_forecast_rows(self.ctx.store, key[0], key[1]):
+        rows = self.ctx.cached(("forecast_rows", key), lambda: repo.scope_forecast_rows(self.ctx.store, *key))
+        for r in rows:
             if r["kpi"] == "revenue":
                 k = forecast_views.kpi_forecast(r, None, self.ctx.lang)
                 return HomeBand(

@@ -23,6 +23,7 @@ from rashinban.store.alert_rules import RuleRow, RuleWrite, delete_rule, get_rul
 from rashinban.store.db import Store
 from rashinban.store.ids import reserve
 from rashinban.store.schema import alert_events, alert_notices, alerts
+from rashinban.store.version import bump_alerts
 
 UNRESOLVED = ("open", "acknowledged", "snoozed")
 
@@ -35,12 +36,13 @@ def dumps(value: Any) -> str:
 def state_write(store: Store, timeout: float = 60.0) -> Iterator[sa.Connection]:
     """A write of the alerts' own state (alerts, their history, notices, deliveries,
     preferences): serialised with every other writer (ids come from ``max(id)``) and
-    committed without bumping the data version.  Nothing reads these tables through a
-    version-keyed cache — the inbox and its count are read live — so an hourly evaluation
-    does not throw away every worker's dashboards and scopes.  (Rules are cached: they are
-    written with ``Store.write``.)"""
+    committed without bumping the data version, so an hourly evaluation does not throw
+    away every worker's dashboards and scopes; it bumps the alerts version instead, on which
+    the inbox badge's count is cached (the inbox itself is read live).  (Rules are cached:
+    they are written with ``Store.write``.)"""
     with store.engine.connect() as conn, store.transaction(conn, timeout) as tx:
         yield conn
+        bump_alerts(conn)
         tx.trans.commit()
 
 

@@ -291,8 +291,8 @@ class Store:
         """The committed (data, organisation) versions — see ``store/version.py``."""
         return self.all_versions()[:2]
 
-    def all_versions(self) -> tuple[int, int, int]:
-        """The committed (data, organisation, sessions) versions, in one query."""
+    def all_versions(self) -> tuple[int, int, int, int]:
+        """The committed (data, organisation, sessions, alerts) versions, in one query."""
         from rashinban.store.version import read_versions
 
         return read_versions(self)

@@ -140,7 +140,10 @@ class Alerts(RuleAdmin):
 
     def count(self) -> int:
         """Open alerts nobody acknowledged yet in the user's inbox (the navigation bar's badge)."""
-        return repo.count_unacknowledged(self.ctx.store, inbox.visible_scopes(self.ctx))  # live, not cached
+        scopes = inbox.visible_scopes(self.ctx)
+        return self.ctx.alerts_cached(
+            ("inbox_count", scopes), lambda: repo.count_unacknowledged(self.ctx.store, scopes)
+        )
 
     def alert(self, alert_id: int) -> AlertDetail:
         self.ctx.require(Permission.READ)
