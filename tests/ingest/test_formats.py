@@ -15,6 +15,7 @@ from rashinban.cli import main
 from rashinban.errors import IngestError
 from rashinban.ingest import values as V
 from rashinban.ingest.encoding import detect_encoding
+from rashinban.ingest.people import Choices
 from rashinban.ingest.readers import open_table
 from rashinban.ingest.run import ImportOptions, run_import
 from rashinban.store import Store
@@ -150,13 +151,23 @@ def test_hubspot_label_and_internal_headers(duck_url: str, tmp_path: Path) -> No
     store.create_all()
     try:
         a = run_import(store, labels, ImportOptions())  # detected without --preset
-        b = run_import(store, internal, ImportOptions(preset="hubspot-deals"))
+        # owner 77 matches no member now that the store has one: refused until it is mapped
+        with pytest.raises(IngestError) as refused:
+            run_import(store, internal, ImportOptions(preset="hubspot-deals"))
         with store.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT external_id, is_closed, is_won FROM deals ORDER BY 1")).all()
+            sato = conn.execute(sa.text("SELECT id FROM members WHERE name = '佐藤'")).scalar_one()
+        choices = Choices(owners={"77": str(sato)})
+        b = run_import(store, internal, ImportOptions(preset="hubspot-deals", choices=choices))
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT external_id, is_closed, is_won, owner_id FROM deals ORDER BY 1")
+            ).all()
+            people = conn.execute(sa.text("SELECT count(*) FROM members")).scalar_one()
     finally:
         store.dispose()
+    assert refused.value.code == "import_unmatched_owners" and "77" in str(refused.value.params["owners"])
     assert a.preset == "hubspot-deals" and (a.inserted, b.inserted) == (1, 1)
-    assert rows == [("101", True, True), ("102", True, False)]
+    assert rows == [("101", True, True, sato), ("102", True, False, sato)] and people == 1
 
 
 def test_repeated_ids_keep_the_last_row_and_say_so(duck_url: str, tmp_path: Path) -> None:
