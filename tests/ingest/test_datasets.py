@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
+from rashinban.errors import IngestError
+from rashinban.ingest.people import Choices
 from rashinban.ingest.run import ImportOptions, ImportResult, run_import
 from rashinban.store import Store
+from rashinban.store.admin import insert_team
 from tests.ingest.conftest import count, snapshot
 
 SFDC = "sfdc_data_cloud_workshop_format_samples"
@@ -35,11 +39,22 @@ def _rows(path: Path) -> int:
     return len(pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
 
 
-def _import(url: str, path: Path, preset: str) -> ImportResult:
+def _import(url: str, path: Path, preset: str, team: int | None = None) -> ImportResult:
+    """Import with the preset; ``team``: where owners that match no member are created (the
+    API's ``team`` choice, the CLI's ``--owners-team``)."""
     store = Store.open(url)
     try:
         store.create_all()
-        return run_import(store, path, ImportOptions(preset=preset))
+        choices = Choices(team=team) if team is not None else None
+        return run_import(store, path, ImportOptions(preset=preset, choices=choices))
+    finally:
+        store.dispose()
+
+
+def _new_team(url: str, name: str) -> int:
+    store = Store.open(url)
+    try:
+        return insert_team(store, name, None, "in_house", None)
     finally:
         store.dispose()
 
@@ -91,9 +106,20 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
     )
     assert count(store_url, "SELECT COUNT(*) FROM accounts WHERE industry = 'technolgy'") == 0
 
-    # Olist: both files, from either one
+    # Olist: both files, from either one.  The store has members now (Maven's), so the sales
+    # reps of Olist and the owners of the Salesforce exports match nobody: an import names the
+    # team that creates them (a teamless member is never created silently)
     olist = datasets / OLIST
-    r = _import(store_url, olist / "olist_closed_deals_dataset.csv", "olist-funnel")
+    closed = olist / "olist_closed_deals_dataset.csv"
+    refused = count(store_url, "SELECT COUNT(*) FROM members")
+    with pytest.raises(IngestError) as unmatched:
+        _import(store_url, closed, "olist-funnel")
+    sellers = pd.read_csv(closed, dtype=str)["sr_id"].dropna()
+    assert unmatched.value.code == "import_unmatched_owners"
+    assert unmatched.value.params["count"] == sellers.nunique()
+    assert count(store_url, "SELECT COUNT(*) FROM members") == refused  # nothing stored
+    team = _new_team(store_url, "データセット営業")
+    r = _import(store_url, closed, "olist-funnel", team)
     assert (
         r.tables["leads"]["inserted"] == _rows(olist / "olist_marketing_qualified_leads_dataset.csv") == 8000
     )
@@ -104,7 +130,7 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
 
     # Salesforce object exports (UTF-8 with BOM, API-name headers)
     for name, preset, table in SFDC_FILES:
-        r = _import(store_url, datasets / SFDC / name, preset)
+        r = _import(store_url, datasets / SFDC / name, preset, team)
         assert r.rejected == 0, (name, r.rejects)
         assert r.tables[table]["inserted"] == _rows(datasets / SFDC / name), name
         assert count(store_url, f"SELECT COUNT(*) FROM {table} WHERE source = 'salesforce'") == _rows(
@@ -128,7 +154,21 @@ def test_every_dataset_file_imports_and_reimports_unchanged(store_url: str, data
         == (opp["CreatedDate"] == "2024-01-22T16:14:25.000+0000").sum()
     )
 
-    # everything again: nothing changes
+    # the owners created are exactly the files' distinct owners, all in the chosen team
+    owners = set(sellers)
+    for name in ("Contact.csv", "Lead.csv", "Opportunity.csv", "Task.csv"):
+        frame = pd.read_csv(datasets / SFDC / name, dtype=str, encoding="utf-8-sig")
+        owners |= set(frame["OwnerId"].dropna())
+    assert count(store_url, "SELECT COUNT(*) FROM members WHERE team_id = :t", t=team) == len(owners)
+    assert count(store_url, "SELECT COUNT(*) FROM members WHERE team_id IS NULL") == 0
+    assert count(
+        store_url,
+        "SELECT COUNT(*) FROM deals d JOIN members m ON m.id = d.owner_id WHERE d.source = 'olist' "
+        "AND m.team_id = :t",
+        t=team,
+    ) == len(pd.read_csv(closed, dtype=str).dropna(subset=["sr_id"]))
+
+    # everything again, without choices (the owners are remembered): nothing changes
     before = snapshot(store_url)
     jobs = [
         (maven / "sales_pipeline.csv", "maven-crm"),
