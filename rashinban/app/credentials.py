@@ -54,9 +54,7 @@ class Credentials:
     def tokens(self, user_id: int | None = None) -> TokenList:
         """API tokens (of one user, or everyone's): never the tokens themselves."""
         self.ctx.require(Permission.ADMINISTER)
-        return TokenList(
-            tokens=[TokenInfo(**vars(t)) for t in user_store.list_tokens(self.ctx.store, user_id)]
-        )
+        return TokenList(tokens=[TokenInfo.of(t) for t in user_store.list_tokens(self.ctx.store, user_id)])
 
     def create_token(self, user_id: int, name: str | None) -> TokenCreated:
         user = self._user(user_id)

@@ -53,7 +53,7 @@ def audit(
             change = (change + " " + _short(e.detail)).strip()
         target = (e.table or "") + (f" #{e.key}" if e.key else "")
         table.add_row(
-            e.occurred_at.replace("T", " "),
+            e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
             e.actor or "—",
             e.address or "",
             e.action,

@@ -10,6 +10,7 @@ from typing import Any, get_args
 import pytest
 
 from rashinban.analysis.pace import AT_RISK, BEHIND, NO_DATA, NO_TARGET, ON_TRACK
+from rashinban.analysis.status import DATA_ISSUE
 from rashinban.app.results import common as C
 from rashinban.app.results import planning as P
 from rashinban.kpi.findings import Severity
@@ -106,6 +107,7 @@ def test_reads_conform(web: Web, spec: Conformance, user: str) -> None:
         ("/api/activities", "/api/activities?mine=false&limit=50"),
         ("/api/planning", "/api/planning?limit=5"),
         ("/api/admin", "/api/admin"),
+        ("/api/admin/members", "/api/admin/members"),
     ]
     statuses = set()
     for path, url in reads:
@@ -133,6 +135,9 @@ def test_refusals_and_field_errors_conform(web: Web, spec: Conformance, user: st
         ("PUT", "/api/admin/funnel-stages", "/api/admin/funnel-stages", {"items": ["only one"]}),
         ("PUT", "/api/admin/holidays", "/api/admin/holidays", {"items": ["not a day"]}),
         ("PUT", "/api/admin/holidays", "/api/admin/holidays", {"items": 3}),
+        ("POST", "/api/admin/members/{member_id}/rename", "/api/admin/members/999999/rename", {"name": "x"}),
+        ("POST", "/api/admin/members/{member_id}/move", "/api/admin/members/999999/move", {"team_id": 1}),
+        ("POST", "/api/admin/members/{member_id}/merge", "/api/admin/members/999999/merge", {"into": 1}),
     ]
     for method, path, url, body in posts:
         r = web.client.request(method, url, json=body, headers=headers)
@@ -174,7 +179,7 @@ def test_anonymous_is_refused_as_declared(web: Web, spec: Conformance) -> None:
 
 
 def test_closed_sets_match_the_domain() -> None:
-    assert set(get_args(C.Status)) == {ON_TRACK, BEHIND, AT_RISK, NO_TARGET, NO_DATA}
+    assert set(get_args(C.Status)) == {ON_TRACK, BEHIND, AT_RISK, NO_TARGET, NO_DATA, DATA_ISSUE}
     assert set(get_args(C.UnitName)) == {u.value for u in Unit}
     assert set(get_args(C.DirectionName)) == {d.value for d in Direction}
     assert set(get_args(C.PeriodKind)) == {p.value for p in Period}

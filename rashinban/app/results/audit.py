@@ -5,19 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from rashinban.app.results.common import Result
 
 Category = Literal["security", "config", "data"]
-LocalTime = Annotated[
-    str,
-    Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$", description="YYYY-MM-DDTHH:MM:SS, no zone"),
-]
 
 
 def _local(value: datetime) -> str:
-    return value.replace(microsecond=0).isoformat(timespec="seconds")
+    return value.isoformat(timespec="seconds")
+
+
+# datetimes in Python (the pages and the CLI format them), business-local ISO text without an
+# offset in JSON — a string, not an RFC 3339 date-time (the same convention as alerts/activities)
+LocalTime = Annotated[
+    datetime,
+    PlainSerializer(_local, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+            "description": "business-local time, YYYY-MM-DDTHH:MM:SS, no zone",
+        },
+        mode="serialization",
+    ),
+]
 
 
 class AuditEntry(Result):
@@ -41,7 +53,7 @@ class AuditEntry(Result):
     def of(cls, row: Any) -> AuditEntry:
         return cls(
             id=row.id,
-            occurred_at=_local(row.occurred_at),
+            occurred_at=row.occurred_at,
             actor=row.actor,
             actor_id=row.actor_id,
             action=row.action,
@@ -80,8 +92,8 @@ class TokenInfo(Result):
             user_id=row.user_id,
             username=row.username,
             name=row.name,
-            created_at=_local(row.created_at),
-            revoked_at=_local(row.revoked_at) if row.revoked_at is not None else None,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
         )
 
 
