@@ -11,7 +11,6 @@ Presentation layers import from here only (plus ``rashinban.errors`` and ``rashi
 the names re-exported below are the types the facade's methods take and return.
 """
 
-# ruff: noqa: F401  (the names imported for type checking are the facade's exports, see __all__)
 from __future__ import annotations
 
 import ast
@@ -132,7 +131,8 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.views import finding_view, node_name, plan_view
     from rashinban.demo.config import Scale as DemoScale
     from rashinban.demo.org import COMPANY as DEMO_COMPANY
-    from rashinban.ingest.interface import ImportOptions, ImportResult, Reject, reject_text
+    from rashinban.ingest.interface import ImportOptions, ImportResult, reject_text
+    from rashinban.ingest.validate import Reject
     from rashinban.kpi.allocate import AllocationMode
     from rashinban.kpi.findings import Finding, Severity
     from rashinban.kpi.model import Model
@@ -162,9 +162,6 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-_lazy = __getattr__
-
-
 class Rashinban:
     """The facade: ``svc.planning``, ``svc.tracking``, ``svc.dashboards``, ``svc.activities``,
     ``svc.imports``, ``svc.admin``, ``svc.accounts``, ``svc.models``, ``svc.data``."""
@@ -175,7 +172,9 @@ class Rashinban:
     @classmethod
     def for_cli(cls, db: str | None = None, lang: str = "ja", clock: Clock | None = None) -> Rashinban:
         """A command's facade: the store named by ``db`` is opened on first use."""
-        return cls(_lazy("AppContext")(db=db, lang=lang, clock=clock or default_clock(), privileged=True))
+        from rashinban.app.context import AppContext
+
+        return cls(AppContext(db=db, lang=lang, clock=clock or default_clock(), privileged=True))
 
     @classmethod
     def for_store(
@@ -188,9 +187,9 @@ class Rashinban:
         versions: tuple[int, int, int, int] | None = None,
     ) -> Rashinban:
         """A request's facade: ``user`` (None: anonymous) from ``address``; ``versions`` read already."""
-        ctx = _lazy("AppContext")(
-            store_=store, user=user, lang=lang, clock=clock or default_clock(), address=address
-        )
+        from rashinban.app.context import AppContext
+
+        ctx = AppContext(store_=store, user=user, lang=lang, clock=clock or default_clock(), address=address)
         ctx._versions = versions
         return cls(ctx)
 
@@ -199,7 +198,9 @@ class Rashinban:
         cls, store: Store, lang: str = "ja", clock: Clock | None = None, user: User | None = None
     ) -> Rashinban:
         """A job's facade: acts for ``user`` when the job was started by one, else as the system."""
-        ctx = _lazy("AppContext")(
+        from rashinban.app.context import AppContext
+
+        ctx = AppContext(
             store_=store, user=user, lang=lang, clock=clock or default_clock(), privileged=user is None
         )
         return cls(ctx)
@@ -230,99 +231,164 @@ class Rashinban:
 
     @cached_property
     def models(self) -> Models:
-        return _lazy("Models")(self.ctx)
+        from rashinban.app.models import Models
+
+        return Models(self.ctx)
 
     @cached_property
     def tracking(self) -> Tracking:
-        return _lazy("Tracking")(self.ctx, self.models)
+        from rashinban.app.tracking import Tracking
+
+        return Tracking(self.ctx, self.models)
 
     @cached_property
     def planning(self) -> Planning:
-        return _lazy("Planning")(self.ctx, self.models, self.tracking)
+        from rashinban.app.planning import Planning
+
+        return Planning(self.ctx, self.models, self.tracking)
 
     @cached_property
     def dashboards(self) -> Dashboards:
-        return _lazy("Dashboards")(self.ctx, self.models, self.tracking)
+        from rashinban.app.dashboards import Dashboards
+
+        return Dashboards(self.ctx, self.models, self.tracking)
 
     @cached_property
     def activities(self) -> Activities:
-        return _lazy("Activities")(self.ctx)
+        from rashinban.app.activities import Activities
+
+        return Activities(self.ctx)
 
     @cached_property
     def imports(self) -> Imports:
-        return _lazy("Imports")(self.ctx)
+        from rashinban.app.imports import Imports
+
+        return Imports(self.ctx)
 
     @cached_property
     def admin(self) -> Admin:
-        return _lazy("Admin")(self.ctx)
+        from rashinban.app.admin import Admin
+
+        return Admin(self.ctx)
 
     @cached_property
     def accounts(self) -> Accounts:
-        return _lazy("Accounts")(self.ctx)
+        from rashinban.app.accounts import Accounts
+
+        return Accounts(self.ctx)
 
     @cached_property
     def audit(self) -> Audit:
-        return _lazy("Audit")(self.ctx)
+        from rashinban.app.audit import Audit
+
+        return Audit(self.ctx)
 
     @cached_property
     def credentials(self) -> Credentials:
-        return _lazy("Credentials")(self.ctx)
+        from rashinban.app.credentials import Credentials
+
+        return Credentials(self.ctx)
 
     @cached_property
     def jobs(self) -> Jobs:
-        return _lazy("Jobs")(self.ctx)
+        from rashinban.app.jobs import Jobs
+
+        return Jobs(self.ctx)
 
     @cached_property
     def insights(self) -> Insights:
-        return _lazy("Insights")(self.ctx, self.models)
+        from rashinban.app.insights import Insights
+
+        return Insights(self.ctx, self.models)
 
     @cached_property
     def experiments(self) -> Experiments:
-        return _lazy("Experiments")(self.ctx)
+        from rashinban.app.experiments import Experiments
+
+        return Experiments(self.ctx)
 
     @cached_property
     def customers(self) -> Customers:
-        return _lazy("Customers")(self.ctx, self.models, self.insights)
+        from rashinban.app.customers import Customers
+
+        return Customers(self.ctx, self.models, self.insights)
 
     @cached_property
     def segments(self) -> Segments:
-        return _lazy("Segments")(self.ctx, self.insights)
+        from rashinban.app.segments import Segments
+
+        return Segments(self.ctx, self.insights)
 
     @cached_property
     def data(self) -> Data:
-        return _lazy("Data")(self.ctx, self.models)
+        from rashinban.app.data import Data
+
+        return Data(self.ctx, self.models)
 
     @cached_property
     def forecasts(self) -> Forecasts:
-        return _lazy("Forecasts")(self.ctx, self.models, self.dashboards)
+        from rashinban.app.forecasts import Forecasts
+
+        return Forecasts(self.ctx, self.models, self.dashboards)
 
     @cached_property
     def alerts(self) -> Alerts:
-        return _lazy("Alerts")(self.ctx, self.models)
+        from rashinban.app.alerts import Alerts
+
+        return Alerts(self.ctx, self.models)
 
     @cached_property
     def manual(self) -> Manual:
-        return _lazy("Manual")(self.ctx, self.models)
+        from rashinban.app.manual import Manual
+
+        return Manual(self.ctx, self.models)
 
     @cached_property
     def members(self) -> Members:
-        return _lazy("Members")(self.ctx)
+        from rashinban.app.members import Members
+
+        return Members(self.ctx)
 
     @cached_property
     def breakdowns(self) -> Breakdowns:
-        return _lazy("Breakdowns")(self.ctx, self.models)
+        from rashinban.app.breakdowns import Breakdowns
 
-    records = cached_property(
-        lambda s: _lazy("Records")(s.ctx, s.models)
-    )  # drill-down: the rows behind a figure
-    reviews = cached_property(
-        lambda s: _lazy("Reviews")(s.ctx, s.dashboards, s.insights, s.forecasts, s.alerts)
-    )
+        return Breakdowns(self.ctx, self.models)
+
+    @cached_property
+    def records(self) -> Records:
+        """Drill-down: the rows behind a figure."""
+        from rashinban.app.records import Records
+
+        return Records(self.ctx, self.models)
+
+    @cached_property
+    def reviews(self) -> Reviews:
+        from rashinban.app.reviews import Reviews
+
+        return Reviews(self.ctx, self.dashboards, self.insights, self.forecasts, self.alerts)
 
     def can(self, permission: Permission) -> bool:
         """Whether the signed-in user's role grants ``permission`` (the CLI may do anything)."""
         return (self.ctx.user is None and self.ctx.privileged) or allowed(self.ctx.user, permission)
 
 
-__all__ = ["ROLES", "Permission", "Rashinban", "Role"]
-__all__.extend(_exports())  # the names of the ``if TYPE_CHECKING:`` block
+# the facade's public names (the types its methods take and return), imported on first use
+__all__ = ["DEFAULT_STAGES", "DEMO_COMPANY", "OUTCOMES", "ROLES", "TYPES", "ActivityLogged", "ActivityRow"]
+__all__ += ["AdminMember", "AdminOverview", "AdminPage", "AdminTeam", "AdminUser", "AllocationMode"]
+__all__ += ["AppContext", "AuditEntry", "AuditPage", "BottleneckResult", "BreakdownRow", "ChurnResult"]
+__all__ += ["CompanyOption", "CompanyRef", "Created", "DemoScale", "DiagnosisResult", "ErrorBody"]
+__all__ += ["ExperimentDef", "ExperimentResult", "ExperimentsResult", "ExplainResult", "FieldErrors"]
+__all__ += ["Finding", "FindingView", "FunnelMonth", "FunnelResult", "FunnelRow", "FunnelStage"]
+__all__ += ["HolidaysSaved", "HomeResult", "HttpError", "ImportJob", "ImportOptions", "ImportResult"]
+__all__ += ["InconsistentTargetsFinding", "KgiHeading", "LoggedActivity", "LoginPolicy", "MemberOption"]
+__all__ += ["MemberRef", "MemberResult", "Model", "NextActionsResult", "NodeDetailResult", "NodeInfo"]
+__all__ += ["NodeStatus", "Ok", "Permission", "Plan", "PlanAllocation", "PlanLever", "PlanNode"]
+__all__ += ["PlanSaved", "PlanView", "PlanningView", "Progress", "RankingRow", "Rashinban"]
+__all__ += ["RecentActivities", "Reject", "RequestInvalid", "RequestIssue", "ReviewSection", "RevokedCount"]
+__all__ += ["Role", "ScopeOption", "ScopeRef", "SegmentsResult", "Severity", "Source", "StagesSaved"]
+__all__ += ["StatusReport", "StatusValues", "TargetRevision", "TeamOption", "TeamRef", "TeamResult"]
+__all__ += ["TeamSummary", "TeamsResult", "TokenCreated", "TokenList", "TreeNode", "TreeResult"]
+__all__ += ["TrendPoint", "User", "alert_results", "default_model_path", "finding_view", "forecast_results"]
+__all__ += ["node_name", "parse_sets", "plan_view", "record_results", "reject_text", "resolve_url"]
+__all__ += ["review_results", "safe_upload_name", "to_float", "trust_results"]

@@ -7,6 +7,8 @@ sources → store → metrics → analysis → app (one module per area) → ser
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -221,3 +223,22 @@ def test_one_root_exception() -> None:
                 assert node.name == "RashinbanError", (
                     f"{path}: {node.name} does not derive from RashinbanError"
                 )
+
+
+def test_the_cli_starts_without_the_heavy_libraries() -> None:
+    """Every command starts by importing ``rashinban.cli`` (``rashinban --help`` too): the facade
+    imports its areas on first use and the analysis imports SciPy, scikit-learn and statsmodels
+    in the functions that use them, so starting the CLI loads none of them (nor pandas or Ibis)."""
+    code = "import sys, rashinban.cli; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in out.stdout.split()}
+    assert "rashinban" in loaded
+    assert not loaded & {"statsmodels", "scipy", "sklearn", "lightgbm", "pandas", "ibis"}
+
+
+def test_every_facade_name_resolves() -> None:
+    """The facade's names are imported on first use: each one in ``__all__`` is there."""
+    from rashinban import service
+
+    missing = [name for name in service.__all__ if getattr(service, name, None) is None]
+    assert not missing, f"rashinban.service does not provide {missing}"

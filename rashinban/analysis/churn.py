@@ -19,8 +19,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from rashinban.analysis.churn_features import FEATURES, CustomerFacts, Snapshot, snapshot, touch_window
@@ -105,6 +103,9 @@ def _stacked(snaps: list[Snapshot], cols: tuple[int, ...], rows: np.ndarray | No
 
 def _fit(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Intercept and slopes over standardised features ``z``."""
+    import statsmodels.api as sm
+    from sklearn.linear_model import LogisticRegression
+
     if len(y) >= 2000 and min(y.sum(), len(y) - y.sum()) >= 50:
         # plenty of data: the maximum-likelihood fit by Newton steps on a Cholesky factor
         # (statsmodels' IRLS estimate to ~1e-13, in a fraction of its time)

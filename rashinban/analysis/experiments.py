@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, stats
 
 COLLECTING, BETTER, WORSE, NO_DIFFERENCE, INSUFFICIENT = (
     "collecting",
@@ -90,6 +89,8 @@ class Comparison:
 
 def required_per_arm_rate(p1: float, p2: float, alpha: float, power: float) -> int | None:
     """Units per arm for a two-sided two-proportion z-test to detect p1 → p2."""
+    from scipy import stats
+
     if not (0 < p1 < 1 and 0 < p2 < 1) or p1 == p2:
         return None
     za, zb = float(stats.norm.ppf(1 - alpha / 2)), float(stats.norm.ppf(power))
@@ -99,6 +100,8 @@ def required_per_arm_rate(p1: float, p2: float, alpha: float, power: float) -> i
 
 
 def required_per_arm_mean(sd: float, delta: float, alpha: float, power: float) -> int | None:
+    from scipy import stats
+
     if sd <= 0 or delta == 0:
         return None
     za, zb = float(stats.norm.ppf(1 - alpha / 2)), float(stats.norm.ppf(power))
@@ -108,6 +111,7 @@ def required_per_arm_mean(sd: float, delta: float, alpha: float, power: float) -
 def prob_beta_greater(a_b: float, b_b: float, a_a: float, b_a: float) -> float:
     """P(X_B > X_A) for independent Beta(a_b, b_b) and Beta(a_a, b_a): ∫ f_B(x) F_A(x) dx by
     Simpson's rule on a fine grid over where the two densities live (± 12 sd)."""
+    from scipy import integrate, stats
 
     def spread(a: float, b: float) -> tuple[float, float]:
         m = a / (a + b)
@@ -135,6 +139,8 @@ def _verdict(p: float | None, diff: float | None, alpha: float, remaining: int |
 
 def compare_rates(arms: Sequence[RateArm], design: Design) -> list[Comparison]:
     """Each variant against the first arm (the control)."""
+    from scipy import stats
+
     if len(arms) < 2:
         return []
     control = arms[0]
@@ -190,6 +196,8 @@ def compare_rates(arms: Sequence[RateArm], design: Design) -> list[Comparison]:
 
 def compare_means(arms: Sequence[MeanArm], design: Design) -> list[Comparison]:
     """Welch's t-test of each variant's mean against the control's."""
+    from scipy import stats
+
     if len(arms) < 2:
         return []
     control = arms[0]

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from rashinban.analysis.segments import two_proportion_p
 
@@ -54,6 +53,8 @@ def suggest(
     fdr: float = 0.05,
 ) -> list[Suggestion]:
     """Actions associated with winning at the stage (done ones flagged, not dropped)."""
+    from scipy import stats
+
     won = data.won.astype(bool)
     total_won = int(won.sum())
     cands: list[tuple[str, int, int, int, int, float]] = []

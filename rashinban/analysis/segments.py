@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from rashinban.analysis.coded import Coded, coded, factorize
 
@@ -102,6 +101,8 @@ def two_proportion_many(
     won_in: np.ndarray, n_in: np.ndarray, won_out: np.ndarray, n_out: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`two_proportion_p` of many comparisons at once: (p-values, used Fisher)."""
+    from scipy import stats
+
     won_in, n_in, won_out, n_out = (np.asarray(a, dtype=np.int64) for a in (won_in, n_in, won_out, n_out))
     total_won = won_in + won_out
     total = n_in + n_out
@@ -255,6 +256,8 @@ def _duration_table(
 
 
 def _correct(tests: list[Test], opts: Options) -> tuple[Test, ...]:
+    from scipy import stats
+
     if not tests:
         return ()
     q = stats.false_discovery_control([t.p_value for t in tests], method="bh")

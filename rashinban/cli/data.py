@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
@@ -16,7 +16,9 @@ from rashinban.cli.app import app, console, err_console, state
 from rashinban.cli.interrupts import CommitGuard
 from rashinban.errors import IngestError, Interrupted
 from rashinban.i18n import t
-from rashinban.service import ImportOptions, ImportResult, reject_text
+
+if TYPE_CHECKING:
+    from rashinban.service import ImportResult
 
 DbOpt = Annotated[
     str | None,
@@ -161,6 +163,8 @@ def import_(
 ) -> None:
     """Import an SFA/CRM export (all-or-nothing; importing the same file again changes nothing).
     Owners are matched to members by external id, e-mail or name; stages to the funnel."""
+    from rashinban.service import ImportOptions, reject_text
+
     options = ImportOptions(
         preset=preset,
         mapping=mapping,
@@ -246,6 +250,8 @@ def note_text(note: dict[str, Any], lang: str) -> str:
 
 
 def _render_rejects(details: list[Any]) -> None:
+    from rashinban.service import reject_text
+
     lang = state.lang
     if not details:
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,7 +14,10 @@ from rich.text import Text
 from rashinban.cli.app import app, console, state
 from rashinban.i18n import format as fmt
 from rashinban.i18n import t
-from rashinban.service import StatusReport, node_name, to_float, trust_results
+from rashinban.service import node_name, to_float
+
+if TYPE_CHECKING:
+    from rashinban.service import StatusReport, trust_results
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="store: a DuckDB file or postgresql:// URL (RASHINBAN_DB)")

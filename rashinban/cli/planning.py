@@ -24,7 +24,6 @@ from rashinban.service import (
     Source,
     finding_view,
     node_name,
-    parse_sets,
     plan_view,
     to_float,
 )
@@ -72,6 +71,8 @@ def plan(
     author: Annotated[str | None, typer.Option("--author", help="who sets them (default: $USER)")] = None,
 ) -> None:
     """Work the KGI backwards (逆算) to every KPI and every member."""
+    from rashinban.service import parse_sets
+
     sets = parse_sets(set_ or [])
     tier_sets = {"stretch": parse_sets(stretch or []), "floor": parse_sets(floor or [])}
     svc = state.service(db)

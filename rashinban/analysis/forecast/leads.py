@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from rashinban.analysis.forecast.data import DAY_TD, _act_counts
@@ -130,6 +129,8 @@ class LeadModel:
 
 def fit(rows: pd.DataFrame) -> LeadModel:
     """``rows``: lead snapshots with ``y`` (won within the horizon)."""
+    from sklearn.linear_model import LogisticRegression
+
     y = rows["y"].to_numpy(int) if len(rows) else np.zeros(0, int)
     base = float(y.mean()) if len(y) else 0.0
     g = rows.groupby(rows["channel"].astype(str))["y"].agg(["sum", "count"]) if len(rows) else None

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 BINS = 10
 
@@ -62,6 +61,8 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = BINS) -> float:
 
 
 def probability_score(p: np.ndarray, y: np.ndarray) -> ProbabilityScore:
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
     p = np.asarray(p, dtype=float)
     y = np.asarray(y, dtype=int)
     n = len(y)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 DRAWS = 2000
 NEW_PRIOR = 2.0  # pseudo-months at the company's per-member rate in a member's new-deal rate
@@ -44,6 +43,8 @@ class Draws:
 
 
 def simulate(inp: PeriodInputs, draws: int = DRAWS, seed: int = 0) -> Draws:
+    from scipy import sparse
+
     rng = np.random.default_rng(seed)
     m = len(inp.members)
     rev = np.repeat(inp.closed_revenue.astype(float)[:, None], draws, axis=1)

@@ -16,9 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import CategoricalNB
-from sklearn.preprocessing import KBinsDiscretizer
 from threadpoolctl import threadpool_limits
 
 from rashinban.analysis.forecast.features import WIN_CATEGORIES, Encoder, factor_of, numeric
@@ -124,6 +121,10 @@ def fit(
 ) -> WinModel:
     """Train on labelled snapshots (``training.labelled``); the in-period model also uses the
     kind of month (``features.CATEGORIES``)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import CategoricalNB
+    from sklearn.preprocessing import KBinsDiscretizer
+
     table = fit_stage_table(rows, stages)
     won = int(rows["won"].sum()) if len(rows) else 0
     lost = int(len(rows) - won)
