@@ -85,17 +85,18 @@ def generate(
         if taken:
             raise UsageError("demo_users_exist", users=", ".join(taken[:5]))
 
-    base = next_ids(store, ["teams", "members", "accounts", "products", "users", *COUNTED])
-    org = build_org(cfg, base["teams"], base["members"])
-    accounts = build_accounts(cfg, base["accounts"])
-    product_ids = base["products"] + np.arange(len(PRODUCTS), dtype=np.int64)
-    bd = make_calendar(cfg)
-    ctx = Ctx(cfg, org, accounts, PRODUCTS, product_ids, bd, Ids({k: base[k] for k in COUNTED}))
-    stats = Stats(month_starts_array(cfg))
     sink = open_sink(store, replace=names if replace else None)  # one transaction: all or nothing
-    plan = _chunks(ctx)
-    total = len(plan) + 2
     try:
+        # ids after the replaced demo is deleted: a replaced demo has the rows of a fresh one
+        base = next_ids(sink.conn, ["teams", "members", "accounts", "products", "users", *COUNTED])
+        org = build_org(cfg, base["teams"], base["members"])
+        accounts = build_accounts(cfg, base["accounts"])
+        product_ids = base["products"] + np.arange(len(PRODUCTS), dtype=np.int64)
+        bd = make_calendar(cfg)
+        ctx = Ctx(cfg, org, accounts, PRODUCTS, product_ids, bd, Ids({k: base[k] for k in COUNTED}))
+        stats = Stats(month_starts_array(cfg))
+        plan = _chunks(ctx)
+        total = len(plan) + 2
 
         def put(table: str, data: pa.Table) -> None:
             stats.observe(table, data)

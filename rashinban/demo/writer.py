@@ -25,6 +25,8 @@ SOURCE = "demo"
 
 
 class Sink(Protocol):
+    conn: sa.Connection
+
     def write(self, table: str, data: pa.Table) -> None: ...
 
     def commit(self) -> None: ...
@@ -193,13 +195,11 @@ def existing_users(store: Store, usernames: list[str]) -> list[str]:
         return sorted(r[0] for r in rows)
 
 
-def next_ids(store: Store, tables: list[str]) -> dict[str, int]:
-    """The first free surrogate id of each table (1 on an empty table)."""
+def next_ids(conn: sa.Connection, tables: list[str]) -> dict[str, int]:
+    """The first free surrogate id of each table (1 on an empty table), read in the demo's
+    own transaction (after ``--replace`` deleted the earlier demo)."""
     out = {}
-    with store.engine.connect() as conn:
-        for name in tables:
-            t = schema.metadata.tables[name]
-            out[name] = (
-                int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()) + 1
-            )
+    for name in tables:
+        t = schema.metadata.tables[name]
+        out[name] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()) + 1
     return out
