@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +44,14 @@ def serve(
     from rashinban.service import resolve_url
 
     os.umask(0o077)  # what the server writes (the store's WAL, uploads, rejects) is the owner's only
+    url = resolve_url(db)
+    if workers > 1 and url.startswith("duckdb"):
+        err_console.print(t("web.duckdb_one_worker", state.lang))
+        workers = 1
+    svc = state.service(db)
+    svc.data.check_servable(model)  # a missing store or one without a model: one line, exit 2
+    state.close()  # the server opens the store itself
+    # the server's settings, for the app the workers build (only once the store is servable)
     if db:
         os.environ["RASHINBAN_DB"] = db
     if model:
@@ -52,15 +61,11 @@ def serve(
     os.environ["RASHINBAN_JOBS"] = "1" if jobs else "0"
     if trusted_proxy:
         os.environ["RASHINBAN_TRUSTED_PROXIES"] = ",".join(trusted_proxy)
-    url = resolve_url(db)
-    if workers > 1 and url.startswith("duckdb"):
-        err_console.print(t("web.duckdb_one_worker", state.lang))
-        workers = 1
-    svc = state.service(db)
-    svc.data.check_servable(model)  # a missing store or one without a model: one line, exit 2
-    state.close()  # the server opens the store itself
     address = f"http://{host}:{port}/"
     console.print(t("web.serving", state.lang, url=address))
+    # uvicorn stops gracefully on SIGTERM and then re-raises it, which would end the process
+    # before the address note beside the store is removed: end with SystemExit instead
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     with svc.data.serving(address):
         uvicorn.run(
             "rashinban.web.main:app_from_env",
@@ -71,6 +76,10 @@ def serve(
             log_level="warning",
             proxy_headers=False,  # X-Forwarded-For is read by the app, from --trusted-proxy peers only
         )
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @users_app.command("token")
