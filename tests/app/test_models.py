@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from rashinban.app.models import read_model_file
+from rashinban.demo.sourcing import AGENCY_MODEL
 from rashinban.service import Rashinban
 from rashinban.store import Store
 from rashinban.store.users import find_user
@@ -36,7 +37,19 @@ def _versions(db: Path) -> list[tuple[str, int]]:
 
 def test_demo_pushes_its_model_and_status_uses_it(demo: Path) -> None:
     model = read_model_file(demo.with_name("m.model.yaml"))
-    assert _versions(demo) == [(model.name, 1)]
+    # the company's model (the default, bound to no team) and the agency/client model,
+    # bound to the agency team only
+    assert _versions(demo) == [(model.name, 1), (AGENCY_MODEL, 1)]
+    store = Store.open(str(demo))
+    try:
+        with store.engine.connect() as conn:
+            agency = conn.execute(sa.text("SELECT name FROM teams WHERE kind = 'agency'")).scalars().all()
+        stored = {m["name"]: m for m in facade(store).models.stored()["models"]}
+    finally:
+        store.dispose()
+    assert len(agency) == 1
+    assert stored[model.name]["default"] and stored[model.name]["teams"] == []
+    assert not stored[AGENCY_MODEL]["default"] and stored[AGENCY_MODEL]["teams"] == agency
     demo.with_name("m.model.yaml").rename(demo.with_name("moved.model.yaml"))  # the file is not needed
     try:
         r = run_cli("status", "--db", str(demo), "--period", "2026-10", "--json")
