@@ -53,6 +53,7 @@ class ImportJob:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     error: RashinbanError | None = None
     preview: dict[str, Any] | None = None
+    people: dict[str, Any] = field(default_factory=dict)  # owners and stages matched (ingest/people.py)
 
     @property
     def can_confirm(self) -> bool:
@@ -74,6 +75,7 @@ class ImportJob:
             "rejects": self.rejects,
             "message": message,
             "preview": self.preview,
+            "people": self.people,
             "can_confirm": self.can_confirm,
         }
 
@@ -160,9 +162,11 @@ class ImportJobs:
         view = self._view(row)
         if not view.can_confirm or not Path(row.payload["path"]).exists():
             raise NotFoundError("import_expired", id=job_id)
+        chosen = Choices.from_payload(choices)
+        _require_choices(view, chosen)
         payload = dict(row.payload) | {"phase": "load", "check_job": job_id}
         payload["skip_invalid"] = bool(skip_invalid or row.payload.get("skip_invalid"))
-        payload["choices"] = Choices.from_payload(choices).as_payload()
+        payload["choices"] = chosen.as_payload()
         return queue.enqueue(
             self.ctx.store,
             KIND,
@@ -227,6 +231,7 @@ class ImportJobs:
             rejects=list(result.get("rejects", [])),
             error=_error(row) if status == "failed" else None,
             preview=result.get("preview"),
+            people=dict((result.get("result") or {}).get("people") or result.get("people") or {}),
         )
 
     def _sweep(self, root: Path) -> None:
@@ -283,6 +288,7 @@ class ImportJobs:
                 out["status"] = "rejected"
                 out["rejected"] = int(e.params.get("count", 0))
                 out["rejects"] = [_reject(r) for _, r in e.params.get("details", [])][:SHOWN_REJECTS]
+                out["people"] = e.params.get("people") or {}
                 return out
             data = result.as_dict()
             out["result"] = {k: v for k, v in data.items() if k not in ("file", "files", "rejects_file")}
@@ -296,6 +302,25 @@ class ImportJobs:
         finally:
             if phase == "load":
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _require_choices(view: ImportJob, chosen: Choices) -> None:
+    """A load whose check found owners matching no member needs a choice for each (a member, or
+    a team to create it in) or one team for all: refused before anything is queued, so the
+    uploaded file stays for a second try."""
+    unmatched: dict[str, int] = view.people.get("owners_unmatched") or {}
+    if chosen.team is not None:
+        return
+    left = {k: v for k, v in unmatched.items() if k not in chosen.owners}
+    if left:
+        shown = sorted(left.items(), key=lambda kv: -kv[1])
+        raise IngestError(
+            "import_unmatched_owners",
+            count=len(left),
+            rows=sum(left.values()),
+            owners=", ".join(f"{k} ({v})" for k, v in shown[:10]),
+            labels=[k for k, _ in shown],
+        )
 
 
 def _reject(r: Reject) -> dict[str, Any]:

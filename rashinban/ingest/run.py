@@ -236,6 +236,7 @@ def _run_import(
                             reason_text=reject_text(r),
                             details=list(sink.first),
                             reject=r,
+                            people=result.people,  # the preview's mapping step still applies
                         )
                     if options.dry_run:
                         tx.rollback()

@@ -33,7 +33,9 @@ def load_part(
     counts = Counts()
     label = f"{tf.path.name} → {plan.part.table}"
     reporter.start(label, tf.size, "bytes" if tf.kind == "csv" else "rows")
-    strict = not options.skip_invalid
+    # a load stops staging at the first reject (it will fail); a dry run stages the valid rows
+    # anyway, so its report still matches the owners and stages (the preview's mapping step)
+    strict = not (options.skip_invalid or options.dry_run)
     rows_read = 0
     pending: list[Reject] = []
     ready: list[pa.Table] = []  # converted batches, staged together (fewer, larger appends)

@@ -1,5 +1,5 @@
-"""Import: upload a CSV with one bad row, see the report name its row and column, then load
-the valid rows with the bad one skipped."""
+"""Import: upload a CSV with one bad row, see the report name its row and column, choose the
+team that creates the file's unknown owner, then load the valid rows with the bad one skipped."""
 
 from __future__ import annotations
 
@@ -44,7 +44,16 @@ def test_import_names_the_bad_row_and_column(page, live: Live, tmp_path: Path) -
     assert_translated(page)
     shoot(page, "import_report")
 
-    # load the 29 good rows, skipping the bad one
+    # the file's owner matches no member: the preview asks where it goes before anything loads
+    mapping = page.get_by_test_id("import-owner-mapping")
+    assert "005BT" in mapping.inner_text()
+    page.get_by_test_id("import-confirm").click()  # without a choice: the step again, named
+    error = page.get_by_test_id("import-mapping-error")
+    error.wait_for()
+    assert "005BT" in error.inner_text()
+    assert_translated(page)
+    # create it as a new member of a team (never teamless), and load the 29 good rows
+    page.get_by_test_id("owners-team").select_option(index=1)
     page.get_by_test_id("import-confirm").click()
     done = page.get_by_test_id("import-done")
     done.wait_for(timeout=60_000)

@@ -3,9 +3,11 @@ that skips invalid rows loads the good ones; only admins and managers import."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -27,6 +29,19 @@ def _salesforce_rows(web: Web) -> int:
         return int(
             conn.execute(sa.text("select count(*) from activities where source = 'salesforce'")).scalar_one()
         )
+
+
+def _owners(web: Web) -> dict[str, tuple[int, tuple[str, int | None] | None]]:
+    """Each Salesforce activity: its member, and that member's (external id, team) when the
+    import created it."""
+    store: Store = web.client.app.state.store  # type: ignore[attr-defined]
+    sql = (
+        "select a.external_id, a.member_id, m.source, m.external_id, m.team_id from activities a "
+        "join members m on m.id = a.member_id where a.source = 'salesforce'"
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text(sql)).all()
+    return {r[0]: (int(r[1]), (r[3], r[4]) if r[2] == "salesforce" else None) for r in rows}
 
 
 def _wait(web: Web, job: str) -> str:
@@ -67,13 +82,49 @@ def test_bad_row_is_named_then_skip_invalid_loads_the_rest(web: Web) -> None:
         and api["rejects"][0]["column"] == "ActivityDate"
     )
 
+    # the file's owners match no member: the preview asks for a member or a team for each
+    mapping = re.search(r'data-testid="import-owner-mapping".*?</fieldset>', report, re.S)
+    assert mapping, "the mapping step is shown"
+    labels = dict(re.findall(r'name="(owner_label_\d+)" value="([^"]+)"', mapping.group(0)))
+    owners = pd.read_csv(io.StringIO(CSV), dtype=str)["OwnerId"]
+    assert sorted(labels.values()) == sorted(owners.unique())
+    assert set(api["people"]["owners_unmatched"]) == set(owners.unique())
+    members = re.findall(r'<option value="(\d+)">', mapping.group(0))
+    teams = re.findall(r'<option value="new:(\d+)">', mapping.group(0))
+    assert members and teams
+    field = {v: k for k, v in labels.items()}
+    mapped, created = "005000000000001", "005000000000002"
+    # without a choice for every owner nothing is queued, and the step is shown again
+    again = web.post(
+        f"/import/jobs/{job.group(1)}/confirm",
+        data={"skip_invalid": "on", **{field[mapped]: mapped}},
+        headers={"HX-Request": "true"},
+    )
+    assert again.status_code == 422 and 'data-testid="import-mapping-error"' in again.text
+    assert created in again.text and _salesforce_rows(web) == 0
+    choices = {
+        field[mapped]: mapped,
+        field[mapped].replace("label", "choice"): members[0],
+        field[created]: created,
+        field[created].replace("label", "choice"): f"new:{teams[0]}",
+    }
     confirm = web.post(
-        f"/import/jobs/{job.group(1)}/confirm", data={"skip_invalid": "on"}, headers={"HX-Request": "true"}
+        f"/import/jobs/{job.group(1)}/confirm",
+        data={"skip_invalid": "on", **choices},
+        headers={"HX-Request": "true"},
     )
     assert confirm.status_code == 202
     done = _wait(web, job.group(1))
     assert 'data-status="done"' in done and 'data-testid="import-done"' in done
     assert _salesforce_rows(web) == 2
+    # the mapped owner's activities are the member's; the created owner is in the chosen team
+    loaded = _owners(web)
+    good = pd.read_csv(io.StringIO(CSV), dtype=str)
+    good = good[good["ActivityDate"] != "not-a-date"]
+    for i in good["Id"][good["OwnerId"] == mapped]:
+        assert loaded[i] == (int(members[0]), None)
+    for i in good["Id"][good["OwnerId"] == created]:
+        assert loaded[i][1] == (created, int(teams[0]))
     # the uploaded file is gone
     assert (
         web.client.post(
@@ -100,13 +151,25 @@ def test_clean_file_checks_then_loads(web: Web) -> None:
         time.sleep(0.05)
     assert state["status"] == "checked" and state["result"]["inserted"] == 2 and state["can_confirm"]
     assert _salesforce_rows(web) == 0
-    assert web.post(f"/api/imports/{job}/confirm").status_code == 202
+    owners = set(pd.read_csv(io.StringIO(good), dtype=str)["OwnerId"])
+    assert set(state["people"]["owners_unmatched"]) == owners
+    # a confirm that leaves them unmapped is refused, naming them, and queues nothing
+    refused = web.post(f"/api/imports/{job}/confirm")
+    assert refused.status_code == 422 and set(refused.json()["owners"]) == owners
+    assert web.client.get(f"/api/imports/{job}").json()["status"] == "checked"
+    created = web.post("/api/admin/teams", json={"name": "Salesforce 取込"})
+    assert created.status_code == 201
+    team_id = created.json()["id"]
+    assert web.post(f"/api/imports/{job}/confirm", json={"team": team_id}).status_code == 202
     for _ in range(200):
         state = web.client.get(f"/api/imports/{job}").json()
         if state["status"] != "running":
             break
         time.sleep(0.05)
     assert state["status"] == "done" and _salesforce_rows(web) == 2
+    # every owner of the file became a member of the chosen team, and owns its rows
+    loaded = _owners(web)
+    assert {loaded[i][1] for i in loaded} == {(o, team_id) for o in owners}
 
 
 def test_upload_limits_and_field_errors(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rashinban.errors import ForbiddenError, NotFoundError
+from rashinban.errors import ForbiddenError, IngestError, NotFoundError
 from rashinban.i18n import render_error, t
 from rashinban.service import ImportJob, Permission, Reject, reject_text, safe_upload_name
 from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
@@ -72,11 +72,13 @@ def job_json(job: ImportJob, lang: str) -> dict[str, Any]:
     return out
 
 
-def _job_view(ctx: Ctx, job: ImportJob, status_code: int = 200) -> Response:
+def _job_view(ctx: Ctx, job: ImportJob, status_code: int = 200, mapping_error: str = "") -> Response:
+    """The job's card; while it can be confirmed, with the mapping step for the owners that
+    match no member (a member each, or a team to create them in) and the unknown stages."""
     data = job_json(job, ctx.lang)
     unit = t(f"forms.import.unit_{'rows' if job.unit == 'rows' else 'bytes'}", ctx.lang)
     view = {**data, "rate": job.rate}
-    people = (data.get("result") or {}).get("people") or {}
+    people = job.people
     scopes = (
         ctx.service.dashboards.scopes(ctx.model) if people.get("owners_unmatched") and job.can_confirm else []
     )
@@ -88,6 +90,7 @@ def _job_view(ctx: Ctx, job: ImportJob, status_code: int = 200) -> Response:
         unit=unit,
         people=people,
         scopes=scopes,
+        mapping_error=mapping_error,
     )
 
 
@@ -206,6 +209,9 @@ def import_confirm(ctx: PageCtx, form: FormFields, job_id: str) -> Response:
         new = jobs.confirm(_id(job_id), form.get("skip_invalid") in ("on", "1", "true"), form_choices(form))
     except NotFoundError:
         return _expired(ctx)
+    except IngestError as e:  # an owner left without a member or a team: the same step again
+        message = t("forms.import.owners_unmapped", ctx.lang, owners=e.params.get("owners", ""))
+        return _job_view(ctx, jobs.get(_id(job_id)), 422, mapping_error=message)
     return _job_view(ctx, jobs.get(new), 202)
 
 
@@ -271,4 +277,7 @@ def api_confirm(
         new = jobs.confirm(_id(job_id), skip_invalid, choices.model_dump() if choices else None)
     except NotFoundError:
         return _not_found(ctx)
+    except IngestError as e:  # owners matching no member, without a choice: nothing queued
+        body = {"error": e.code, "message": render_error(e, ctx.lang), "owners": e.params.get("labels", [])}
+        return JSONResponse(body, status_code=422)
     return JSONResponse(job_json(jobs.get(new), ctx.lang), status_code=202)
