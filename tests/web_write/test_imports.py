@@ -201,3 +201,44 @@ def test_members_cannot_import(web: Web) -> None:
     r = web.post("/import/upload", files={"file": ("Task.csv", CSV.encode(), "text/csv")})
     assert r.status_code == 403
     assert web.post("/api/imports", files={"file": ("Task.csv", CSV.encode(), "text/csv")}).status_code == 403
+
+
+def test_unknown_stage_is_mapped_in_the_preview(web: Web) -> None:
+    """A report whose owner is an existing rep (matched by name, nothing to choose) and whose
+    stage is not in the funnel: the preview offers the funnel's stages and the load uses the
+    one chosen."""
+    web.login("admin")
+    store: Store = web.client.app.state.store  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        member_id, name = conn.execute(
+            sa.text("select id, name from members where team_id is not null")
+        ).first()
+        funnel = {r[0] for r in conn.execute(sa.text("select distinct stage from deals"))}
+    report = (
+        "商談名,取引先名,フェーズ,金額,完了予定日,商談 所有者\n"
+        f"ヒアリング案件,取込商事,ヒアリング,500000,2026-11-20,{name.replace(' ', '　')}\n"
+    )
+    r = web.post(
+        "/import/upload",
+        files={"file": ("report.csv", report.encode(), "text/csv")},
+        data={"preset": "salesforce-report-ja"},
+        headers={"HX-Request": "true"},
+    )
+    job = re.search(r'id="job-([0-9a-f]+)"', r.text)
+    assert r.status_code == 202 and job
+    checked = _wait(web, job.group(1))
+    assert 'data-testid="import-owner-mapping"' not in checked  # the rep was matched by name
+    step = re.search(r'data-testid="import-stage-mapping".*?</fieldset>', checked, re.S)
+    assert step and 'name="stage_value_1" value="ヒアリング"' in step.group(0)
+    offered = set(re.findall(r'<option value="([^"]+)">', step.group(0)))
+    assert offered == funnel
+    chosen = sorted(offered)[0]
+    confirm = web.post(
+        f"/import/jobs/{job.group(1)}/confirm",
+        data={"stage_value_1": "ヒアリング", "stage_choice_1": chosen},
+        headers={"HX-Request": "true"},
+    )
+    assert confirm.status_code == 202 and 'data-status="done"' in _wait(web, job.group(1))
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.text("select stage, owner_id from deals where name = 'ヒアリング案件'")).one()
+    assert tuple(row) == (chosen, member_id)
