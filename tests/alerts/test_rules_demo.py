@@ -177,7 +177,7 @@ def test_off_pace_against_independent_actuals_and_elapsed_share(system: Rashinba
             "enter": 0.8,
             "leave": 0.9,
             "min_elapsed": 0.2,
-            "nodes": "calls, leads, won_deals",
+            "nodes": "calls, leads, won_deals, handoffs",
         },
     )
     system.alerts.run()
@@ -203,17 +203,40 @@ def test_off_pace_against_independent_actuals_and_elapsed_share(system: Rashinba
         a=month[0],
         b=month[1],
     )
+    handoffs = oracle.frame(
+        store,
+        "SELECT owner_id AS owner FROM leads WHERE sql_at >= :a AND sql_at < :b",
+        a=month[0],
+        b=month[1],
+    )
     actual = {
         "calls": oracle.counts_by_scope(o, calls.owner),
         "leads": oracle.counts_by_scope(o, leads.owner),
         "won_deals": oracle.counts_by_scope(o, won.owner),
+        "handoffs": oracle.counts_by_scope(o, handoffs.owner),
     }
     share = oracle.elapsed_share(date(2026, 10, 1), date(2026, 10, 31), T.date())
+    # a scope is judged by the model its page shows: the model bound to its team (or the
+    # nearest team above), else the company's; the demo binds its agency model to the agency
+    bound = {int(t) for t in oracle.frame(store, "SELECT team_id FROM model_bindings").team_id}
+    assert bound, "the demo binds its agency model"
+
+    def binding(scope: tuple[str, int]) -> int | None:
+        if scope[0] == "company":
+            return None
+        team = o.member_team.get(scope[1]) if scope[0] == "member" else scope[1]
+        return next((t for t in o.chain(team) if t in bound), None)
+
+    reports = {None: system.tracking.status(None, period="2026-10", as_of="2026-10-22")}
+    for team in bound:
+        reports[team] = system.tracking.status(None, period="2026-10", team=str(team), as_of="2026-10-22")
     targets = {
         ((r.scope_type, r.scope_id), r.node): float(r.target)
-        for r in system.tracking.status(None, period="2026-10", as_of="2026-10-22").rows
-        if r.node in actual and r.target is not None
+        for key, report in reports.items()
+        for r in report.rows
+        if r.node in actual and r.target is not None and binding((r.scope_type, r.scope_id)) == key
     }
+    assert any(node == "handoffs" for _, node in targets)  # the agency model's own KPI
     expected = set()
     for (scope, node), target in targets.items():
         pace = actual[node].get(scope, 0) / (target * share) if target else None

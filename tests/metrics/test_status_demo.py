@@ -162,9 +162,9 @@ def business_days(start: date, end: date) -> int:
 def test_pace_projection_and_grade_follow_business_days(demo: tuple[str, Path]) -> None:
     db, model_path = demo
     rows = json.loads(cli("status", str(model_path), "--db", db, "--as-of", AS_OF, "--json").stdout)
-    share = business_days(date(2026, 11, 1), date(2026, 11, 20)) / business_days(
-        date(2026, 11, 1), date(2026, 11, 30)
-    )
+    elapsed = business_days(date(2026, 11, 1), date(2026, 11, 20))
+    total = business_days(date(2026, 11, 1), date(2026, 11, 30))
+    share = elapsed / total
     model = read_model(model_path)
     graded = 0
     for r in rows:
@@ -174,7 +174,8 @@ def test_pace_projection_and_grade_follow_business_days(demo: tuple[str, Path]) 
             continue
         expected = r["target"] * share
         assert r["pace"] == pytest.approx(r["actual"] / expected)
-        assert r["projected"] == pytest.approx(r["actual"] / share)
+        # the projection is computed exactly, then shown whole (counts and yen, issue 10 item 7)
+        assert r["projected"] == round(Fraction(r["actual"]) * total / elapsed)
         assert r["achievement"] == pytest.approx(r["actual"] / r["target"])
         want = "on_track" if r["pace"] >= 1 else "behind" if r["pace"] >= 0.8 else "at_risk"
         assert r["status"] == want

@@ -279,6 +279,7 @@ def test_counts_are_whole_and_the_cli_splits_like_the_page(
     assert cli == {(a.member, a.node): a.target for a in page.allocations}
     capsys.readouterr()
     assert main(["check", str(model)]) == 0
+    capsys.readouterr()
     bad = Path(__file__).resolve().parents[2] / "examples" / "seed-004.yaml"
     assert main(["check", str(bad), "--json"]) == 1  # an error finding fails the check
     assert "inconsistent_targets" in json.loads(capsys.readouterr().out)["findings"][0]["code"]
