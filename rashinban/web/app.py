@@ -99,6 +99,7 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
     for module in (account, audit, credentials, docs, manual, members, breakdown, records):
         app.include_router(module.router)
     app.add_middleware(SecurityMiddleware, web=app)
+    app.openapi = docs.describe(app)  # type: ignore[method-assign]
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:

@@ -186,3 +186,19 @@ def test_closed_sets_match_the_domain() -> None:
     assert set(get_args(C.RoleName)) == set(ROLES)
     assert set(get_args(P.Source)) == {s.value for s in Source}
     assert set(get_args(P.SeverityName)) == {s.value for s in Severity}
+
+
+def test_every_body_declares_the_http_layers_refusals(spec: Conformance) -> None:
+    """An operation that takes a body may be refused before it runs: an unparsable body (400),
+    a session write without the CSRF token (403), a body off the schema (422, RequestInvalid —
+    FastAPI's HTTPValidationError is never named)."""
+    assert "HTTPValidationError" not in str(spec.doc)
+    with_body = [
+        (m, p, op) for p, ops in spec.doc["paths"].items() for m, op in ops.items() if "requestBody" in op
+    ]
+    assert with_body
+    for method, path, op in with_body:
+        for code, name in (("400", "HttpError"), ("403", "HttpError"), ("422", "RequestInvalid")):
+            schema = op["responses"][code]["content"]["application/json"]["schema"]
+            refs = [s["$ref"] for s in schema.get("anyOf", [schema])]
+            assert f"#/components/schemas/{name}" in refs, (method, path, code, refs)

@@ -29,7 +29,11 @@ ERRORS: dict[int, tuple[Any, str]] = {
     403: (ErrorBody, "The user's role or scope does not allow it"),
     404: (ErrorBody, "No such scope, node, team, member or user"),
     409: (ErrorBody, "The idempotency key was used before for another request"),
-    422: (RequestInvalid, "The parameters or the body do not match the schema"),
+    422: (
+        RequestInvalid | ErrorBody,
+        "The parameters or the body do not match the schema, or go beyond a documented limit "
+        "(a period outside 1900–2199 or longer than 20 years, a number of 10^15 or more)",
+    ),
     503: (ErrorBody, "The store is busy with another write: try again"),
 }
 
@@ -42,7 +46,8 @@ def error_responses(*codes: int, form: bool = False) -> dict[int | str, dict[str
     for code in sorted({401, 422, *codes}):
         model, description = ERRORS[code]
         if form and code == 422:
-            model, description = FieldErrors | RequestInvalid, "Field errors, or a body off the schema"
+            model = FieldErrors | RequestInvalid | ErrorBody
+            description = "Field errors, a body off the schema, or a value beyond a documented limit"
         elif form and code in (400, 403):
             model = ErrorBody | HttpError
         out[code] = {"model": model, "description": description}
