@@ -112,8 +112,9 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
         message = render_error(exc, lang)
         if _wants_page(request):
             return await _error_page(request, exc.http_status, message)
-        # a refusal says what was refused, never what lies behind it: no parameters
-        params = {} if exc.http_status == 403 else _plain(exc.params)
+        # a refusal (403, or 404 for what the user may not see) says what was refused, never
+        # what lies behind it: no parameters
+        params = {} if exc.http_status in (403, 404) else _plain(exc.params)
         return JSONResponse(
             {"error": exc.code, "message": message, "params": params}, status_code=exc.http_status
         )
