@@ -3,6 +3,7 @@ document.addEventListener("click", function (ev) {
   var btn = ev.target.closest && ev.target.closest("[data-log-type]");
   if (!btn) return;
   document.querySelectorAll("[data-log-type]").forEach(function (b) {
-    b.setAttribute("aria-pressed", b === btn ? "true" : "false");
+    if (b === btn) b.setAttribute("aria-current", "true");
+    else b.removeAttribute("aria-current");
   });
 });
