@@ -14,6 +14,7 @@ from rashinban.app.models import Models
 from rashinban.app.results.breakdowns import BreakdownResult, BreakdownValue, ScopeBreakdown
 from rashinban.app.results.common import CompanyRef, MemberRef, ScopeRef, TeamKind, TeamRef
 from rashinban.app.tracking import connect, wanted_scopes
+from rashinban.errors import NotFoundError
 from rashinban.kpi.calendar import parse_period, span_of
 from rashinban.kpi.numbers import to_float
 from rashinban.metrics.actuals import bound_measures, model_measures, node_actuals
@@ -54,7 +55,9 @@ class Breakdowns:
         scopes = org.scope_index(ctx)
         if scope is not None:
             access = org.access(ctx)
-            access.check(scope)
+            access.check(scope)  # before anything is read: a refusal carries no data
+            if scope not in scopes.scopes:
+                raise NotFoundError("scope_unknown", kind=scope[0], value=str(scope[1]))
             wanted = [scope]
         elif team or member:
             wanted = wanted_scopes(scopes, team, member)

@@ -154,13 +154,11 @@ def table_expr(con: Any, name: str, wanted: Iterable[str] = ()) -> Any:
             attr = c.removeprefix(rel + "__")
             if attr == "size":
                 emp = r.employees
-                fields[c] = (
-                    ibis.case()
-                    .when(emp.isnull(), ibis.null("string"))
-                    .when(emp < SIZE_BANDS[0][0], SIZE_BANDS[0][1])
-                    .when(emp < SIZE_BANDS[1][0], SIZE_BANDS[1][1])
-                    .else_("large")
-                    .end()
+                fields[c] = ibis.cases(
+                    (emp.isnull(), ibis.null("string")),
+                    (emp < SIZE_BANDS[0][0], SIZE_BANDS[0][1]),
+                    (emp < SIZE_BANDS[1][0], SIZE_BANDS[1][1]),
+                    else_="large",
                 )
             elif attr in r.columns:
                 fields[c] = r[attr]

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import Field
 
-from rashinban.app.results.common import Result
+from rashinban.app.results.common import LocalTime, Result
 
 Category = Literal["security", "config", "data"]
-
-
-def _local(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
-
-
-# datetimes in Python (the pages and the CLI format them), business-local ISO text without an
-# offset in JSON — a string, not an RFC 3339 date-time (the same convention as alerts/activities)
-LocalTime = Annotated[
-    datetime,
-    PlainSerializer(_local, return_type=str, when_used="json"),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
-            "description": "business-local time, YYYY-MM-DDTHH:MM:SS, no zone",
-        },
-        mode="serialization",
-    ),
-]
 
 
 class AuditEntry(Result):

@@ -8,9 +8,10 @@ the HTML pages render the same data.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 
 class Result(BaseModel):
@@ -38,6 +39,27 @@ TeamKind = Literal["in_house", "agency"]
 Number = Annotated[int | float, Field(description="a whole number is an integer, any other a float")]
 """An exact value of the engine (a fraction) as JSON: ``12`` or ``12.5``."""
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="a month, YYYY-MM")]
+
+
+def _local_text(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+LocalTime = Annotated[
+    datetime,
+    PlainSerializer(_local_text, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+            "description": "business-local time, YYYY-MM-DDTHH:MM:SS, no zone",
+        },
+        mode="serialization",
+    ),
+]
+"""A time of the business (the store's naive Asia/Tokyo wall clock): a ``datetime`` in Python
+(pages and the CLI format it), ISO text to the second without an offset in JSON — a string,
+not an RFC 3339 date-time, which would need a zone."""
 PERIOD_NAME = r"^(\d{4}-\d{2}|\d{4}-W\d{2}|FY\d{4}(-[QH]\d)?|\d{4}-Q\d)$"
 PeriodName = Annotated[
     str,
@@ -192,6 +214,7 @@ __all__ = [
     "ErrorBody",
     "FieldErrors",
     "HttpError",
+    "LocalTime",
     "MemberOption",
     "MemberRef",
     "MissingReason",

@@ -4,12 +4,12 @@ backtest, forecast accuracy per rep, and the small band the home page draws."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
-from rashinban.app.results.common import MemberRef, Month, Result, ScopeOption, ScopeRef
+from rashinban.app.results.common import LocalTime, MemberRef, Month, Result, ScopeOption, ScopeRef
 
 Category = Literal["commit", "best_case", "pipeline", "omitted"]
 Kpi = Literal["revenue", "won_deals"]
@@ -21,7 +21,7 @@ class ModelInfo(Result):
     kind: Literal["deal", "lead"]
     version: int
     algorithm: str = Field(description="logistic, or stage_table / channel_rate when the history is too thin")
-    trained_at: datetime
+    trained_at: LocalTime
     won: int = Field(description="won deals (leads: leads that became won deals) it learnt from")
     lost: int
     enough: bool = Field(description="False: too little data — probabilities fall back to the stage table")
@@ -71,7 +71,7 @@ class Adjustment(Result):
     model_p50: float | None
     reason: str
     author: str | None
-    created_at: datetime
+    created_at: LocalTime
 
 
 class ForecastResult(Result):
@@ -80,7 +80,7 @@ class ForecastResult(Result):
     scope: ScopeRef
     period: Month
     as_of: date | None = Field(description="the day the stored forecast was made (None: never)")
-    computed_at: datetime | None
+    computed_at: LocalTime | None
     model: ModelInfo | None
     kpis: list[KpiForecast]
     adjustments: list[Adjustment]
@@ -122,7 +122,7 @@ class LeadScore(Result):
     channel: str | None
     status: str
     owner: MemberRef | None
-    created_at: datetime | None
+    created_at: LocalTime | None
     p_won: float = Field(description="P(becomes a won deal within the horizon)")
     p_base: float = Field(description="the channel's historical rate")
     factors: list[Factor]
@@ -203,7 +203,7 @@ class BacktestResult(Result):
     source: str
     months: list[Month]
     days: list[int]
-    computed_at: datetime | None
+    computed_at: LocalTime | None
     levels: list[LevelScore]
     probabilities: list[ProbabilityScore]
     goals: list[Goal]
@@ -250,4 +250,4 @@ class HomeBand(Result):
     target: float | None
     p_achieve: float | None
     run_rate: float | None
-    computed_at: datetime
+    computed_at: LocalTime

@@ -4,11 +4,9 @@ scope and period with who entered them and when, and the result of entering one
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
-from rashinban.app.results.common import Number, Result, ScopeRef, UnitName
+from rashinban.app.results.common import LocalTime, Number, Result, ScopeRef, UnitName
 
 
 class ManualNode(Result):
@@ -34,7 +32,7 @@ class ManualValue(Result):
     revision: int
     author: str | None
     note: str | None
-    entered_at: datetime
+    entered_at: LocalTime
 
 
 class ManualValues(Result):

@@ -3,13 +3,13 @@ revision history, the planning page's JSON twin and the result of saving a plan.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
 from rashinban.app.results.common import (
     DirectionName,
+    LocalTime,
     NodeRole,
     Number,
     PeriodKind,
@@ -130,7 +130,7 @@ class TargetRevision(Result):
     new: Number
     author: str | None
     reason: str | None
-    created_at: datetime = Field(description="business-local time, no offset")
+    created_at: LocalTime = Field(description="business-local time, no offset")
 
 
 class PlanningView(Result):

@@ -3,12 +3,12 @@ their observed effect, 1on1s, KPI revision proposals."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
-from rashinban.app.results.common import MemberRef, Result, ScopeOption, ScopeRef, UnitName
+from rashinban.app.results.common import LocalTime, MemberRef, Result, ScopeOption, ScopeRef, UnitName
 from rashinban.app.results.diagnose import CheckItem, DiagnoseResult, InputRules  # re-exported
 
 Cadence = Literal["weekly", "monthly", "quarterly"]
@@ -71,7 +71,7 @@ class AgendaAlert(Result):
     message: str
     url: str
     new: bool = Field(description="opened since the previous meeting (or in the last 7 days)")
-    opened_at: datetime
+    opened_at: LocalTime
     deal_id: int | None
 
 
@@ -115,10 +115,10 @@ class ActionView(Result):
     status: ActionStatus
     overdue: bool
     started_on: date
-    done_at: datetime | None
+    done_at: LocalTime | None
     meeting_id: int | None
     one_on_one_id: int | None
-    escalated_at: datetime | None
+    escalated_at: LocalTime | None
     effect: EffectView | None = Field(description="for a done action with a KPI")
     url: str
     can_edit: bool
@@ -133,7 +133,7 @@ class ActionList(Result):
 class AgendaSnapshot(Result):
     """Every number the agenda showed when it was built (fixed once the meeting is frozen)."""
 
-    built_at: datetime
+    built_at: LocalTime
     as_of: date
     period: str
     model: str
@@ -186,9 +186,9 @@ class RevisionView(Result):
     reason: str
     state: RevisionState
     proposed_by: str | None
-    proposed_at: datetime
+    proposed_at: LocalTime
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: LocalTime | None
     model_version: int | None
 
 
@@ -200,8 +200,8 @@ class MeetingSummary(Result):
     period: str
     state: MeetingState
     facilitator: str | None
-    created_at: datetime
-    frozen_at: datetime | None
+    created_at: LocalTime
+    frozen_at: LocalTime | None
 
 
 class MeetingView(Result):
@@ -216,9 +216,9 @@ class MeetingView(Result):
     sections: list[Section]
     facilitator: str | None
     created_by: str | None
-    created_at: datetime
-    held_at: datetime | None
-    frozen_at: datetime | None
+    created_at: LocalTime
+    held_at: LocalTime | None
+    frozen_at: LocalTime | None
     snapshot: AgendaSnapshot
     items: list[AgendaItemView]
     actions: list[ActionView]
@@ -276,7 +276,7 @@ class TalkingPointView(Result):
 
 
 class OneOnOneSnapshot(Result):
-    built_at: datetime
+    built_at: LocalTime
     as_of: date
     period: str
     model: str
