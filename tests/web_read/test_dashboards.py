@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from tests.web_read.conftest import PERIOD, Web, oracle, org, today_month
+from tests.web_read.conftest import PERIOD, Web, month_bounds, oracle, org, today_month
 
 MEASURED = {n: n for n in ("revenue", "won_deals", "deals", "leads", "calls")}
 
@@ -182,3 +183,33 @@ def test_htmx_period_switch_returns_the_cards_only(web: Web) -> None:
     assert r.status_code == 200
     assert r.text.lstrip().startswith('<div id="home-cards"') and "<html" not in r.text
     assert 'data-period="2026-09"' in r.text
+
+
+def test_breakdown_by_company_size_equals_sql(web: Web) -> None:
+    """Revenue per account size band (small < 100 ≤ medium < 1,000 ≤ large employees; none:
+    no account or no head count) against SQL; an unknown scope is a 404, not a 500."""
+    web.login("admin")
+    d = web.json(f"/api/breakdown?by=size&period={PERIOD}&scope=company")
+    got = {
+        v["value"]: v["actual"] or 0.0
+        for s in d["scopes"]
+        if s["scope"]["type"] == "company"
+        for v in s["values"]
+        if v["node"] == "revenue"
+    }
+    start, end = month_bounds(PERIOD)
+    band = (
+        "CASE WHEN a.employees IS NULL THEN '' WHEN a.employees < 100 THEN 'small' "
+        "WHEN a.employees < 1000 THEN 'medium' ELSE 'large' END"
+    )
+    with web.store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                f"SELECT {band} AS b, SUM(d.amount) FROM deals d LEFT JOIN accounts a ON a.id = d.account_id "
+                "WHERE d.is_won AND d.closed_at >= :start AND d.closed_at < :end GROUP BY b"
+            ),
+            {"start": start, "end": end},
+        ).all()
+    expected = {str(b): float(v) for b, v in rows if v}
+    assert expected and {k: v for k, v in got.items() if v} == pytest.approx(expected)
+    assert web.client.get("/api/breakdown?scope=team:0").status_code == 404
