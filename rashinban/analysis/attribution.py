@@ -31,6 +31,7 @@ from rashinban.kpi.formula import refs as _refs
 from rashinban.kpi.model import Model
 
 EXACT_LEAVES = 10
+HOLDS = Fraction(1, 10**6)  # a formula holds on actuals within this relative gap
 SAMPLED_ORDERS = 256
 
 
@@ -48,6 +49,40 @@ class Tree:
         exprs = {n: model.nodes[n].expr for n in reach if model.nodes[n].expr is not None}
         leaves = tuple(n for n in reach if model.nodes[n].expr is None)
         return cls(root or model.kgi, {k: v for k, v in exprs.items() if v is not None}, leaves)
+
+    def holding(self, measured: Mapping[str, Fraction | None]) -> Tree:
+        """The tree as it holds on one scope's actuals.  A node below the KGI whose measured
+        value its formula does not give from its inputs' measured values becomes a leaf,
+        measured directly: its inputs are credited to another side at this scope (a field
+        team's 商談数 counts the deals it works, its リード数 × 商談化率 only those it sourced
+        itself).  Nodes no longer reached drop out; where a value is missing the node stays."""
+        exprs = dict(self.exprs)
+        for nid, expr in self.exprs.items():
+            own = measured.get(nid)
+            if nid == self.kgi or own is None:
+                continue
+            env = {r: measured.get(r) for r in _refs(expr)}
+            if any(v is None for v in env.values()):
+                continue
+            try:
+                given = evaluate(expr, {k: v for k, v in env.items() if v is not None})
+            except FormulaError:
+                continue
+            if abs(given - own) > HOLDS * max(abs(own), abs(given)):
+                del exprs[nid]
+        if len(exprs) == len(self.exprs):
+            return self
+        reach: list[str] = []
+        todo = [self.kgi]
+        while todo:
+            nid = todo.pop()
+            if nid in reach:
+                continue
+            reach.append(nid)
+            if nid in exprs:
+                todo += sorted(_refs(exprs[nid]))
+        leaves = tuple(n for n in (*self.leaves, *self.exprs) if n in reach and n not in exprs)
+        return Tree(self.kgi, {k: v for k, v in exprs.items() if k in reach}, leaves)
 
     def value(self, leaves: Mapping[str, Fraction], node: str | None = None) -> Fraction:
         """The node (default: the KGI) evaluated from leaf values (FormulaError if it cannot)."""

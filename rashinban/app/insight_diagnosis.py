@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from rashinban.analysis.attribution import Tree
 from rashinban.analysis.bottleneck import history_reference, peer_reference
 from rashinban.analysis.diagnosis import Diagnosis, Evidence, diagnose
 from rashinban.app.insight_data import Frame, heads, month_span, months_back, peers_of, read_frame
 from rashinban.app.insight_text import kgi_value, label, scope_ref
+from rashinban.app.insight_tree import scope_tree
 from rashinban.app.models import Bundle
 from rashinban.app.results.insights import ActionItem, DiagnosisResult, SignItem
 from rashinban.i18n import format as fmt
@@ -111,7 +111,7 @@ def evidence(
 ) -> Evidence:
     model = b.model
     kgi = model.kgi
-    tree = Tree.from_model(model)
+    tree = scope_tree(b, frame, key, label_)
     history = [m.label for m in months[:-1]]
     peers = peers_of(scopes, key)
     target = frame.target(key, label_, kgi)

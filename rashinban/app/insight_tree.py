@@ -20,8 +20,19 @@ HISTORY = 6
 
 
 # pure-ish helpers over a frame ---------------------------------------------------------------
-def leaf_values(b: Bundle, frame: Frame, key: ScopeKey, label: str) -> dict[str, Fraction] | None:
+def scope_tree(b: Bundle, frame: Frame, key: ScopeKey, *labels: str) -> Tree:
+    """The model's tree as it holds on the scope's actuals of ``labels`` (``Tree.holding``:
+    a field team's 商談数 is its own leaf; the company keeps the whole tree)."""
     tree = Tree.from_model(b.model)
+    for label in labels:
+        tree = tree.holding(frame.values.get((key, label), {}))
+    return tree
+
+
+def leaf_values(
+    b: Bundle, frame: Frame, key: ScopeKey, label: str, tree: Tree | None = None
+) -> dict[str, Fraction] | None:
+    tree = tree or scope_tree(b, frame, key, label)
     out = {}
     for leaf in tree.leaves:
         v = frame.value(key, label, leaf)
@@ -41,8 +52,8 @@ def bottleneck_of(
     basis: str | None,
     scopes: Any,
 ) -> tuple[Bottleneck, list[str]] | None:
-    tree = Tree.from_model(b.model)
-    values = leaf_values(b, frame, key, label)
+    tree = scope_tree(b, frame, key, label)
+    values = leaf_values(b, frame, key, label, tree)
     if values is None:
         return None
     refs: dict[str, dict[str, Fraction | None]] = {basis_: {} for basis_ in BASES}
@@ -120,12 +131,12 @@ def explain_of(
     day: Any,
 ) -> ExplainResult:
     model = b.model
-    tree = Tree.from_model(model)
+    tree = scope_tree(b, frame, key, label) if to_target else scope_tree(b, frame, key, label, base)
 
     def before_of(k: ScopeKey, node: str) -> Fraction | None:
         return frame.target(k, label, node) if to_target else frame.value(k, base, node)
 
-    after = leaf_values(b, frame, key, label)
+    after = leaf_values(b, frame, key, label, tree)
     before = {leaf: before_of(key, leaf) for leaf in tree.leaves}
     if after is None or any(v is None for v in before.values()):  # no value is made up: say so
         return ExplainResult(

@@ -136,3 +136,23 @@ def test_volume_mix_rate_add_up_per_child(rows: list[tuple[int, int, Fraction, F
     if v0:
         avg0 = sum(c.kgi_before for c in children) / v0
         assert sum(r.volume for r in out) == (v1 - v0) * avg0
+
+
+def test_tree_holding_cuts_where_the_formula_does_not_hold_on_actuals() -> None:
+    """売上 = 受注件数 × 単価, 受注件数 = 商談数 × 受注率, 商談数 = リード × 商談化率: at a field
+    team 商談数 (66, the deals it works) ≠ リード × 商談化率 (20, the deals it sourced), so 商談数
+    becomes a leaf and リード・商談化率 drop out; where every formula holds nothing changes."""
+    exprs = {
+        "revenue": parse("won * avg"),
+        "won": parse("deals * win_rate"),
+        "deals": parse("leads * deal_rate"),
+    }
+    tree = Tree("revenue", exprs, ("avg", "win_rate", "leads", "deal_rate"))  # type: ignore[arg-type]
+    F = Fraction
+    field = {"revenue": F(21_463_000), "won": F(14), "avg": F(21_463_000, 14), "win_rate": F(14, 66)}
+    cut = tree.holding({**field, "deals": F(66), "leads": F(32), "deal_rate": F(20, 32)})
+    assert set(cut.leaves) == {"avg", "win_rate", "deals"} and set(cut.exprs) == {"revenue", "won"}
+    assert cut.value({"avg": field["avg"], "win_rate": field["win_rate"], "deals": F(66)}) == field["revenue"]
+    holds = {**field, "deals": F(66), "leads": F(132), "deal_rate": F(1, 2)}
+    assert tree.holding(holds) is tree
+    assert tree.holding({**field, "deals": F(66), "leads": None}) is tree  # a missing value: no cut

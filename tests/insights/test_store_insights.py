@@ -20,18 +20,39 @@ def month(label: str) -> tuple[datetime, datetime]:
 
 
 def leaf_values(conn: sa.Connection, members: list[int], label: str) -> dict[str, float] | None:
-    """The demo tree's leaves from SQL: leads, 商談化率, 受注率, 平均受注単価 (売上 = their product)."""
+    """The demo tree's inputs for ``members`` from SQL, each side credited as the measures
+    say: リード獲得数 to the lead's owner, 商談化率 = deals they sourced (source_member_id) ÷
+    their leads, 商談数・受注 to the deal's owner."""
     a, b = month(label)
     ms = ",".join(map(str, members))
     q = lambda sql: float(conn.execute(sa.text(sql), {"a": a, "b": b}).scalar() or 0)  # noqa: E731
     leads = q(f"SELECT COUNT(*) FROM leads WHERE owner_id IN ({ms}) AND created_at >= :a AND created_at < :b")
     deals = q(f"SELECT COUNT(*) FROM deals WHERE owner_id IN ({ms}) AND created_at >= :a AND created_at < :b")
+    sourced = q(
+        f"SELECT COUNT(*) FROM deals WHERE source_member_id IN ({ms})"
+        " AND created_at >= :a AND created_at < :b"
+    )
     closed = f"is_won AND owner_id IN ({ms}) AND closed_at >= :a AND closed_at < :b"
     won = q(f"SELECT COUNT(*) FROM deals WHERE {closed}")
     rev = q(f"SELECT SUM(amount) FROM deals WHERE {closed}")
     if not (leads and deals and won):
         return None
-    return {"leads": leads, "deal_rate": deals / leads, "win_rate": won / deals, "avg_deal_size": rev / won}
+    return {
+        "leads": leads,
+        "deal_rate": sourced / leads,
+        "deals": deals,
+        "win_rate": won / deals,
+        "avg_deal_size": rev / won,
+    }
+
+
+def leaves(v: dict[str, float]) -> list[str]:
+    """The tree's leaves where it holds on these actuals: from リード獲得数 when リード獲得数 ×
+    商談化率 is the scope's 商談数, else from 商談数 down (a field team works deals others
+    sourced); 売上 is their product either way."""
+    if v["leads"] * v["deal_rate"] == pytest.approx(v["deals"], rel=1e-9):
+        return ["leads", "deal_rate", "win_rate", "avg_deal_size"]
+    return ["deals", "win_rate", "avg_deal_size"]
 
 
 def test_bottleneck_ranking_equals_an_independent_computation(svc: Rashinban) -> None:
@@ -41,14 +62,27 @@ def test_bottleneck_ranking_equals_an_independent_computation(svc: Rashinban) ->
         members = _members(conn, team)
         now = leaf_values(conn, members, PERIOD)
         hist = [leaf_values(conn, members, f"2026-{m:02d}") for m in range(4, 10)]
+        a, b = month(PERIOD)
+        ms = ",".join(map(str, members))
+        revenue = float(
+            conn.execute(
+                sa.text(
+                    f"SELECT SUM(amount) FROM deals WHERE is_won AND owner_id IN ({ms})"
+                    " AND closed_at >= :a AND closed_at < :b"
+                ),
+                {"a": a, "b": b},
+            ).scalar()
+        )
     assert now is not None
+    now = {k: now[k] for k in leaves(now)}
     ref = {k: sum(h[k] for h in hist if h) / sum(1 for h in hist if h) for k in now}
-    revenue = math.prod(now.values())
+    assert math.prod(now.values()) == pytest.approx(revenue, rel=1e-9)  # the tree holds on actuals
     # for a product, the KGI gained by one leaf reaching its reference is revenue × (ref/x − 1)
     cost = {k: max(0.0, revenue * (ref[k] / now[k] - 1)) for k in now}
     res = svc.insights.bottleneck(None, PERIOD, f"team:{team}", "history", AS_OF)
     assert res.kgi.value == pytest.approx(revenue, rel=1e-9)
     got = {i.node: i.cost for i in res.items}
+    assert set(got) == set(now)
     for k in now:
         assert got[k] == pytest.approx(cost[k], rel=1e-9, abs=1e-6)
     order = sorted(cost, key=lambda k: (-cost[k], k))
