@@ -18,6 +18,7 @@ import duckdb
 import jpholiday
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from rashinban.cli import main
 from rashinban.errors import ForbiddenError
@@ -142,6 +143,24 @@ def test_every_template_computes_on_the_demo_store(store: Any, template: str) ->
     assert measured
     missing = {nid: company[nid].reason for nid in measured if company[nid].actual is None}
     assert missing == {}
+
+
+@pytest.mark.parametrize(("period", "start"), [("FY2025", date(2025, 4, 1)), ("2026-10", date(2026, 10, 1))])
+def test_contracts_at_start_are_the_stock_the_day_before(store: Any, period: str, start: date) -> None:
+    """期首契約数 is what was active the day before the period starts (renewals are new contract
+    rows, so "at the end − new + churned" is not it), and 契約継続率 = 1 − 解約数 ÷ 期首契約数."""
+    path = Path(__file__).resolve().parents[2] / "rashinban" / "templates" / "customer_success.yaml"
+    report = facade(store).tracking.status(str(path), period, as_of=AS_OF)
+    company = {r.node: r for r in report.rows if r.scope_type == "company" and not r.total}
+    with store.engine.connect() as conn:  # the test's own SQL (the store is open in this process)
+        c = pd.read_sql(sa.text("SELECT start_on, end_on, churned_on FROM contracts"), conn)
+    c = c.apply(pd.to_datetime)
+    day = pd.Timestamp(start - timedelta(days=1))
+    stock = int(((c.start_on <= day) & (c.end_on.isna() | (c.end_on > day))).sum())
+    assert stock > 0 and company["customers_start"].actual == stock
+    last = pd.Timestamp(date(2026, 3, 31) if period == "FY2025" else date(2026, 10, 31))
+    churned = int(((c.churned_on >= pd.Timestamp(start)) & (c.churned_on <= last)).sum())
+    assert company["retention_rate"].actual == 1 - Fraction(churned, stock)
 
 
 # --- manual KPIs ------------------------------------------------------------------------------

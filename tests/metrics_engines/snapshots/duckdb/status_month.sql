@@ -1839,6 +1839,61 @@ SELECT
   "t6"."scope_id",
   "t6"."_p",
   SUM("t6"."_rows") AS "_rows",
+  SUM("t6"."ended_contracts__n") AS "ended_contracts__n"
+FROM (
+  SELECT
+    "t5"."_key",
+    "t5"."_p",
+    "t5"."_rows",
+    "t5"."ended_contracts__n",
+    "t2"."scope_type",
+    "t2"."scope_id"
+  FROM (
+    SELECT
+      "t3"."_key",
+      "t3"."_p",
+      COUNT(*) AS "_rows",
+      COUNT(*) AS "ended_contracts__n"
+    FROM (
+      SELECT
+        "t1"."id",
+        "t1"."source",
+        "t1"."external_id",
+        "t1"."account_id",
+        "t1"."deal_id",
+        "t1"."owner_id",
+        "t1"."start_on",
+        "t1"."end_on",
+        "t1"."mrr",
+        "t1"."status",
+        "t1"."churned_on",
+        "t1"."renewed",
+        "t1"."expansion",
+        DATE_TRUNC('MONTH', "t1"."end_on") AS "_p",
+        COALESCE("t1"."owner_id", -1) AS "_key"
+      FROM "contracts" AS "t1"
+      WHERE
+        "t1"."end_on" >= MAKE_DATE(2025, 4, 1)
+        AND "t1"."end_on" <= MAKE_DATE(2027, 3, 31)
+    ) AS "t3"
+    GROUP BY
+      1,
+      2
+  ) AS "t5"
+  INNER JOIN (SELECT * FROM (VALUES (11, 'member', 11), (11, 'team', 4), (11, 'team', 2), (11, 'team', 1), (11, 'company', 0), (12, 'member', 12), (12, 'team', 4), (12, 'team', 2), (12, 'team', 1), (12, 'company', 0), (13, 'member', 13), (13, 'team', 2), (13, 'team', 1), (13, 'company', 0), (14, 'member', 14), (14, 'team', 5), (14, 'team', 3), (14, 'team', 1), (14, 'company', 0), (15, 'member', 15), (15, 'team', 6), (15, 'company', 0), (16, 'member', 16), (16, 'company', 0), (17, 'member', 17), (17, 'team', 3), (17, 'team', 1), (17, 'company', 0), (-1, 'company', 0)) AS _v("_key", "scope_type", "scope_id")) AS "t2"
+    ON "t5"."_key" = "t2"."_key"
+) AS "t6"
+GROUP BY
+  1,
+  2,
+  3
+;
+
+SELECT
+  "t6"."scope_type",
+  "t6"."scope_id",
+  "t6"."_p",
+  SUM("t6"."_rows") AS "_rows",
   SUM("t6"."churned_contracts__n") AS "churned_contracts__n"
 FROM (
   SELECT
