@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -70,10 +73,46 @@ def data() -> dataset.Dataset:
     return dataset.build()
 
 
+Expectation = dict[oracle.Key, dict[str, oracle.Expected]]
+
+
+class Expectations:
+    """The oracle's values per period kind (pandas, ~15 s a kind), computed when a test first
+    asks for the kind.  Under xdist the workers share them: one computes a kind under a lock
+    and leaves a pickle in the run's own temporary directory (``pytest-<n>``, new for every
+    run), so two workers compute two kinds side by side instead of the same kind twice."""
+
+    def __init__(self, data: dataset.Dataset, shared: Path | None) -> None:
+        self.data, self.shared = data, shared
+        self.cache: dict[str, Expectation] = {}
+
+    def __getitem__(self, kind: str) -> Expectation:
+        if kind not in self.cache:
+            self.cache[kind] = self._load(kind) if self.shared else self._compute(kind)
+        return self.cache[kind]
+
+    def _compute(self, kind: str) -> Expectation:
+        return oracle.compute(self.data, all_measures(), kind, (SPAN.start, SPAN.end))
+
+    def _load(self, kind: str) -> Expectation:
+        assert self.shared is not None
+        path = self.shared / f"engines-oracle-{kind}.pickle"
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if path.exists():
+                loaded: Expectation = pickle.loads(path.read_bytes())
+                return loaded
+            out = self._compute(kind)
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(out))
+            partial.replace(path)
+            return out
+
+
 @pytest.fixture(scope="session")
-def expected(data: dataset.Dataset) -> dict[str, dict[oracle.Key, dict[str, oracle.Expected]]]:
-    ms = all_measures()
-    return {k: oracle.compute(data, ms, k, (SPAN.start, SPAN.end)) for k in KINDS}
+def expected(data: dataset.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Expectations:
+    xdist = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+    return Expectations(data, tmp_path_factory.getbasetemp().parent if xdist else None)
 
 
 @pytest.fixture(scope="session")
