@@ -59,8 +59,12 @@ def reserve(store: Store, keys: dict[str, Limits], now: datetime) -> float:
             row = rows.get(key)
             fresh = row is None or row.updated_at <= now - timedelta(seconds=limits.window)
             checks = 0 if fresh or row is None else int(row.checks)
-            if row is not None and not fresh and row.next_at is not None and row.next_at > now:
-                wait = max(wait, (row.next_at - now).total_seconds())
+            # a check within the free attempts never waits, whatever the clocks: a parallel
+            # request that read ``now`` a moment before the one it queued behind (another
+            # worker) would otherwise see that one's ``next_at`` a few ms ahead and get a 429
+            due = row.next_at if row is not None and not fresh and limits.wait_after(checks) > 0 else None
+            if due is not None and due > now:
+                wait = max(wait, (due - now).total_seconds())
             plans[key] = checks + 1
         if wait > 0:
             return wait
