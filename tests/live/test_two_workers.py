@@ -162,6 +162,25 @@ def test_a_session_from_one_worker_is_signed_in_on_the_other(two: Two, admin: Ad
     assert keys == (1,)
 
 
+def test_a_sign_out_on_one_worker_ends_the_session_on_the_other(two: Two) -> None:
+    """Each worker caches the session row (on the organisation and sessions versions): a
+    sign-out through A must end the session on B at its next request, though B served it
+    from its cache a moment before."""
+    a, b = Pinned(two.server, two.a), Pinned(two.server, two.b)
+    try:
+        csrf = login(a, "manager")
+        b.cookies.update(a.cookies)
+        for _ in range(3):  # B's cache now holds the row
+            assert b.get(f"/api/home?period={PERIOD}").status_code == 200
+        r = a.post("/logout", data={"csrf_token": csrf})
+        assert r.status_code in (302, 303), r.status_code
+        assert b.get("/").status_code == 303  # to the login page
+        assert b.get(f"/api/home?period={PERIOD}").status_code == 401
+    finally:
+        a.close()
+        b.close()
+
+
 def test_an_api_token_made_by_the_cli_works_on_both_workers(two: Two) -> None:
     # made while the server runs: both workers have warm organisation caches by now
     token = cli("users", "token", "admin", "--db", two.db, "--name", "live-tests").strip()
