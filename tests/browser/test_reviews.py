@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import yaml
 
-from tests.browser.conftest import Live, assert_translated, login, shoot, signed_in_page
+from tests.browser.conftest import Live, api_client, assert_translated, login, shoot, signed_in_page
+from tests.reviews.test_agenda import independent_ranking
 
 
 def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
@@ -27,6 +29,24 @@ def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, 
         return con.execute(query, list(params)).fetchall()
     finally:
         con.close()
+
+
+def _model_of_team(live: Live, tmp: Path, team_id: int) -> dict[str, Any]:
+    """The model a team's pages show, with plain SQL: the stored model bound to the team (or
+    the nearest team above), else the company's model file next to the store."""
+    bound = dict(_sql(live, tmp, "select team_id, model from model_bindings"))
+    parent = dict(_sql(live, tmp, "select id, parent_id from teams"))
+    team: int | None = team_id
+    while team is not None and team not in bound:
+        team = parent.get(team)
+    if team is None:
+        body = live.db.with_name("demo.model.yaml").read_text(encoding="utf-8")
+    else:
+        body = _sql(
+            live, tmp, "select body from kpi_models where name = ? order by version desc limit 1", bound[team]
+        )[0][0]
+    model: dict[str, Any] = yaml.safe_load(body)
+    return model
 
 
 def _signed_in(browser: object, live: Live, username: str) -> Any:
@@ -81,6 +101,14 @@ def test_weekly_meeting_from_agenda_to_action_items(live: Live, browser: object,
         off_pace = page.get_by_test_id("off-pace-row")  # type: ignore[attr-defined]
         assert kpi_items.count() == off_pace.count() == sum(1 for _, kind, _ in stored if kind == "kpi")
         assert kpi_items.count() > 0, "the demo team should have off-pace KPIs"
+        # ... in the order of an independent ranking (gap × elasticity, plain Python on the
+        # model file and the tree's numbers as the API gives them)
+        with api_client(live) as api:
+            tree = api.get("/api/tree", params={"scope": f"team:{team_id}"})
+            assert tree.status_code == 200, tree.text
+        want = [n for n, _ in independent_ranking(_model_of_team(live, tmp_path, team_id), tree.json())]
+        shown = [off_pace.nth(i).get_attribute("data-node") for i in range(off_pace.count())]
+        assert shown == want[: len(shown)] and len(shown) == min(len(want), 8)
         (scope_type, scope_id, state, cadence) = _sql(
             live,
             tmp_path,
