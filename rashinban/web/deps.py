@@ -85,6 +85,9 @@ def lookup_user(request: Request, session: Session) -> tuple[User | None, bool]:
 
 
 async def get_ctx(request: Request) -> Ctx:
+    """The request's context.  Async on purpose and without blocking work: the security
+    middleware already looked the session and token up in the threadpool (request.state);
+    this reads headers and, for a form's CSRF token, awaits the body."""
     session = _session(request)
     user, token = lookup_user(request, session)
     lang = request_lang(request, session.lang or (user.locale if user else None))
