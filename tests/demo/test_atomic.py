@@ -43,7 +43,7 @@ def _hash(url: str) -> dict[str, str]:
 
 def _generate(db: str) -> subprocess.Popen[str]:
     env = {**os.environ, "RASHINBAN_LANG": "en"}
-    args = ["demo", "generate", "--db", db, "--scale", "medium", "--months", "6", "--json"]
+    args = ["demo", "generate", "--db", db, "--scale", "medium", "--months", "24", "--json"]
     return subprocess.Popen(
         [sys.executable, "-m", "rashinban", *args],
         cwd=ROOT,
@@ -55,11 +55,16 @@ def _generate(db: str) -> subprocess.Popen[str]:
 
 
 def _kill_while_writing(proc: subprocess.Popen[str], growing: Path | None, pg_url: str | None) -> None:
-    """SIGKILL once rows are being written: the file grows (DuckDB) or the demo's transaction
-    holds rows (PostgreSQL: its backend is inserting)."""
+    """SIGKILL once rows are being written: the demo's transaction holds rows (PostgreSQL:
+    its backend is inserting) or, on DuckDB — which keeps a transaction's rows in memory
+    until it commits, so the file may not grow before — after 4 s of a 24-month demo (half
+    way or less), or at once when the file grows (the commit has begun)."""
     start = growing.stat().st_size if growing is not None and growing.exists() else 0
-    deadline = time.monotonic() + 300
+    began = time.monotonic()
+    deadline = began + 300
     while time.monotonic() < deadline and proc.poll() is None:
+        if growing is not None and time.monotonic() - began > 4:
+            break
         if growing is not None:
             wal = growing.with_name(growing.name + ".wal")
             size = (growing.stat().st_size if growing.exists() else 0) + (
@@ -71,7 +76,8 @@ def _kill_while_writing(proc: subprocess.Popen[str], growing: Path | None, pg_ur
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the demo finished before it could be killed"
-    time.sleep(0.3)
+    if pg_url is not None:
+        time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
 
