@@ -83,17 +83,52 @@ def value(v: Fraction | float | int | None, unit: str, lang: str = "ja") -> str:
     return number(v) + suffix.get(lang, "")
 
 
+def _yen_ja_short(x: float) -> str:
+    """3億1,660万円: rounded half away from zero to 万 (to the yen below 1万)."""
+    sign = -1 if x < 0 else 1
+    size = 10_000 if abs(x) >= 10_000 else 1
+    return yen_ja(sign * math.floor(abs(x) / size + 0.5) * size)
+
+
+def _yen_en_short(x: float, keep_decimal: bool) -> str:
+    """¥12.3M / ¥1.2B / ¥950.0K (cards) or ¥300M / ¥1.5B (axes: ``keep_decimal=False``);
+    tenths rounded half up, as the charts' JavaScript does."""
+    sign = "-" if x < 0 else ""
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(x) >= size:
+            tenths = math.floor(abs(x) / size * 10 + 0.5)
+            text = f"{tenths // 10:,}.{tenths % 10}"
+            if not keep_decimal:
+                text = text.removesuffix(".0")
+            return f"{sign}¥{text}{suffix}"
+    return yen_full(x)
+
+
 def short_value(v: Fraction | float | None, unit: str, lang: str) -> str:
-    """A value for a summary card: yen as 万円/億円 rounded to 万 (ja) or ¥12.3M (en)."""
+    """A value for a summary card: yen as 万円/億円 rounded to 万 (ja: 3億1,660万円) or
+    ¥ with K/M/B and one decimal (en: ¥316.6M); other units as :func:`value`."""
     if v is None:
         return "—"
     if unit != "yen":
         return value(v, unit, lang)
     x = float(v)
     if lang == "ja":
-        return yen_ja(round(x / 10_000) * 10_000 if abs(x) >= 10_000 else round(x))
-    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
-        if abs(x) >= size:
-            text = f"{abs(x) / size:,.1f}".removesuffix(".0")
-            return f"{'-' if x < 0 else ''}¥{text}{suffix}"
-    return yen_full(round(x))
+        return _yen_ja_short(x)
+    return _yen_en_short(x, keep_decimal=True)
+
+
+def axis_value(v: Fraction | float | int, unit: str, lang: str) -> str:
+    """A chart axis tick: yen as 万円/億円 (ja: 3億円, 1,500万円) or ¥ with K/M/B without a
+    trailing .0 (en: ¥300M, ¥1.5B); ratios as whole percents; counts plain.  The charts'
+    JavaScript (``static/format.js``) mirrors this function; a browser test compares them."""
+    x = float(v)
+    if unit == "ratio":
+        return f"{x * 100:.0f}%"
+    if unit == "yen":
+        if lang == "ja":
+            return _yen_ja_short(x)
+        return _yen_en_short(x, keep_decimal=False)
+    r = math.floor(x * 100 + 0.5) / 100
+    whole, _, frac = repr(abs(r)).partition(".")
+    frac = "" if frac in ("", "0") else "." + frac
+    return f"{'-' if r < 0 else ''}{int(whole):,}{frac}"

@@ -100,7 +100,9 @@ def node_detail(b: Board, nid: str, key: ScopeKey, period: str | None, lang: str
     parts = b.status(children, [span], [nid])
     trend = [
         TrendPoint(
-            period=s.label, **values_of(b.node_fields(nid, trend_rows.get((key, s.label), {}).get(nid), lang))
+            period=s.label,
+            partial=b.as_of in s,
+            **values_of(b.node_fields(nid, trend_rows.get((key, s.label), {}).get(nid), lang)),
         )
         for s in months
     ]
@@ -140,7 +142,9 @@ def _scope_page(b: Board, key: ScopeKey, period: str | None, lang: str) -> dict[
     trend_rows = b.status([key], months, [kgi])
     trend = [
         TrendPoint(
-            period=s.label, **values_of(b.node_fields(kgi, trend_rows.get((key, s.label), {}).get(kgi), lang))
+            period=s.label,
+            partial=b.as_of in s,
+            **values_of(b.node_fields(kgi, trend_rows.get((key, s.label), {}).get(kgi), lang)),
         )
         for s in months
     ]

@@ -78,7 +78,13 @@ class _PeriodHead(Result):
     period: Month
 
 
-class TrendPoint(StatusValues, _PeriodHead):
+class _TrendHead(_PeriodHead):
+    partial: bool = Field(
+        default=False, description="the month is not over yet (today falls in it): its actual is to date"
+    )
+
+
+class TrendPoint(StatusValues, _TrendHead):
     """A node's numbers in one month of a trend."""
 
 
