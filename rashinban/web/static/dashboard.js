@@ -22,38 +22,64 @@
     return c;
   }
   function axisValue(unit) {
-    return function (v) {
-      if (unit === "ratio") return (v * 100).toFixed(0) + "%";
-      if (Math.abs(v) >= 1e8) return (v / 1e8).toFixed(1) + (document.documentElement.lang === "ja" ? "億" : "00M");
-      if (Math.abs(v) >= 1e4 && document.documentElement.lang === "ja") return Math.round(v / 1e4) + "万";
-      if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(1) + "M";
-      return String(v);
-    };
+    return function (v) { return window.RashinbanFormat.axis(v, unit); };
   }
 
+  // The actual as a solid line up to the last finished month; the month not over yet (row
+  // .partial) hangs on a dashed segment, drawn hollow and labelled "to date" (途中), so that
+  // its lower number does not read as a fall.
   function trend(el, d) {
+    var toDate = el.getAttribute("data-to-date") || "";
+    var fmt = axisValue(d.unit);
+    var last = d.rows.length - 1;
+    var partial = last >= 0 && d.rows[last].partial && d.rows[last].actual != null ? last : -1;
+    function point(r, i) {
+      var p = { value: r.actual, itemStyle: { color: color(r.status) } };
+      if (i === partial) {
+        p.symbol = "emptyCircle";
+        p.itemStyle = { color: "#fff", borderColor: color(r.status), borderWidth: 2 };
+        p.label = { show: true, position: "top", formatter: toDate, color: "#475467" };
+      }
+      return p;
+    }
+    var solid = d.rows.map(function (r, i) { return i === partial ? null : point(r, i); });
+    var dashed = d.rows.map(function (r, i) { return i === partial || i === partial - 1 ? point(r, i) : null; });
+    var series = [
+      { name: d.actual, type: "line", data: solid, lineStyle: { color: "#1f5fbf" }, symbol: "circle",
+        symbolSize: 9, showSymbol: true, connectNulls: false },
+      { name: d.target, type: "line", data: d.rows.map(function (r) { return r.target; }),
+        lineStyle: { type: "dashed", color: "#667085" }, itemStyle: { color: "#667085" }, symbol: "none" }
+    ];
+    if (partial >= 0) {
+      series.push({ name: d.actual, type: "line", data: dashed, lineStyle: { color: "#1f5fbf", type: "dashed" },
+        symbol: "circle", symbolSize: 9, showSymbol: true, connectNulls: false, z: 3 });
+    }
     chartOf(el).setOption({
-      tooltip: { trigger: "axis", valueFormatter: axisValue(d.unit) },
+      tooltip: { trigger: "axis", formatter: function (ps) {
+        var i = ps.length ? ps[0].dataIndex : 0, seen = {}, lines = [esc(ps.length ? ps[0].axisValue : "")];
+        ps.forEach(function (p) {
+          var v = p.value && typeof p.value === "object" ? p.value.value : p.value;
+          if (v == null || seen[p.seriesName]) return;
+          seen[p.seriesName] = true;
+          lines.push(p.marker + esc(p.seriesName) + ": " + esc(fmt(v)) +
+            (p.seriesName === d.actual && i === partial ? " (" + esc(toDate) + ")" : ""));
+        });
+        return lines.join("<br>");
+      } },
       legend: { data: [d.actual, d.target], bottom: 0 },
-      grid: { left: 60, right: 16, top: 16, bottom: 48 },
+      grid: { left: 80, right: 16, top: 24, bottom: 48 },
       xAxis: { type: "category", data: d.rows.map(function (r) { return r.period; }) },
-      yAxis: { type: "value", axisLabel: { formatter: axisValue(d.unit) } },
-      series: [
-        { name: d.actual, type: "line", data: d.rows.map(function (r) {
-            return { value: r.actual, itemStyle: { color: color(r.status) } };
-          }), lineStyle: { color: "#1f5fbf" }, symbol: "circle", symbolSize: 9, showSymbol: true,
-          connectNulls: false },
-        { name: d.target, type: "line", data: d.rows.map(function (r) { return r.target; }),
-          lineStyle: { type: "dashed", color: "#667085" }, itemStyle: { color: "#667085" }, symbol: "none" }
-      ]
+      yAxis: { type: "value", axisLabel: { formatter: fmt } },
+      series: series
     });
+    el.setAttribute("data-partial-index", String(partial));
   }
 
   function breakdown(el, d) {
     chartOf(el).setOption({
       tooltip: { trigger: "axis", valueFormatter: axisValue(d.unit) },
       legend: { data: [d.actual, d.target], bottom: 0 },
-      grid: { left: 60, right: 16, top: 16, bottom: 72 },
+      grid: { left: 80, right: 16, top: 16, bottom: 72 },
       xAxis: { type: "category", data: d.rows.map(function (r) { return r.scope.name; }),
                axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", axisLabel: { formatter: axisValue(d.unit) } },

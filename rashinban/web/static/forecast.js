@@ -7,14 +7,7 @@
     var m = document.querySelector('meta[name="csrf-token"]');
     return m ? m.getAttribute("content") : "";
   }
-  function fmt(v) {
-    if (v == null) return "—";
-    var ja = document.documentElement.lang === "ja";
-    if (Math.abs(v) >= 1e8) return (v / 1e8).toFixed(2) + (ja ? "億" : "00M");
-    if (ja && Math.abs(v) >= 1e4) return Math.round(v / 1e4) + "万";
-    if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(1) + "M";
-    return String(Math.round(v));
-  }
+  function fmtIn(unit) { return function (v) { return window.RashinbanFormat.axis(v, unit || "yen"); }; }
   function chart(el) {
     if (!window.echarts) return null;
     var c = window.echarts.getInstanceByDom(el) || window.echarts.init(el);
@@ -25,6 +18,7 @@
     var d = JSON.parse(el.getAttribute("data-band"));
     var c = chart(el);
     if (!c || !d) return;
+    var fmt = fmtIn(d.unit);
     var top = Math.max(d.p90 || 0, d.target || 0, d.run_rate || 0) * 1.1 || 1;
     var marks = [{ xAxis: d.p50, name: "P50", lineStyle: { color: "#155eef", width: 3 } }];
     if (d.target != null) marks.push({ xAxis: d.target, name: "target", lineStyle: { color: "#d92d20", type: "dashed", width: 2 } });
