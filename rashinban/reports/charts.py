@@ -3,7 +3,7 @@ horizontal bars (achievement, funnel stages) and a line with a target line (a tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 FONT = "font-family:'Noto Sans CJK JP','Noto Sans JP',sans-serif"
@@ -57,12 +57,18 @@ def line(
     targets: Sequence[float | None] | None = None,
     width: int = 640,
     height: int = 200,
-    axis: Sequence[str] | None = None,
+    axis: Callable[[float], str] | None = None,
+    partial: int | None = None,
+    partial_label: str = "",
 ) -> str:
-    """A line over periods (gaps where a value is missing), the target as a dashed line."""
+    """A line over periods (gaps where a value is missing), the target as a dashed line.
+
+    ``axis`` formats the three tick values (e.g. ``format.axis_value``: 3億円, ¥300M);
+    ``partial``: the index of a period not over yet — its point hangs on a dashed segment,
+    drawn hollow and labelled ``partial_label`` (途中 / to date)."""
     if not labels:
         return ""
-    left, right, top_pad, bottom = 70, 10, 10, 28
+    left, right, top_pad, bottom = 78, 10, 16, 28
     pw, ph = width - left - right, height - top_pad - bottom
     known = [v for v in values if v is not None] + [v for v in (targets or []) if v is not None]
     hi = max([*known, 1e-9])
@@ -81,20 +87,39 @@ def line(
     for frac in (0.0, 0.5, 1.0):
         v = lo + span * frac
         _, y = xy(0, v)
-        text = axis[int(frac * 2)] if axis is not None and len(axis) == 3 else f"{v:,.0f}"
+        text = axis(v) if axis is not None else f"{v:,.0f}"
         parts.append(
             f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{escape(text)}</text>'
         )
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#eee"/>')
-    for series, style in ((targets, 'stroke="#888" stroke-dasharray="4,3"'), (values, 'stroke="#1565c0"')):
-        if not series:
-            continue
-        pts = [xy(i, v) for i, v in enumerate(series) if v is not None]
-        if len(pts) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-            parts.append(f'<polyline points="{path}" fill="none" stroke-width="2" {style}/>')
-        for x, y in pts if series is values else []:
+    if targets:
+        dashed = 'stroke="#888" stroke-dasharray="4,3"'
+        parts.extend(_polyline(list(enumerate(targets)), xy, dashed))
+    cut = partial if partial is not None and 0 <= partial < n and values[partial] is not None else None
+    done = [(i, v) for i, v in enumerate(values) if i != cut]
+    parts.extend(_polyline(done, xy, 'stroke="#1565c0"'))
+    for i, v in done:
+        if v is not None:
+            x, y = xy(i, v)
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1565c0"/>')
+    if cut is not None:
+        x, y = xy(cut, values[cut])  # type: ignore[arg-type]
+        prev = values[cut - 1] if cut > 0 else None
+        if prev is not None:
+            px, py = xy(cut - 1, prev)
+            parts.append(
+                f'<line class="partial" x1="{px:.1f}" y1="{py:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+                'stroke="#1565c0" stroke-width="2" stroke-dasharray="4,3"/>'
+            )
+        parts.append(
+            f'<circle class="partial" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#fff" '
+            'stroke="#1565c0" stroke-width="1.5"/>'
+        )
+        if partial_label:
+            parts.append(
+                f'<text x="{x:.1f}" y="{max(10.0, y - 7):.1f}" font-size="10" text-anchor="end" fill="#555">'
+                f"{escape(partial_label)}</text>"
+            )
     step = max(1, n // 8)
     for i in range(0, n, step):
         x, _ = xy(i, lo)
@@ -102,6 +127,25 @@ def line(
         parts.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="10" text-anchor="middle">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _polyline(
+    points: Sequence[tuple[int, float | None]], xy: Callable[[int, float], tuple[float, float]], style: str
+) -> list[str]:
+    """Runs of consecutive known values as polylines (a missing value breaks the line)."""
+    out: list[str] = []
+    run: list[tuple[float, float]] = []
+    last = -2
+    for i, v in [*points, (-1, None)]:
+        if v is None or i != last + 1:
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                out.append(f'<polyline points="{path}" fill="none" stroke-width="2" {style}/>')
+            run = []
+        if v is not None:
+            run.append(xy(i, v))
+        last = i
+    return out
 
 
 __all__ = ["bars", "line"]

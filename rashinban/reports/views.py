@@ -106,10 +106,14 @@ def status(tree: Data, detail: Data | None, lang: str, generated: str) -> Docume
     if detail is not None:
         unit = detail["node"]["unit"]
         trend = detail["trend"]
+        partial = [i for i, p in enumerate(trend) if p.get("partial")]
         chart = charts.line(
             [p["period"] for p in trend],
             [p["actual"] for p in trend],
             [p["target"] for p in trend],
+            axis=lambda v: fmt.axis_value(v, unit, lang),
+            partial=partial[-1] if partial else None,
+            partial_label=t("dash.to_date", lang),
         )
         rows = tuple(
             {**p, "_unit": unit, "status": _status(p["status"], lang), "_status": p["status"]} for p in trend
