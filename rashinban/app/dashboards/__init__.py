@@ -169,6 +169,6 @@ class Dashboards:
                 by="month",
                 model=b.model,
             )
-            return pages.funnel(b, key, span, rows)
+            return pages.funnel(b, key, span, rows, self.ctx.lang)
 
         return self._cached(("funnel", model_path, period, scope, as_of), compute)

@@ -29,6 +29,7 @@ from rashinban.app.results.dashboards import (
     TrendPoint,
 )
 from rashinban.errors import NotFoundError
+from rashinban.i18n.stages import stage_label
 from rashinban.kpi.calendar import Span, parse_period
 from rashinban.org.access import ScopeKey
 from rashinban.org.scopes import COMPANY, MEMBER, TEAM
@@ -237,7 +238,7 @@ def funnel_span(b: Board, period: str | None) -> Span:
     return Span(months[0].start, months[-1].end, "range", f"{months[0].label}..{months[-1].label}")
 
 
-def funnel(b: Board, key: ScopeKey, span: Span, rows: list[FunnelRow]) -> FunnelResult:
+def funnel(b: Board, key: ScopeKey, span: Span, rows: list[FunnelRow], lang: str = "ja") -> FunnelResult:
     """Stage counts, conversion and drop-off of one scope, per entry month and in total."""
     configured = b.model.extra.get("funnel")
     stages = [str(x) for x in configured] if isinstance(configured, list) and configured else []
@@ -254,7 +255,7 @@ def funnel(b: Board, key: ScopeKey, span: Span, rows: list[FunnelRow]) -> Funnel
         for r in items:
             if r.index < len(totals):
                 totals[r.index] += r.count
-        periods.append(FunnelMonth(period=label, stages=[_funnel_row(r) for r in items]))
+        periods.append(FunnelMonth(period=label, stages=[_funnel_row(r, lang) for r in items]))
     total = []
     for i, stage in enumerate(stages):
         prev = totals[i - 1] if i else None
@@ -262,6 +263,7 @@ def funnel(b: Board, key: ScopeKey, span: Span, rows: list[FunnelRow]) -> Funnel
         total.append(
             FunnelStage(
                 stage=stage,
+                label=stage_label(stage, lang),
                 index=i,
                 count=totals[i],
                 conversion=totals[i] / prev if prev else None,
@@ -282,9 +284,10 @@ def funnel(b: Board, key: ScopeKey, span: Span, rows: list[FunnelRow]) -> Funnel
     )
 
 
-def _funnel_row(r: FunnelRow) -> FunnelStage:
+def _funnel_row(r: FunnelRow, lang: str) -> FunnelStage:
     return FunnelStage(
         stage=r.stage,
+        label=stage_label(r.stage, lang),
         index=r.index,
         count=r.count,
         conversion=num(r.conversion),

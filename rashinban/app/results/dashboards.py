@@ -174,7 +174,11 @@ class TeamsResult(Result):
 class FunnelStage(Result):
     """One stage of the funnel: how many got there and how many went on."""
 
-    stage: str
+    stage: str = Field(description="the stage as the data names it")
+    label: str = Field(
+        default="",
+        description="its name in the request's language (a stage the system defines is translated)",
+    )
     index: int = Field(description="0: the first stage")
     count: int
     conversion: float | None = Field(description="count ÷ the previous stage's count")

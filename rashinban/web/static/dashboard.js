@@ -96,8 +96,8 @@
   function funnel(el, d) {
     chartOf(el).setOption({
       tooltip: { trigger: "axis" },
-      grid: { left: 110, right: 60, top: 10, bottom: 20 },
-      yAxis: { type: "category", inverse: true, data: d.rows.map(function (r) { return r.stage; }) },
+      grid: { left: 150, right: 70, top: 10, bottom: 20 },
+      yAxis: { type: "category", inverse: true, data: d.rows.map(function (r) { return r.label || r.stage; }) },
       xAxis: { type: "value" },
       series: [{ name: d.count, type: "bar", data: d.rows.map(function (r) { return r.count; }),
         itemStyle: { color: "#1f5fbf" },
