@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from rashinban.app.context import AppContext
+from rashinban.i18n import t
 from rashinban.org.access import EVERYTHING, Access, access_for
 from rashinban.org.roles import Role, role_of
 from rashinban.org.scopes import MEMBER, TEAM, ScopeIndex
@@ -17,7 +18,10 @@ NOTHING = Access(frozenset(), None, read_only=True)  # an anonymous request sees
 
 
 def scope_index(ctx: AppContext) -> ScopeIndex:
-    return ctx.org_cached(("scopes",), lambda: load_scope_index(ctx.store))
+    """The organisation's scopes; the company scope named in the context's language (全社 /
+    Company): a name the system gives, not the organisation's."""
+    company = t("dash.company", ctx.lang)
+    return ctx.org_cached(("scopes", company), lambda: load_scope_index(ctx.store, company))
 
 
 def settings(ctx: AppContext) -> dict[str, Any]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rashinban.kpi.findings import Finding
 
 LANGS = ("ja", "en")
+ROLE_NAMES = ("admin", "manager", "member", "partner", "viewer")
 
 
 @cache
@@ -87,6 +88,11 @@ def render_error(err: RashinbanError, lang: str = "ja") -> str:
     params = {k: _plain(v) for k, v in err.params.items()}
     sugg = params.get("suggestion")
     params["suggestion_text"] = t("suggestion", lang, suggestion=sugg) if sugg else ""
+    # a refusal names what kind of thing was refused, never which one (no ids, no names)
+    kind = str(params.get("kind", "scope"))
+    params["kind_text"] = t(f"scope_kind.{kind if kind in ('company', 'team', 'member') else 'scope'}", lang)
+    role = str(params.get("role", "-"))
+    params["role_text"] = t(f"web.role_{role}", lang) if role in ROLE_NAMES else "—"
     text = t(f"error.{err.code}", lang, **params)
     where = []
     if err.file:

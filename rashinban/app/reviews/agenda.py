@@ -27,6 +27,7 @@ from rashinban.app.reviews.common import ScopeKey, scope_text
 from rashinban.errors import RashinbanError
 from rashinban.i18n import format as fmt
 from rashinban.i18n import t
+from rashinban.i18n.stages import stage_label
 from rashinban.kpi.calendar import parse_period
 
 SECTIONS = ("numbers", "factors", "market", "proposals", "next_actions")  # seed 000's strategy meeting
@@ -280,7 +281,11 @@ def items_for(snap: AgendaSnapshot, lang: str) -> list[dict[str, Any]]:
             kpi.node,
         )
     if snap.funnel is not None:
-        add("funnel", t("review.item_funnel", lang, stage=snap.funnel.stage), snap.funnel.stage)
+        add(
+            "funnel",
+            t("review.item_funnel", lang, stage=stage_label(snap.funnel.stage, lang)),
+            snap.funnel.stage,
+        )
     if snap.alerts:
         add(
             "alerts",
