@@ -136,9 +136,12 @@ class Accounts:
         *,
         user_agent: str | None = None,
         device: tuple[str, int] | None = None,
+        language: str | None = None,
     ) -> SignIn:
         """Check a name and password under the throttle; blocking (argon2): call it from a
-        worker thread.  See the module's docstring."""
+        worker thread.  See the module's docstring.  ``language``: the one the browser asks
+        for, stored as the user's choice when they have none yet (their first sign-in), so
+        that the page's language and the stored choice agree."""
         ctx, store = self.ctx, self.ctx.store
         key = username_key(username)[:100]
         shown = clean(username)[:100] or "-"
@@ -169,6 +172,9 @@ class Accounts:
             self._audit_login("login_failed", shown, found, {"reason": reason, "device": known})
             return SignIn("bad")
         user = found[0]
+        if user.locale is None and language in ("ja", "en") and language is not None:
+            user_store.set_locale_if_unset(store, user.id, language)
+            user = replace(user, locale=language)
         reset = [k for k in keys if not k.startswith("addr:")]
         throttle.succeeded(store, reset, [k for k in keys if k.startswith("addr:")], keys)
         token = secrets.token_urlsafe(32)

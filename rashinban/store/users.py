@@ -160,6 +160,16 @@ def set_password(
     return bool(done)
 
 
+def set_locale_if_unset(store: Store, user_id: int, locale: str) -> bool:
+    """Store the user's language unless they already have one (their first sign-in takes the
+    browser's language as their choice); True when it was stored."""
+    with store.write() as conn:
+        done = conn.execute(
+            users.update().where(users.c.id == user_id, users.c.locale.is_(None)).values(locale=locale)
+        ).rowcount
+    return bool(done)
+
+
 def user_for_token(store: Store, token: str) -> User | None:
     with store.engine.connect() as conn:
         row = conn.execute(

@@ -18,8 +18,14 @@ def request_lang(request: Request, session_lang: str | None = None) -> str:
         return q
     if session_lang in LANGS:
         return session_lang
+    return header_lang(request) or "en"
+
+
+def header_lang(request: Request) -> str | None:
+    """The language the browser's Accept-Language prefers among ours (None: it names neither)."""
     header = request.headers.get("accept-language", "")
-    best, best_q = "en", -1.0
+    best: str | None = None
+    best_q = -1.0
     for part in header.split(","):
         bits = part.strip().split(";q=")
         code = bits[0].strip().lower()

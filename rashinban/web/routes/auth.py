@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from rashinban.service import LoginPolicy
 from rashinban.web.deps import AnyCtx
+from rashinban.web.i18n import header_lang
 from rashinban.web.security import DEVICE_COOKIE, DEVICE_DAYS, new_token
 from rashinban.web.settings import WebSettings
 from rashinban.web.templating import render
@@ -71,6 +72,7 @@ def login(
         request.app.state.policy,
         user_agent=request.headers.get("user-agent"),
         device=device,
+        language=request.query_params.get("lang") or ctx.session.lang or header_lang(request),
     )
     if result.status == "throttled":
         response = again(429, ("auth.too_many", {"seconds": int(result.wait) + 1}))
