@@ -123,7 +123,7 @@ def axis_value(v: Fraction | float | int, unit: str, lang: str) -> str:
     JavaScript (``static/format.js``) mirrors this function; a browser test compares them."""
     x = float(v)
     if unit == "ratio":
-        return f"{x * 100:.0f}%"
+        return f"{math.floor(x * 100 + 0.5)}%"
     if unit == "yen":
         if lang == "ja":
             return _yen_ja_short(x)

@@ -44,7 +44,7 @@
   function axis(v, unit, lg) {
     if (v == null) return "—";
     lg = lg || lang();
-    if (unit === "ratio") return (v * 100).toFixed(0) + "%";
+    if (unit === "ratio") return Math.floor(v * 100 + 0.5) + "%";
     if (unit === "yen") return lg === "ja" ? yenJa(v) : yenEn(v, false);
     return plain(v);
   }
