@@ -92,6 +92,11 @@ def _member_ids(model: Model, scopes: ScopeIndex) -> dict[str, int]:
     return {m.name: by_name[m.name] for m in model.members if m.name in by_name}
 
 
+def member_ids(ctx: AppContext, model: Model) -> dict[str, int]:
+    """The model's members (by name or external id) → their member ids in the store."""
+    return _member_ids(model, org.scope_index(ctx))
+
+
 def model_for(ctx: AppContext, model: Model) -> Model:
     """The model as this planner plans it: their members only, stated volume targets cut
     to their team's share, nodes of other branches without targets."""

@@ -13,9 +13,10 @@ from typing import Any
 from rashinban import templates
 from rashinban.analysis.achievability import AchievabilityRule, achievability_findings
 from rashinban.analysis.targets import plan_targets
-from rashinban.app import audit, forms, org, plan_scope, targeting
+from rashinban.app import audit, forms, org, plan_history, plan_input, plan_scope, targeting
 from rashinban.app.context import AppContext
 from rashinban.app.models import Models
+from rashinban.app.plan_history import HistoryPage
 from rashinban.app.results.planning import PlanningView, PlanSaved, PlanView, TargetRevision
 from rashinban.app.tracking import KIND_OF_SPAN, Tracking, bounded_spans
 from rashinban.errors import FormInvalid, LimitError, ModelError, NotFoundError, PeriodError, UsageError
@@ -27,7 +28,6 @@ from rashinban.kpi.model import Model
 from rashinban.kpi.numbers import parse_number, to_float
 from rashinban.kpi.smart import plan_findings, smart_findings
 from rashinban.kpi.solve import Plan, solve
-from rashinban.kpi.units import Unit
 from rashinban.org.roles import Permission, require
 from rashinban.org.scopes import COMPANY, MEMBER, TEAM
 from rashinban.store.audit import CONFIG
@@ -196,14 +196,10 @@ class Planning:
         for nid, raw in values.items():
             if nid not in model.nodes or raw is None or not str(raw).strip():
                 continue
-            v, bad = forms.parse_amount(raw)
+            v, bad = plan_input.parse_value(raw, model.nodes[nid].unit)
             field = f"node.{nid}"
             if v is None:
                 errors[field] = bad or "not_number"
-            elif v < 0:
-                errors[field] = "negative"
-            elif model.nodes[nid].unit is Unit.RATIO and v > 1:
-                errors[field] = "ratio_above_one"
             elif nid == model.kgi and v == 0:
                 errors[field] = "zero"
             else:
@@ -276,12 +272,22 @@ class Planning:
             raise FormInvalid({f"node.{e.node}" if e.node else "form": e.code}) from None
         return PlanSaved(saved=self._save(plan, label, user.username, why))
 
-    def page(self, path: str | None, form: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """The planning page's read model (planners only)."""
+    def page(
+        self, path: str | None, form: Mapping[str, str] | None = None, period: str | None = None
+    ) -> dict[str, Any]:
+        """The planning page's read model (planners only); without a form, ``period``'s saved
+        revision (default: the plan period) fills the inputs."""
         from rashinban.app.planning_page import page
 
         self.ctx.require(Permission.PLAN)
-        return page(self, path, form)
+        return page(self, path, form, period)
+
+    def history_page(self, path: str | None, page: int = 1) -> HistoryPage:
+        """The revision history one page of saves at a time (every save, no cap)."""
+        self.ctx.require(Permission.PLAN)
+        scope = plan_scope.plan_scope(self.ctx)
+        top = (COMPANY, None) if scope is None else (TEAM, scope.root)
+        return plan_history.paginate(plan_history.group(self.history(path, limit=None), top), page)
 
     def api_view(self, path: str | None, limit: int = 100) -> PlanningView:
         """The planning page's JSON twin: the model's plan and the revision history."""
@@ -302,7 +308,7 @@ class Planning:
             raise FormInvalid(codes)
         return plan_result(plan, self.ctx.lang)
 
-    def history(self, path: str | Path | None, limit: int = 200) -> list[TargetRevision]:
+    def history(self, path: str | Path | None, limit: int | None = 200) -> list[TargetRevision]:
         """Every stored target revision (newest first) with scope names, old → new."""
         self.ctx.require(Permission.PLAN)
         model = self.models.load(path)
@@ -311,7 +317,7 @@ class Planning:
             r
             for r in history(self.ctx.store, model.name)
             if plan_scope.keep_row(self.ctx, model, r.node, r.scope_type, r.scope_id)
-        ][:limit]
+        ][:limit]  # None: every revision
         lang = self.ctx.lang
         out = []
         for r in revs:

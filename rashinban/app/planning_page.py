@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from rashinban.app import plan_scope
+from rashinban.app import plan_input, plan_period, plan_scope
+from rashinban.app.context import AppContext
 from rashinban.app.planning import Planning
 from rashinban.app.results.planning import PlanningView, PlanView
 from rashinban.app.views import plan_view
@@ -36,7 +37,11 @@ def inputs(model: Model) -> list[str]:
     return out
 
 
-def member_table(plan: Plan) -> tuple[list[str], list[dict[str, Any]]]:
+def member_table(
+    plan: Plan, names: Mapping[str, str], days: int | None, activity: set[str]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The per-member split: each member's share and targets, and for activity KPIs what the
+    target means per business day of the period (``per_day``)."""
     model = plan.model
     order = [n for n in model.reachable() if n in plan.values] + [
         n for n in plan.values if n not in model.reachable()
@@ -46,27 +51,32 @@ def member_table(plan: Plan) -> tuple[list[str], list[dict[str, Any]]]:
     rows: dict[str, dict[str, Any]] = {}
     for m in model.members:
         rows[m.name] = {
-            "member": m.name,
+            "member": names.get(m.name, m.name),
+            "id": m.name,
             "team": m.team,
             "weight": m.weight,
             "share": m.weight / total_w if total_w else None,
             "values": {},
+            "per_day": {},
         }
     for a in plan.allocations:
         if a.member in rows and a.split == "share":
             rows[a.member]["values"][a.node] = a.target
+            if days and a.node in activity and a.target is not None:
+                rows[a.member]["per_day"][a.node] = a.target / days
     return share_nodes, list(rows.values())
 
 
 def plain(v: Fraction | None, unit: str) -> str:
-    """A value as the planner types it: 19.3% for rates, plain digits otherwise."""
+    """A value as the planner types it: 17.8% for rates, 316,600,000 for yen, plain digits
+    otherwise."""
     if v is None:
         return ""
     if unit == "ratio":
         pct = v * 100
         return (f"{float(pct):.4f}".rstrip("0").rstrip(".")) + "%"
     if v.denominator == 1:
-        return str(v.numerator)
+        return f"{v.numerator:,}" if unit == "yen" else str(v.numerator)
     return f"{float(v):.6f}".rstrip("0").rstrip(".")
 
 
@@ -77,42 +87,86 @@ def label(model: Model, nid: str, lang: str) -> str:
     return node.name_en if lang == "en" and node.name_en else node.name
 
 
-def page(planning: Planning, path: str | None, form: Mapping[str, str] | None) -> dict[str, Any]:
+def _restore(
+    ctx: AppContext, model: Model, names: list[str], period: str
+) -> tuple[plan_period.SavedRevision | None, dict[str, str], dict[str, str]]:
+    """The saved revision of ``period`` as form values (node values, member weights)."""
+    saved = plan_period.saved_revision(ctx, model, names, period)
+    if saved is None:
+        return None, {}, {}
+    values = {nid: plain(v, model.nodes[nid].unit.value) for nid, v in saved.values.items()}
+    weights = {m: plain(w, "count") for m, w in plan_period.weights_from_shares(model, saved.weights).items()}
+    return saved, values, weights
+
+
+def page(
+    planning: Planning, path: str | None, form: Mapping[str, str] | None, chosen: str | None = None
+) -> dict[str, Any]:
     """What the planning page (and its live preview) shows; ``errors`` are field codes."""
     ctx = planning.ctx
     model = plan_scope.model_for(ctx, planning.models.load(path))  # the planner's branch only
     scope = plan_scope.plan_scope(ctx)
     values, weights, mode, period, reason = split_form(form or {})
-    if form is None:
-        equal = all(m.weight == 1 for m in model.members)
-        mode = AllocationMode.EQUAL if equal else AllocationMode.WEIGHTS
-    plan, codes = planning.live(path, values, weights, mode)
-    share_nodes, member_rows = member_table(plan) if plan else ([], [])
     names = inputs(model)
+    period = (period if form is not None else chosen) or plan_period.default_period(ctx, model)
+    saved = None
+    if form is None:
+        saved, values, weights = _restore(ctx, model, names, period)
+        ws = [Fraction(w.replace(",", "")) for w in weights.values()] or [m.weight for m in model.members]
+        mode = AllocationMode.EQUAL if len(set(ws)) <= 1 else AllocationMode.WEIGHTS
+    plan, codes = planning.live(path, values, weights, mode)
+    lang = ctx.lang
+    days = plan_period.business_days(model, period)
+    member_names = plan_period.member_names(ctx, model)
+    activity = plan_period.activity_nodes(model)
+    share_nodes, member_rows = member_table(plan, member_names, days, activity) if plan else ([], [])
     slots = [(f"node.{nid}", f"err-node-{i}") for i, nid in enumerate(names)]
     slots += [(f"weight.{m.name}", f"err-weight-{i}") for i, m in enumerate(model.members)]
     slots += [("period", "err-period"), ("reason", "err-reason"), ("mode", "err-mode"), ("form", "err-form")]
-    lang = ctx.lang
+    field_labels = {f"node.{nid}": label(model, nid, lang) for nid in names}
+    field_labels |= {f"weight.{m.name}": member_names.get(m.name, m.name) for m in model.members}
     return {
         "slots": slots,
         "slot_of": dict(slots),
         "plain": plain,
         "model": model,
         "inputs": names,
+        "readbacks": _readbacks(model, names, values, lang),
+        "formulas": {nid: plan_input.formula_label(model, nid, lang) for nid in model.nodes},
         "plan": plan,
         "mode": mode.value,
         "values": values,
         "weights": weights,
-        "period": period or model.plan_period or "",
+        "period": period,
+        "periods": plan_period.options(ctx, model, period),
+        "saved_revision": saved,
+        "business_days": days,
         "reason": reason,
         "error_codes": codes,
+        "field_labels": field_labels,
         "share_nodes": share_nodes,
+        "activity_nodes": activity,
         "member_rows": member_rows,
+        "member_names": member_names,
         "can_save": allowed(ctx.user, Permission.PLAN),
         "plan_scope": scope.name if scope is not None else None,
         "node_label": lambda nid: label(model, nid, lang),
         "as_float": to_float,
     }
+
+
+def _readbacks(model: Model, names: list[str], values: Mapping[str, str], lang: str) -> dict[str, str]:
+    """Each input's value said back in its unit (3億1,660万円), or "" when it does not read."""
+    out = {}
+    for nid in names:
+        node = model.nodes[nid]
+        raw = values.get(nid)
+        if raw is None or not str(raw).strip():
+            v = node.target if node.target is not None else node.assume
+        else:
+            v = plan_input.parse_value(raw, node.unit)[0]
+        out[nid] = plan_input.readback(v, node.unit, lang) if v is not None else ""
+    return out
 
 
 def plan_result(plan: Plan, lang: str) -> PlanView:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from rashinban.errors import FormInvalid, ModelError
+from rashinban.i18n import format as fmt
 from rashinban.i18n import render_error, render_finding, t
+from rashinban.i18n.format import short_value
 from rashinban.service import AllocationMode, Permission, PlanningView, PlanSaved, PlanView
 from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
 from rashinban.web.formkit import HTMX_CONFIG, field_messages, invalid_json, is_htmx
@@ -28,12 +31,23 @@ def _split(form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], All
     return values, weights, mode, form.get("period", ""), form.get("reason", "")
 
 
-def _context(ctx: Ctx, form: Mapping[str, str] | None = None) -> dict[str, Any]:
-    data = ctx.service.planning.page(ctx.model, form)
+def _messages(codes: Mapping[str, str], labels: Mapping[str, str], lang: str) -> dict[str, str]:
+    """Field errors that say which field and what it expects (売上: 金額として読めません…)."""
+    out = {}
+    for field, text in field_messages(FormInvalid(dict(codes)), lang).items():
+        name = labels.get(field)
+        out[field] = t("forms.plan.field_error", lang, field=name, message=text) if name else text
+    return out
+
+
+def _context(ctx: Ctx, form: Mapping[str, str] | None = None, period: str | None = None) -> dict[str, Any]:
+    data = ctx.service.planning.page(ctx.model, form, period)
     codes = data.pop("error_codes")
-    data["errors"] = field_messages(FormInvalid(codes), ctx.lang) if codes else {}
+    data["errors"] = _messages(codes, data["field_labels"], ctx.lang) if codes else {}
     data["htmx_config"] = HTMX_CONFIG
     data["render_finding"] = lambda f: render_finding(f, ctx.lang)
+    data["short_value"] = lambda v, unit: short_value(v, unit, ctx.lang)
+    data["per_day"] = lambda v: fmt.number(v, 1)
     return data
 
 
@@ -51,16 +65,32 @@ def _denied(ctx: Ctx) -> Response | None:
     return render(ctx, "planning.html", status_code=403, model_error=message, htmx_config=HTMX_CONFIG)
 
 
+Period = Annotated[str | None, Query(max_length=30, description="the period to open (its saved revision)")]
+Page = Annotated[int, Query(ge=1, le=100_000)]
+
+
 @router.get("/planning", include_in_schema=False)
-def planning_page(ctx: PageCtx) -> Response:
+def planning_page(ctx: PageCtx, period: Period = None) -> Response:
     if (denied := _denied(ctx)) is not None:
         return denied
     try:
-        data = _context(ctx)
-        history = ctx.service.planning.history(ctx.model, limit=100)
+        data = _context(ctx, None, period or None)
+        history = ctx.service.planning.history_page(ctx.model, 1)
     except ModelError as e:
         return _error_page(ctx, e)
     return render(ctx, "planning.html", history=history, model_error=None, saved=None, **data)
+
+
+@router.get("/planning/history", include_in_schema=False)
+def planning_history(ctx: PageCtx, page: Page = 1) -> Response:
+    """One page of the revision history (the history section's pager)."""
+    if (denied := _denied(ctx)) is not None:
+        return denied
+    try:
+        history = ctx.service.planning.history_page(ctx.model, page)
+    except ModelError as e:
+        return _error_page(ctx, e)
+    return render(ctx, "partials/planning_history.html", history=history)
 
 
 @router.post("/planning/preview", include_in_schema=False)
@@ -90,13 +120,14 @@ def planning_save(ctx: PageCtx, form: FormFields, request: Request) -> Response:
         saved = svc.planning.save_form(ctx.model, values, weights, mode, period or None, reason).saved
     except FormInvalid as e:
         status = 422
-        errors.update(field_messages(e, ctx.lang))
+        errors.update(_messages(e.fields, data["field_labels"], ctx.lang))
     if saved is not None:
-        data["reason"] = ""
         svc.ctx.refresh()
-    history = svc.planning.history(ctx.model, limit=100)
+        data = _context(ctx, None, data["period"])  # the page as it reopens: the saved revision
+        data.pop("errors")
+    history = svc.planning.history_page(ctx.model, 1)
     name = "partials/planning_result.html" if is_htmx(request) else "planning.html"
-    return render(
+    response = render(
         ctx,
         name,
         status_code=status,
@@ -107,6 +138,9 @@ def planning_save(ctx: PageCtx, form: FormFields, request: Request) -> Response:
         model_error=None,
         **data,
     )
+    if saved is not None and is_htmx(request):
+        response.headers["HX-Push-Url"] = f"/planning?{urlencode({'period': data['period']})}"
+    return response
 
 
 # JSON twins ---------------------------------------------------------------------------
