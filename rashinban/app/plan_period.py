@@ -87,6 +87,21 @@ def default_period(ctx: AppContext, model: Model) -> str:
     return model.plan_period or span_of(ctx.today(), model.period, model.fiscal_year_start).label
 
 
+def resolve(ctx: AppContext, model: Model, chosen: str | None) -> str:
+    """A period label; ``current`` and ``next`` (a link's words) the model period of today and
+    the one after it; nothing: the plan period (else the current one)."""
+    if not chosen:
+        return default_period(ctx, model)
+    word = chosen.strip().lower()
+    if word in ("current", "next"):
+        cur = span_of(ctx.today(), model.period, model.fiscal_year_start)
+        if word == "current":
+            return cur.label
+        return span_of(cur.end + timedelta(days=1), model.period, model.fiscal_year_start).label
+    label = chosen.strip()
+    return label if span(model, label) is not None else default_period(ctx, model)
+
+
 def saved_revision(ctx: AppContext, model: Model, inputs: list[str], period: str) -> SavedRevision | None:
     """The inputs of ``period``'s saved targets in the planner's scope, or None."""
     if not ctx.has_store or not period:

@@ -108,7 +108,7 @@ def page(
     scope = plan_scope.plan_scope(ctx)
     values, weights, mode, period, reason = split_form(form or {})
     names = inputs(model)
-    period = (period if form is not None else chosen) or plan_period.default_period(ctx, model)
+    period = plan_period.resolve(ctx, model, period if form is not None else chosen)
     saved = None
     if form is None:
         saved, values, weights = _restore(ctx, model, names, period)

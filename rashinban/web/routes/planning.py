@@ -126,12 +126,14 @@ def planning_save(ctx: PageCtx, form: FormFields, request: Request) -> Response:
         data = _context(ctx, None, data["period"])  # the page as it reopens: the saved revision
         data.pop("errors")
     history = svc.planning.history_page(ctx.model, 1)
-    name = "partials/planning_result.html" if is_htmx(request) else "planning.html"
+    name = "partials/planning_save.html" if is_htmx(request) else "planning.html"
     response = render(
         ctx,
         name,
         status_code=status,
         oob=True,
+        status_main=True,
+        save_failed=saved is None,
         saved=saved,
         errors=errors,
         history=history,
