@@ -1,4 +1,5 @@
-"""Display names of the funnel stages the system defines.
+"""Display names of what the system itself names in Japanese: the funnel stages of the
+default funnel and the default alert rules.
 
 The default funnel (``analysis.funnel.DEFAULT_STAGES``) and the demo's deals name their
 stages in Japanese, and the stored stage name is the key the data is matched on; the pages
@@ -35,3 +36,23 @@ def stage_help(name: str, lang: str) -> str:
     """What a stage's count means (empty for a stage the organisation named)."""
     key = SYSTEM_STAGES.get(name)
     return t(f"funnel_stage.help_{key}", lang) if key else ""
+
+
+# the default alert rules (app/alerts/rulebook.py DEFAULT_RULES) by their stored names; a rule
+# an admin renamed or wrote is user data and is shown as written
+DEFAULT_ALERT_RULES: dict[str, str] = {
+    "主要KPIのペース遅れ": "pace",
+    "着地見込みの未達（チーム・全社）": "projected",
+    "即時入力率の低下（1時間以内の入力が50%未満）": "entry_rate",
+    "活動量の不足（直近5営業日で20件未満）": "activity_count",
+    "停滞商談（14日間活動なし）": "no_activity",
+    "ステージ滞留（過去実績のP90超え）": "stage_time",
+    "完了予定日の超過": "past_close",
+    "データ更新の停止": "stale_data",
+}
+
+
+def rule_label(name: str, lang: str) -> str:
+    """An alert rule's name as the reader reads it (a default rule in their language)."""
+    key = DEFAULT_ALERT_RULES.get(name)
+    return t(f"alert_rule_default.{key}", lang) if key else name

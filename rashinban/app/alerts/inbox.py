@@ -26,6 +26,7 @@ from rashinban.app.results.alerts import (
 from rashinban.app.results.common import CompanyRef, MemberRef, ScopeRef, TeamRef
 from rashinban.errors import NotFoundError
 from rashinban.i18n import format as fmt
+from rashinban.i18n.stages import rule_label
 from rashinban.org.roles import Permission, allowed
 from rashinban.org.scopes import COMPANY, MEMBER, TEAM, ScopeIndex
 from rashinban.store import alert_facts as F
@@ -97,7 +98,10 @@ def item(ctx: AppContext, a: repo.AlertRow, names: dict[int, str], acting: bool 
 
 
 def rule_names(ctx: AppContext) -> dict[int, str]:
-    return ctx.cached(("alert_rule_names",), lambda: {r.id: r.name for r in repo.list_rules(ctx.store, True)})
+    return ctx.cached(
+        ("alert_rule_names", ctx.lang),
+        lambda: {r.id: rule_label(r.name, ctx.lang) for r in repo.list_rules(ctx.store, True)},
+    )
 
 
 def visible_alert(ctx: AppContext, alert_id: int) -> repo.AlertRow:

@@ -56,6 +56,7 @@ class Diagnose:
         self.models = models
         self.dashboards = dashboards
         self._kgi_text: str | None = None
+        self._kgi_name: str | None = None
 
     def input_rules(self) -> InputRules:
         value = org.settings(self.ctx).get(INPUT_RULES)
@@ -117,6 +118,8 @@ class Diagnose:
         params = {k: ("—" if v is None else v) for k, v in figs.items()}
         if key == "kgi" and self._kgi_text:
             params["target"] = self._kgi_text
+        if key == "kgi" and self._kgi_name:  # the KGI by its name in the reader's language
+            params["kgi"] = self._kgi_name
         if isinstance(figs.get("share"), float):
             params["share"] = f"{figs['share'] * 100:.0f}%"
         if isinstance(figs.get("on_time"), float):
@@ -142,6 +145,8 @@ class Diagnose:
             model = self.models.for_scope(model_path, (COMPANY, 0)).model
             tree = self.dashboards.tree(model_path, None, COMPANY)
             for n in tree.nodes:
+                if n.id == model.kgi:
+                    self._kgi_name = n.label
                 if n.id == model.kgi and n.target is not None:
                     kgi_target = n.target
                     self._kgi_text = fmt.value(n.target, n.unit, ctx.lang)
