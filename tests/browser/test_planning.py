@@ -47,7 +47,7 @@ def test_plan_save_and_revision_history(page, live: Live) -> None:
     saved = page.get_by_test_id("plan-saved")
     saved.wait_for()
     history = page.get_by_test_id("plan-history")
-    row = history.get_by_test_id("plan-history-row").filter(has_text=REASON).first
+    row = history.get_by_test_id("plan-revision").filter(has_text=REASON).first  # one entry per save
     row.wait_for()
     text = row.inner_text()
     assert "admin" in text or "管理者" in text, text  # who
@@ -58,7 +58,7 @@ def test_plan_save_and_revision_history(page, live: Live) -> None:
 
     # reloading shows the same revision: it is stored, not only drawn
     page.reload()
-    assert page.get_by_test_id("plan-history-row").filter(has_text=REASON).count() >= 1
+    assert page.get_by_test_id("plan-revision").filter(has_text=REASON).count() == 1
     with api_client(live) as admin:
         data = admin.get("/api/planning", params={"limit": 1000}).json()
     revs = [h for h in data["history"] if h.get("reason") == REASON]
