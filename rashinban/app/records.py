@@ -14,11 +14,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args
 
-from rashinban.app import org
+from rashinban.app import deal_pages, org
 from rashinban.app.context import AppContext
+from rashinban.app.funnel_records import FunnelRecords
 from rashinban.app.models import Models
 from rashinban.app.results.common import CompanyRef, MemberRef, ScopeRef, TeamKind, TeamRef, UnitName
-from rashinban.app.results.records import Cell, MeasureChoice, RecordColumn, RecordsResult
+from rashinban.app.results.records import (
+    Cell,
+    CustomerPage,
+    DealPage,
+    MeasureChoice,
+    RecordColumn,
+    RecordsResult,
+)
 from rashinban.app.tracking import connect
 from rashinban.csvsafe import safe_row
 from rashinban.errors import LimitError, NotFoundError, UsageError
@@ -37,7 +45,7 @@ EXPORT_MAX = 100_000  # rows in one export
 MONEY = {"amount", "mrr"}
 FLAGS = {"is_won", rec.HIT}
 DATES = {"created_at", "closed_at", "occurred_at", "entered_at", "start_on", "end_on", "answered_at"}
-DATES |= {"period_start", "period_end", "sql_at", "mql_at", "logged_at"}
+DATES |= {"period_start", "period_end", "sql_at", "mql_at", "logged_at", "funnel_entered_at"}
 NUMBERS = {"id", "deal_id", "lead_id", "score", "duration_minutes"}
 WHO = "who"
 
@@ -79,6 +87,12 @@ def parse_scope(text: str | None) -> ScopeKey | None:
 
 class Records:
     PAGE_SIZES = PAGE_SIZES
+    EXPORT_MAX = EXPORT_MAX
+    WHO = WHO
+
+    @staticmethod
+    def kind(col: str) -> Any:
+        return column_kind(col)
 
     def __init__(self, ctx: AppContext, models: Models) -> None:
         self.ctx = ctx
@@ -210,8 +224,13 @@ class Records:
         if rec.count(rows_t) > EXPORT_MAX:
             raise LimitError("records_too_many", max=EXPORT_MAX)
         rows = [self._row(r, cols) for r in rec.page(rows_t, cols, sort_key, desc, 0, None)]
-        header = self._columns(m, cols)
         name = f"{m.id}_{key[0]}{'' if key[0] == COMPANY else key[1]}_{span.label}.{fmt}".replace("..", "_")
+        return self.write(name, fmt, m.id, self._columns(m, cols), rows)
+
+    def write(
+        self, name: str, fmt: str, sheet: str, header: list[RecordColumn], rows: list[dict[str, Cell]]
+    ) -> tuple[str, str, bytes]:
+        """The rows as CSV (UTF-8 with BOM, safe cells) or XLSX: (file name, media type, content)."""
         if fmt == "csv":
             buf = io.StringIO()
             w = csv.writer(buf)
@@ -222,7 +241,7 @@ class Records:
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet(m.id[:31])
+        ws = wb.create_sheet(sheet[:31])
         ws.append([c.label for c in header])
         for r in rows:
             ws.append(safe_row(r[c.key] for c in header))
@@ -230,6 +249,19 @@ class Records:
         wb.save(out)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return name, media, out.getvalue()
+
+    # the funnel's stage counts, the deal and customer pages -----------------------------
+    def funnel(self) -> FunnelRecords:
+        """The deals behind the funnel page's stage counts (``/records/funnel``)."""
+        return FunnelRecords(self.ctx, self.models, self)
+
+    def deal(self, deal_id: int) -> DealPage:
+        """One deal with its stage history, changes and activities (404 unless in reach)."""
+        return deal_pages.deal_page(self.ctx, deal_id)
+
+    def customer(self, account_id: int) -> CustomerPage:
+        """One account with the deals, leads, contracts and activities of it in reach."""
+        return deal_pages.customer_page(self.ctx, account_id)
 
     # pieces ----------------------------------------------------------------------------
     def _mname(self, m: Measure) -> str:
@@ -239,7 +271,7 @@ class Records:
 
     def _columns(self, m: Measure, cols: list[str]) -> list[RecordColumn]:
         lang = self.ctx.lang
-        out = [RecordColumn(key=c, label=t(f"records.col.{c}", lang), kind=_kind(c)) for c in cols]
+        out = [RecordColumn(key=c, label=t(f"records.col.{c}", lang), kind=column_kind(c)) for c in cols]
         out.append(RecordColumn(key=WHO, label=t(f"records.by.{m.by or 'owner'}", lang), kind="text"))
         return out
 
@@ -262,7 +294,7 @@ class Records:
         return CompanyRef(type="company", id=0, name=s.name)
 
 
-def _kind(col: str) -> Any:
+def column_kind(col: str) -> Any:
     if col in MONEY:
         return "money"
     if col in FLAGS:

@@ -117,3 +117,37 @@ def page(
 
 def count(t: ir.Table) -> int:
     return int(t.aggregate(n=t.count()).to_pyarrow().to_pylist()[0]["n"] or 0)
+
+
+# the funnel's stage counts (analysis/funnel.py) ------------------------------------------------
+FUNNEL_DISPLAY = (
+    "id",
+    "name",
+    "account__name",
+    "stage",
+    "amount",
+    "funnel_entered_at",
+    "reached",
+    "closed_at",
+)
+REACHED = "reached"
+
+
+def funnel_deals(con: Any, span: Span, stages: tuple[str, ...], at: int, keys: list[int]) -> ir.Table:
+    """The deals one stage count of the funnel counts: the deals whose first entry into a
+    funnel stage falls in ``span`` (their cohort), that reached stage ``at`` or a later one,
+    owned by one of ``keys`` — the rule of ``analysis.funnel.compute_funnel`` row for row."""
+    h = table_expr(con, "deal_stage_entries")
+    idx = ibis.memtable({"_stage": list(stages), "_idx": list(range(len(stages)))})
+    staged = h.join(idx, h.stage == idx._stage)
+    per_deal = staged.group_by(_did=staged.deal_id).aggregate(
+        _reached=staged._idx.max(), funnel_entered_at=staged.entered_at.min(), _owner=staged.owner_id.max()
+    )
+    per_deal = per_deal.mutate(**{WHO: per_deal._owner.cast("int64").fill_null(-1)})
+    per_deal = per_deal.filter(in_span(per_deal.funnel_entered_at, span) & (per_deal._reached >= at))
+    per_deal = per_deal.filter(per_deal[WHO].isin(keys))
+    names = idx.select(_ridx=idx._idx, **{REACHED: idx._stage})
+    per_deal = per_deal.join(names, per_deal._reached == names._ridx)
+    d = table_expr(con, "deals", ["account__name"])
+    j = d.join(per_deal, d.id == per_deal._did)
+    return j.select(*FUNNEL_DISPLAY, WHO)

@@ -34,6 +34,7 @@ from rashinban.web.routes import (
     breakdown,
     credentials,
     dashboard,
+    deals,
     docs,
     forecast,
     funnel,
@@ -96,7 +97,7 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
 
     for router in (reviews.router, reviews.api, actions.router, actions.api, reports.router, reports.api):
         app.include_router(router)
-    for module in (account, audit, credentials, docs, manual, members, breakdown, records):
+    for module in (account, audit, credentials, docs, manual, members, breakdown, records, deals):
         app.include_router(module.router)
     app.add_middleware(SecurityMiddleware, web=app)
     app.openapi = docs.describe(app)  # type: ignore[method-assign]

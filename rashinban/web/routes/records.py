@@ -92,8 +92,77 @@ def records_page(
     result = ctx.service.records.listing(
         ctx.model, node, _scope(scope), period, measure, sort, dir == "desc", page, page_size
     )
+    return _page(ctx, result, {"node": result.node, "measure": result.measure}, "/api/records", None)
+
+
+StageQ = Annotated[int, Query(ge=0, le=50, description="the funnel stage's position (0: the first)")]
+
+
+@router.get(
+    "/api/records/funnel",
+    summary="The deals behind one stage count of the funnel (scope, period as on /api/funnel)",
+    response_model=RecordsResult,
+    responses=error_responses(400, 403, 404),
+)
+def api_funnel_records(
+    ctx: ApiCtx,
+    stage: StageQ,
+    scope: ScopeQ = None,
+    period: PeriodQ = None,
+    sort: SortQ = None,
+    dir: DirQ = "desc",
+    page: PageQ = 1,
+    page_size: SizeQ = 50,
+) -> RecordsResult:
+    return ctx.service.records.funnel().listing(
+        ctx.model, stage, _scope(scope), period, sort, dir == "desc", page, page_size
+    )
+
+
+@router.get(
+    "/api/records/funnel/export",
+    summary="Every deal behind one funnel stage count as CSV or XLSX",
+    responses=error_responses(400, 403, 404),
+    response_class=Response,
+)
+def api_funnel_records_export(
+    ctx: ApiCtx,
+    stage: StageQ,
+    format: Literal["csv", "xlsx"] = "csv",
+    scope: ScopeQ = None,
+    period: PeriodQ = None,
+    sort: SortQ = None,
+    dir: DirQ = "desc",
+) -> Response:
+    name, media, data = ctx.service.records.funnel().export(
+        ctx.model, stage, format, _scope(scope), period, sort, dir == "desc"
+    )
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    return Response(data, media_type=media, headers=headers)
+
+
+@router.get("/records/funnel", include_in_schema=False)
+def funnel_records_page(
+    ctx: PageCtx,
+    stage: StageQ,
+    scope: ScopeQ = None,
+    period: PeriodQ = None,
+    sort: SortQ = None,
+    dir: DirQ = "desc",
+    page: PageQ = 1,
+    page_size: SizeQ = 50,
+) -> Response:
+    result = ctx.service.records.funnel().listing(
+        ctx.model, stage, _scope(scope), period, sort, dir == "desc", page, page_size
+    )
+    return _page(ctx, result, {"stage": stage}, "/api/records/funnel", "/funnel")
+
+
+def _page(
+    ctx: PageCtx, result: RecordsResult, what: dict[str, object], api: str, back: str | None
+) -> Response:
     scope_value = "company" if result.scope.type == "company" else f"{result.scope.type}:{result.scope.id}"
-    base = {"node": result.node, "scope": scope_value, "period": result.period, "measure": result.measure}
+    base = {**what, "scope": scope_value, "period": result.period}
 
     def link(**kw: object) -> str:
         q: dict[str, object] = {
@@ -105,7 +174,17 @@ def records_page(
         q.update(kw)
         return "?" + urlencode(q)
 
-    return render(ctx, "records.html", r=result, link=link, scope_value=scope_value, base=urlencode(base))
+    back_url = f"{back}?" + urlencode({"scope": scope_value, "period": result.period}) if back else None
+    return render(
+        ctx,
+        "records.html",
+        r=result,
+        link=link,
+        scope_value=scope_value,
+        base=urlencode(base),
+        api=api,
+        back_url=back_url,
+    )
 
 
 def _scope(text: str | None) -> tuple[str, int] | None:
