@@ -37,9 +37,11 @@ class HistoryPage:
     total: int  # revisions (saves) in all
 
 
-def group(revs: list[TargetRevision], top: tuple[str, int | None]) -> list[RevisionGroup]:
+def group(
+    revs: list[TargetRevision], top: tuple[str, int | None], order: dict[str, int] | None = None
+) -> list[RevisionGroup]:
     """Rows of one save together (same time, author, reason, period and tier), newest first;
-    within a save the planner's level first, in the order the rows came."""
+    within a save the planner's level first, the KPIs in the tree's order (``order``)."""
     groups: dict[tuple[object, ...], RevisionGroup] = {}
     for r in revs:
         key = (r.created_at, r.author, r.reason, r.period, r.tier)
@@ -49,8 +51,10 @@ def group(revs: list[TargetRevision], top: tuple[str, int | None]) -> list[Revis
         (g.top if (r.scope_type, r.scope_id) == top else g.below).append(r)
     out = sorted(groups.values(), key=lambda g: g.created_at, reverse=True)
     rank = {COMPANY: 0, TEAM: 1}
+    pos = order or {}
     for g in out:
-        g.below.sort(key=lambda r: (rank.get(r.scope_type, 2), r.scope, r.node))
+        g.top.sort(key=lambda r: (pos.get(r.node, len(pos)), r.node))
+        g.below.sort(key=lambda r: (rank.get(r.scope_type, 2), r.scope, pos.get(r.node, len(pos)), r.node))
     return out
 
 

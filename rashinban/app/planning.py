@@ -287,7 +287,10 @@ class Planning:
         self.ctx.require(Permission.PLAN)
         scope = plan_scope.plan_scope(self.ctx)
         top = (COMPANY, None) if scope is None else (TEAM, scope.root)
-        return plan_history.paginate(plan_history.group(self.history(path, limit=None), top), page)
+        model = self.models.load(path)
+        tree = model.reachable() + [n for n in model.nodes if n not in model.reachable()]
+        order = {nid: i for i, nid in enumerate(tree)}
+        return plan_history.paginate(plan_history.group(self.history(path, limit=None), top, order), page)
 
     def api_view(self, path: str | None, limit: int = 100) -> PlanningView:
         """The planning page's JSON twin: the model's plan and the revision history."""

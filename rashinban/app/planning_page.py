@@ -16,6 +16,7 @@ from rashinban.kpi.allocate import AllocationMode
 from rashinban.kpi.model import Model
 from rashinban.kpi.numbers import to_float
 from rashinban.kpi.solve import Plan
+from rashinban.kpi.units import Unit
 from rashinban.org.roles import Permission, allowed
 
 
@@ -156,7 +157,8 @@ def page(
 
 
 def _readbacks(model: Model, names: list[str], values: Mapping[str, str], lang: str) -> dict[str, str]:
-    """Each input's value said back in its unit (3億1,660万円), or "" when it does not read."""
+    """Each yen input's value said back (3億1,660万円), or "" when it does not read (and for
+    other units, which read as typed)."""
     out = {}
     for nid in names:
         node = model.nodes[nid]
@@ -165,7 +167,7 @@ def _readbacks(model: Model, names: list[str], values: Mapping[str, str], lang: 
             v = node.target if node.target is not None else node.assume
         else:
             v = plan_input.parse_value(raw, node.unit)[0]
-        out[nid] = plan_input.readback(v, node.unit, lang) if v is not None else ""
+        out[nid] = plan_input.readback(v, node.unit, lang) if v is not None and node.unit is Unit.YEN else ""
     return out
 
 

@@ -112,15 +112,14 @@ def test_manager_saves_next_months_plan_and_sees_it_on_reopening(
         formulas = page.get_by_test_id("plan-formula").all_inner_texts()
         assert "売上 = 受注件数 × 平均受注単価" in formulas, formulas
         assert not any("*" in f or "_" in f for f in formulas), formulas
-        names = {
-            mid: name
-            for mid, ext, name in _sql(
-                live,
-                tmp_path,
-                "SELECT m.id, m.external_id, m.name FROM members m JOIN teams t ON t.id = m.team_id "
-                "WHERE t.name = '東京第一課' ORDER BY m.id",
-            )
-        }
+        org = _sql(
+            live,
+            tmp_path,
+            "SELECT m.id, m.external_id, m.name FROM members m JOIN teams t ON t.id = m.team_id "
+            "WHERE t.name = '東京第一課' ORDER BY m.id",
+        )
+        names = {mid: name for mid, _, name in org}
+        exts = {mid: ext for mid, ext, _ in org}
         split = page.get_by_test_id("plan-member-table")
         split_text = split.inner_text()
         assert all(n in split_text for n in names.values()), split_text
@@ -175,8 +174,10 @@ def test_manager_saves_next_months_plan_and_sees_it_on_reopening(
         note = page.get_by_test_id("plan-saved-revision").inner_text()
         assert nxt in note and "manager" in note and reason in note
         for mid, name in names.items():  # the split shown is the stored one
-            row = page.locator("[data-testid=plan-member-table] tbody tr").filter(has_text=name)
-            cell = row.locator("td[data-node=revenue]").inner_text()
+            ext = exts[mid]
+            cell = page.locator(
+                f"[data-testid=plan-member-table] td[data-member={ext}][data-node=revenue]"
+            ).inner_text()
             assert _yen(cell) == members_revenue[mid], (name, cell)
 
         # per business day: an activity target ÷ the month's business days (numpy's count)
@@ -189,8 +190,8 @@ def test_manager_saves_next_months_plan_and_sees_it_on_reopening(
         ]
         assert act, "activity targets were split to the members"
         mid, node, value = act[0]
-        row = page.locator("[data-testid=plan-member-table] tbody tr").filter(has_text=names[mid])
-        per_day = row.locator(f"td[data-node={node}] [data-testid=plan-per-day]").inner_text()
+        cell = page.locator(f"[data-testid=plan-member-table] td[data-member={exts[mid]}][data-node={node}]")
+        per_day = cell.get_by_test_id("plan-per-day").inner_text()
         assert per_day == f"1日あたり {round(value / days, 1):g}件", (per_day, value, days)
 
         # history: this save as one revision — who, why, what changed (old → new)
