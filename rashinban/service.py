@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.manual import Manual
     from rashinban.app.members import Members
     from rashinban.app.models import Models, default_model_path
+    from rashinban.app.plan_input import formula_label
     from rashinban.app.planning import Planning, parse_sets
     from rashinban.app.records import Records
     from rashinban.app.results import alerts as alert_results  # the alerts area's result types
@@ -391,4 +392,5 @@ __all__ += ["StatusReport", "StatusValues", "TargetRevision", "TeamOption", "Tea
 __all__ += ["TeamSummary", "TeamsResult", "TokenCreated", "TokenList", "TreeNode", "TreeResult"]
 __all__ += ["TrendPoint", "User", "alert_results", "default_model_path", "finding_view", "forecast_results"]
 __all__ += ["node_name", "parse_sets", "plan_view", "record_results", "reject_text", "resolve_url"]
+__all__ += ["formula_label"]
 __all__ += ["review_results", "safe_upload_name", "to_float", "trust_results"]
