@@ -37,7 +37,8 @@ MAX_PAGES = 45
 
 TEXTS = """() => {
   const body = document.body.cloneNode(true);
-  body.querySelectorAll('[data-user], [lang="ja"], script, style, template, noscript').forEach(e => e.remove());
+  const drop = '[data-user], [lang="ja"], script, style, template, noscript';
+  body.querySelectorAll(drop).forEach(e => e.remove());
   const out = [];
   const walk = document.createTreeWalker(body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
   let n;
@@ -185,7 +186,7 @@ def test_english_pages_have_no_japanese_outside_user_data(
             seen.add(key)
             response = page.goto(href)
             if response is None or response.status != 200:
-                assert href not in nav or response is not None and response.status == 403, (href, response)
+                assert href not in nav or (response is not None and response.status == 403), (href, response)
                 continue
             page.wait_for_load_state("networkidle")
             assert page.evaluate("document.documentElement.lang") == "en", href
@@ -273,7 +274,8 @@ def _trend_chart(page: Any, selector: str) -> dict[str, Any]:
               name: s.name, dashed: !!(s.lineStyle && s.lineStyle.type === 'dashed'),
               data: s.data.map(d => d == null ? null : (typeof d === 'object' ? {
                 value: d.value, symbol: d.symbol || null,
-                label: d.label && d.label.show ? d.label.formatter : null } : {value: d, symbol: null, label: null}))
+                label: d.label && d.label.show ? d.label.formatter : null
+              } : {value: d, symbol: null, label: null}))
             })),
             ticks: [fmt(300000000), fmt(15000000)],
           };
