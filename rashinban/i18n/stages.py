@@ -6,9 +6,10 @@ stages in Japanese, and the stored stage name is the key the data is matched on;
 show each system stage by its name in the reader's language (``funnel_stage.<key>`` in the
 catalogue).  A stage the organisation named itself is user data and is shown as written.
 
-The funnel's first stage is labelled so that it cannot be taken for the KPI リード獲得数
-(leads created in the month): it counts every deal that entered the funnel in the period
-(リード流入（全件） / Funnel entries (all deals)); ``stage_help`` says what each counts.
+The funnel's first row of counts is labelled so that it cannot be taken for the KPI
+リード獲得数 (leads created in the month): it counts every deal that entered the funnel in the
+period (``funnel_label``: リード流入（全件） / Funnel entries (all deals)); a single deal's stage
+keeps its name (リード獲得 / Lead); ``stage_help`` says what each row counts.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ def stage_label(name: str, lang: str) -> str:
     """The stage as the reader reads it: a system stage in their language, else as stored."""
     key = SYSTEM_STAGES.get(name)
     return t(f"funnel_stage.{key}", lang) if key else name
+
+
+def funnel_label(name: str, index: int, lang: str) -> str:
+    """A stage as a row of the funnel's counts: the first row counts every deal that entered
+    (リード流入（全件） / Funnel entries (all deals)), whatever the first stage is called."""
+    return t("funnel_stage.entries", lang) if index == 0 else stage_label(name, lang)
 
 
 def stage_help(name: str, lang: str) -> str:

@@ -9,7 +9,7 @@ from fastapi import Request
 
 from rashinban.i18n import LANGS, t
 from rashinban.i18n import format as fmt
-from rashinban.i18n.stages import rule_label, stage_help, stage_label
+from rashinban.i18n.stages import funnel_label, rule_label, stage_help, stage_label
 
 
 def request_lang(request: Request, session_lang: str | None = None) -> str:
@@ -59,5 +59,6 @@ def template_helpers(lang: str) -> dict[str, Any]:
         "fmt_percent": lambda v: fmt.percent(v) if v is not None else "—",
         "stage": lambda name: stage_label(str(name), lang) if name is not None else "—",
         "stage_help": lambda name: stage_help(str(name), lang),
+        "funnel_row": lambda name, index: funnel_label(str(name), int(index), lang),
         "rule_name": lambda name: rule_label(str(name), lang),
     }

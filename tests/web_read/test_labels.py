@@ -17,7 +17,14 @@ from rashinban.analysis.funnel import DEFAULT_STAGES
 from rashinban.app.alerts.rulebook import DEFAULT_RULES
 from rashinban.i18n import LANGS, t
 from rashinban.i18n import format as fmt
-from rashinban.i18n.stages import DEFAULT_ALERT_RULES, SYSTEM_STAGES, rule_label, stage_help, stage_label
+from rashinban.i18n.stages import (
+    DEFAULT_ALERT_RULES,
+    SYSTEM_STAGES,
+    funnel_label,
+    rule_label,
+    stage_help,
+    stage_label,
+)
 from rashinban.metrics.measures import builtin_measures
 from tests.web_read.conftest import Web, org
 
@@ -53,11 +60,13 @@ def test_funnel_stages_are_not_named_like_a_measure(lang: str) -> None:
     measure's label, or that label with 数 / 件数 taken off (リード獲得 vs リード獲得数)."""
     measures = set(_measure_labels(lang).values())
     stems = {re.sub(r"(件数|数)$", "", m) for m in measures} | {re.sub(r"s$", "", m) for m in measures}
+    for i, stage in enumerate(DEFAULT_STAGES):
+        row = funnel_label(stage, i, lang)  # the funnel's rows of counts
+        assert row not in measures, row
+        if i == 0:
+            assert row not in stems, row
     for stage in (*DEFAULT_STAGES, "失注"):
-        label = stage_label(stage, lang)
-        assert label not in measures, label
-        if stage == DEFAULT_STAGES[0]:
-            assert label not in stems, label
+        label = stage_label(stage, lang)  # a deal's stage
         help_text = stage_help(stage, lang)
         assert help_text and not help_text.startswith("funnel_stage."), stage
         if lang == "en":
@@ -160,6 +169,7 @@ def test_the_funnels_entries_are_the_deals_that_entered(web: Web) -> None:
     page = web.get(f"/funnel?lang=en&period={period}&scope=company").text
     assert "Funnel entries (all deals)" in page and 'title="Every deal that entered the funnel' in page
     assert "リード獲得" not in page
+    assert stage_label(DEFAULT_STAGES[0], "ja") == "リード獲得"  # a deal's stage keeps its name
 
 
 # trends ----------------------------------------------------------------------------------------

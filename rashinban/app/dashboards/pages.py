@@ -29,7 +29,7 @@ from rashinban.app.results.dashboards import (
     TrendPoint,
 )
 from rashinban.errors import NotFoundError
-from rashinban.i18n.stages import stage_label
+from rashinban.i18n.stages import funnel_label
 from rashinban.kpi.calendar import Span, parse_period
 from rashinban.org.access import ScopeKey
 from rashinban.org.scopes import COMPANY, MEMBER, TEAM
@@ -263,7 +263,7 @@ def funnel(b: Board, key: ScopeKey, span: Span, rows: list[FunnelRow], lang: str
         total.append(
             FunnelStage(
                 stage=stage,
-                label=stage_label(stage, lang),
+                label=funnel_label(stage, i, lang),
                 index=i,
                 count=totals[i],
                 conversion=totals[i] / prev if prev else None,
@@ -287,7 +287,7 @@ def funnel(b: Board, key: ScopeKey, span: Span, rows: list[FunnelRow], lang: str
 def _funnel_row(r: FunnelRow, lang: str) -> FunnelStage:
     return FunnelStage(
         stage=r.stage,
-        label=stage_label(r.stage, lang),
+        label=funnel_label(r.stage, r.index, lang),
         index=r.index,
         count=r.count,
         conversion=num(r.conversion),
