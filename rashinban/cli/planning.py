@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from rashinban.cli.app import app, console, state
+from rashinban.cli.plan_render import render_findings, render_plan, render_tier
 from rashinban.i18n import format as fmt
-from rashinban.i18n import render_finding, render_needed, t
+from rashinban.i18n import t
 from rashinban.service import (
     AllocationMode,
-    Finding,
-    Model,
-    Plan,
     Severity,
-    Source,
     finding_view,
     node_name,
     plan_view,
@@ -30,14 +25,6 @@ from rashinban.service import (
 
 ModelArg = Annotated[Path, typer.Argument(help="model file (YAML)", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
-SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-SOURCE_STYLE = {
-    Source.STATED: "bold",
-    Source.ASSUMED: "cyan",
-    Source.SOLVED: "green",
-    Source.IMPLIED: "magenta",
-    Source.MISSING: "red",
-}
 
 
 def _print_json(data: Any) -> None:
@@ -93,10 +80,10 @@ def plan(
             data["saved"] = saved
         _print_json(data)
         return
-    render_plan(result, allocate or svc.planning.default_mode(result.model))
+    render_plan(result, allocate or svc.planning.default_mode(result.model), state.lang)
     for tier, p in plans.items():
         if tier != "target":
-            render_tier(p, tier)
+            render_tier(p, tier, state.lang)
     if saved is not None:
         console.print(t("cli.targets_saved", state.lang, count=saved))
 
@@ -117,7 +104,7 @@ def check(
             {"model": m.name, "file": m.file, "findings": [finding_view(m, f, state.lang) for f in findings]}
         )
     else:
-        render_findings(m, findings)
+        render_findings(m, findings, state.lang)
         counts = {s: sum(f.severity is s for f in findings) for s in Severity}
         console.print(
             t(
@@ -220,169 +207,3 @@ def period(
                 prorated=fmt.number(info["prorated"]),
             )
         )
-
-
-# rendering -------------------------------------------------------------------------
-
-
-def _tree_rows(model: Model) -> list[tuple[str, int, bool]]:
-    """(node id, depth, repeated) in tree order from the KGI, then unrelated nodes."""
-    rows: list[tuple[str, int, bool]] = []
-    seen: set[str] = set()
-
-    def walk(nid: str, depth: int) -> None:
-        rows.append((nid, depth, nid in seen))
-        if nid in seen:
-            return
-        seen.add(nid)
-        for child in model.nodes[nid].children:
-            walk(child, depth + 1)
-
-    walk(model.kgi, 0)
-    for nid in model.nodes:
-        if nid not in seen:
-            walk(nid, 0)
-    return rows
-
-
-def render_tier(plan: Plan, tier: str) -> None:
-    """A stretch or floor tier's values beside the target's (the tree's volumes)."""
-    lang = state.lang
-    model = plan.model
-    table = Table(title=t("cli.tier_title", lang, tier=t(f"tier.{tier}", lang)), title_justify="left")
-    table.add_column(t("cli.col_node", lang))
-    table.add_column(t("cli.col_target", lang), justify="right")
-    for nid, pv in plan.values.items():
-        if pv.value is not None:
-            unit = model.nodes[nid].unit.value
-            table.add_row(node_name(model, nid, lang) or nid, fmt.value(pv.value, unit, lang))
-    console.print(table)
-
-
-def render_plan(plan: Plan, mode: AllocationMode) -> None:
-    lang = state.lang
-    model = plan.model
-    table = Table(title=t("cli.plan_title", lang, name=model.name), title_justify="left")
-    for col in ("col_node", "col_target", "col_period", "col_source", "col_note"):
-        table.add_column(t(f"cli.{col}", lang), justify="right" if col == "col_target" else "left")
-    for nid, depth, repeated in _tree_rows(model):
-        node = model.nodes[nid]
-        pv = plan.values[nid]
-        label = Text("  " * max(depth - 1, 0) + ("└ " if depth else ""))
-        label.append(node_name(model, nid, lang) or nid, style="bold" if depth == 0 else "")
-        label.append(f" {nid}", style="dim")
-        if repeated:
-            table.add_row(label, "↑", "", "", "")
-            continue
-        notes = []
-        if node.formula_text:
-            notes.append(f"= {node.formula_text}")
-        if pv.rounded_from is not None:
-            key = (
-                "cli.rounded_up"
-                if pv.value is not None and pv.value > pv.rounded_from
-                else "cli.rounded_down"
-            )
-            notes.append(t(key, lang, value=fmt.number(pv.rounded_from)))
-        if pv.overridden:
-            notes.append(t("cli.overridden", lang))
-        table.add_row(
-            label,
-            fmt.value(pv.value, node.unit.value, lang),
-            t(f"period.{pv.period.value}", lang),
-            Text(t(f"source.{pv.source.value}", lang), style=SOURCE_STYLE[pv.source]),
-            "; ".join(notes),
-        )
-    console.print(table)
-    unit = model.nodes[model.kgi].unit.value
-    if plan.kgi_target is not None and plan.kgi_forward is not None:
-        effect = plan.rounding_effect
-        if effect == 0:
-            console.print(t("cli.rounding_exact", lang, target=fmt.value(plan.kgi_target, unit, lang)))
-        elif not any(f.code == "inconsistent_targets" for f in plan.findings):
-            sign = "+" if effect and effect > 0 else "-"
-            delta = sign + fmt.value(abs(effect or Fraction(0)), unit, lang)
-            console.print(
-                t(
-                    "cli.rounding_effect",
-                    lang,
-                    forward=fmt.value(plan.kgi_forward, unit, lang),
-                    delta=delta,
-                    target=fmt.value(plan.kgi_target, unit, lang),
-                )
-            )
-    _render_levers(plan)
-    _render_allocations(plan, mode)
-    if plan.findings:
-        render_findings(model, plan.findings)
-
-
-def _render_levers(plan: Plan) -> None:
-    if not plan.levers:
-        return
-    lang = state.lang
-    model = plan.model
-    unit = model.nodes[model.kgi].unit.value
-    table = Table(title=t("cli.levers_title", lang), title_justify="left")
-    for col in ("col_lever", "col_value", "col_elasticity", "col_kgi_delta"):
-        table.add_column(t(f"cli.{col}", lang), justify="left" if col == "col_lever" else "right")
-    for lv in plan.levers:
-        node = model.nodes[lv.node]
-        table.add_row(
-            f"{node_name(model, lv.node, lang)} [dim]{lv.node}[/]",
-            fmt.value(lv.value, node.unit.value, lang),
-            f"{float(lv.elasticity):+.2f}%" if lv.elasticity is not None else "—",
-            ("+" if lv.kgi_delta and lv.kgi_delta >= 0 else "") + fmt.value(lv.kgi_delta, unit, lang)
-            if lv.kgi_delta is not None
-            else "—",
-        )
-    console.print(table)
-
-
-def _render_allocations(plan: Plan, mode: AllocationMode) -> None:
-    if not plan.allocations:
-        return
-    lang = state.lang
-    model = plan.model
-    shown = [nid for nid in plan.values if plan.additive.get(nid) and plan.values[nid].value is not None]
-    members = list(dict.fromkeys(a.member for a in plan.allocations))
-    by = {(a.member, a.node): a.target for a in plan.allocations}
-    table = Table(
-        title=t("cli.allocations_title", lang, mode=mode.value, count=len(members)), title_justify="left"
-    )
-    table.add_column(t("cli.col_member", lang))
-    for nid in shown:
-        table.add_column(node_name(model, nid, lang) or nid, justify="right")
-    for m in members:
-        table.add_row(m, *(fmt.value(by[(m, nid)], model.nodes[nid].unit.value, lang) for nid in shown))
-    console.print(table)
-
-
-def render_findings(model: Model, findings: list[Finding]) -> None:
-    lang = state.lang
-    if not findings:
-        console.print(t("cli.no_findings", lang))
-        return
-    table = Table(title=t("cli.findings_title", lang), title_justify="left", show_lines=False)
-    for col in ("col_severity", "col_area", "col_code", "col_node", "col_finding"):
-        table.add_column(t(f"cli.{col}", lang))
-    for f in findings:
-        text = render_finding(f, lang)
-        if f.code == "inconsistent_targets":
-            unit_of = {nid: n.unit.value for nid, n in model.nodes.items()}
-            needed = [
-                render_needed(item, unit_of[item["node"]], node_name(model, item["node"], lang) or "", lang)
-                for item in f.params["needed"]
-            ]
-            text += "".join(f"\n  → {n}" for n in needed)
-        where = f"{node_name(model, f.node, lang)}" if f.node else ""
-        if f.line:
-            where += f" [dim](L{f.line})[/]"
-        table.add_row(
-            Text(t(f"severity.{f.severity.value}", lang), style=SEVERITY_STYLE[f.severity]),
-            t(f"area.{f.area}", lang),
-            f.code,
-            where,
-            text,
-        )
-    console.print(table)
