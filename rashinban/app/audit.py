@@ -46,7 +46,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
         "member_moved",
         "member_merged",
     ),
-    DATA: ("import", "update"),
+    DATA: ("import", "update", "activity_undone"),
 }
 FORBIDDEN_PER_MINUTE = 10
 _RECENT: dict[str, deque[float]] = defaultdict(deque)
