@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rashinban.analysis.funnel import DEFAULT_STAGES
 from rashinban.app import org
@@ -17,12 +17,15 @@ from rashinban.app.results.records import RecordColumn, RecordsResult
 from rashinban.app.tracking import connect
 from rashinban.errors import LimitError, NotFoundError, UsageError
 from rashinban.i18n import t
-from rashinban.i18n.stages import stage_label
+from rashinban.i18n.stages import funnel_label, stage_label
 from rashinban.kpi.calendar import Span, parse_period, span_of
 from rashinban.metrics import records as rec
 from rashinban.org.access import ScopeKey
 from rashinban.org.roles import Permission
 from rashinban.org.scopes import COMPANY
+
+if TYPE_CHECKING:
+    from rashinban.app.records import Records
 
 FUNNEL = "funnel"  # the node name a funnel drill-down reports
 
@@ -31,7 +34,7 @@ class FunnelRecords:
     """Listing and export of the deals behind a funnel stage; ``records`` supplies the shared
     pieces (cells, scope references, the file writers)."""
 
-    def __init__(self, ctx: AppContext, models: Models, records: Any) -> None:
+    def __init__(self, ctx: AppContext, models: Models, records: Records) -> None:
         self.ctx = ctx
         self.models = models
         self.records = records
@@ -89,13 +92,13 @@ class FunnelRecords:
         pages = max(1, math.ceil(total / page_size))
         page = min(max(1, page), pages)
         raw = rec.page(rows_t, cols, sort_key, desc, (page - 1) * page_size, page_size)
-        name = stage_label(stages[stage], self.ctx.lang)
+        name = funnel_label(stages[stage], stage, self.ctx.lang)
         return RecordsResult(
             model=self.models.for_scope(model_path, key).model.name,
             node=FUNNEL,
             node_name=t("records.funnel_title", self.ctx.lang, stage=name),
             measure=str(stage),
-            measure_name=t("records.funnel_measure", self.ctx.lang, stage=name),
+            measure_name=name if stage == 0 else t("records.funnel_measure", self.ctx.lang, stage=name),
             agg="count",
             unit="count",
             table="deals",
