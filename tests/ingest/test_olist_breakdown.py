@@ -13,9 +13,9 @@ a negative duration).  Leads without an origin are the product's ``""`` value.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
