@@ -16,6 +16,8 @@ import duckdb
 import pytest
 
 from tests.browser.conftest import Live, api_client, assert_translated, shoot, signed_in_page
+from tests.browser.test_axe import _violations
+from tests.browser.test_english import _japanese_left, user_data  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
@@ -167,5 +169,40 @@ def test_funnel_stage_counts_open_the_deals_behind_them(browser: object, live: L
         assert page.get_by_test_id("record-row").count() == min(stage["count"], 50)
         assert_translated(page)
         _no_sideways_scroll(page)
+    finally:
+        page.context.close()
+
+
+def test_deal_customer_and_funnel_records_pages_read_in_english_and_pass_axe(
+    browser: object,
+    live: Live,
+    tmp_path: Path,
+    user_data: list[str],  # noqa: F811 - test_english's fixture
+) -> None:
+    team = int(live.users["manager"]["team_id"])  # type: ignore[call-overload]
+    members = ",".join(map(str, _team_members(live, tmp_path, team)))
+    deal, account = _sql(
+        live,
+        tmp_path,
+        "SELECT d.id, d.account_id FROM deals d WHERE d.owner_id IN (" + members + ") AND d.is_closed"
+        " AND EXISTS (SELECT 1 FROM activities a WHERE a.deal_id = d.id)"
+        " AND (SELECT count(*) FROM deal_stage_history h WHERE h.deal_id = d.id) >= 4 ORDER BY d.id LIMIT 1",
+    )[0]
+    paths = (f"/records/deals/{deal}", f"/customers/{account}", f"/records/funnel?stage=1&scope=team:{team}")
+    page: Any = signed_in_page(browser, live, "manager")
+    try:
+        problems: list[str] = []
+        for lang in ("ja", "en"):
+            for path in paths:
+                problems += _violations(page, path, lang)
+        assert not problems, "\n".join(problems)
+        page.goto("/lang/en?next=/")
+        for path in paths:
+            assert page.goto(path).status == 200
+            assert page.evaluate("document.documentElement.lang") == "en"
+            assert_translated(page)
+            left = _japanese_left(page, user_data)
+            assert not left, (path, left[:10])
+        shoot(page, "drill_deal_en")
     finally:
         page.context.close()
