@@ -24,7 +24,7 @@ from rashinban.org.roles import ROLES, Permission, Role, allowed
 if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow
     from rashinban.app.accounts import Accounts, LoginPolicy
-    from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
+    from rashinban.app.activities import OUTCOMES, TARGET_KINDS, TYPES, Activities, LoggedActivity
     from rashinban.app.admin import Admin
     from rashinban.app.alerts import Alerts
     from rashinban.app.audit import Audit
@@ -54,6 +54,8 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.results.activities import (
         ActivityLogged,
         ActivityRow,
+        ActivityTargets,
+        MyActivity,
         RecentActivities,
     )
     from rashinban.app.results.admin import (
@@ -393,4 +395,5 @@ __all__ += ["TeamSummary", "TeamsResult", "TokenCreated", "TokenList", "TreeNode
 __all__ += ["TrendPoint", "User", "alert_results", "default_model_path", "finding_view", "forecast_results"]
 __all__ += ["node_name", "parse_sets", "plan_view", "record_results", "reject_text", "resolve_url"]
 __all__ += ["formula_label"]
+__all__ += ["TARGET_KINDS", "ActivityTargets", "MyActivity"]
 __all__ += ["review_results", "safe_upload_name", "to_float", "trust_results"]

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from rashinban.app import forms, org
+from rashinban.app import audit, forms, org
 from rashinban.app.context import AppContext
-from rashinban.app.results.activities import ActivityLogged, ActivityRow, RecentActivities
-from rashinban.errors import ForbiddenError, FormInvalid
+from rashinban.app.results.activities import (
+    ActivityLogged,
+    ActivityRow,
+    ActivityTarget,
+    ActivityTargets,
+    RecentActivities,
+)
+from rashinban.errors import ConflictError, ForbiddenError, FormInvalid, NotFoundError
 from rashinban.org.roles import Permission, require
 from rashinban.store import activities as A
+from rashinban.store import activity_edits as E
+from rashinban.store import audit as store_audit
 from rashinban.store.admin import member_exists
 from rashinban.store.org import MemberChoice
 from rashinban.store.refs import account_in_scope, owner_of
@@ -20,6 +29,14 @@ from rashinban.store.refs import account_in_scope, owner_of
 TYPES = A.TYPES
 OUTCOMES = A.OUTCOMES
 LoggedActivity = A.LoggedActivity
+TARGET_KINDS = E.KINDS
+UNDO_MINUTES = 10
+PICK_LIMIT = 20
+
+
+def fold(text: str) -> str:
+    """Text as the picker compares it: full/half width and case folded (ＡＢＣ → abc, ｱ → ア)."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 class Activities:
@@ -61,6 +78,9 @@ class Activities:
         lead_id = forms.integer(err, "lead_id", data.get("lead_id"), lo=1)
         account_id = forms.integer(err, "account_id", data.get("account_id"), lo=1)
         key = forms.text(err, "idempotency_key", idempotency_key or data.get("idempotency_key"), max_len=100)
+        picked = forms.text(err, "target_text", data.get("target_text"), max_len=300)
+        if picked and deal_id is None and lead_id is None and account_id is None:
+            err.add("target_text", "pick_from_list")  # typed a name but picked nothing from the list
         if member_id is None:
             member_id = user.member_id
             if member_id is None:
@@ -115,6 +135,59 @@ class Activities:
             ids = None if allowed is None else sorted(allowed)
         rows = A.recent_activities(self.ctx.store, ids, max(1, min(limit, 200)))
         return RecentActivities(activities=[ActivityRow(**_fields(r)) for r in rows])
+
+    def targets(self, kind: str, q: str, limit: int = PICK_LIMIT) -> ActivityTargets:
+        """Deals, leads or accounts the user may name on an activity (the rule of
+        :meth:`_check_refs`) whose name or account name holds every word of ``q`` (or whose
+        id is ``q``); at most ``limit``, newest first."""
+        ctx = self.ctx
+        require(ctx.user, Permission.LOG_ACTIVITY)
+        if kind not in E.KINDS:
+            raise FormInvalid({"kind": "bad_choice"})
+        allowed = org.writable_member_ids(ctx)
+
+        def load() -> list[tuple[str, E.Candidate]]:
+            rows = E.candidates(ctx.store, kind, allowed)
+            return [(fold(" ".join(filter(None, (c.name, c.account)))), c) for c in rows]
+
+        rows = ctx.cached(("activity_targets", kind, allowed), load)
+        words = fold(q).split()
+        ident = int(words[0].lstrip("#")) if len(words) == 1 and words[0].lstrip("#").isdigit() else None
+        out: list[ActivityTarget] = []
+        for hay, c in rows:
+            if c.id == ident or (words and all(w in hay for w in words)) or not words:
+                out.append(ActivityTarget(**dataclasses.asdict(c)))
+                if len(out) >= max(1, min(limit, 50)):
+                    break
+        return ActivityTargets(kind=kind, query=q, targets=out)
+
+    def undo(self, activity_id: int, key: str | None) -> ActivityRow:
+        """Delete an entry the user just logged (they hold its idempotency key): only the
+        member's last entry here, within ``UNDO_MINUTES``; audited.  Anything else is refused
+        (``undo_unknown`` 404 — also for another's entry —, ``undo_too_late``, ``undo_not_last``)."""
+        ctx = self.ctx
+        user = require(ctx.user, Permission.LOG_ACTIVITY)
+        row = E.find(ctx.store, activity_id, A.external_id_for(user.id, key)) if key else None
+        allowed = org.writable_member_ids(ctx)
+        if row is None or (allowed is not None and row.member_id not in allowed):
+            raise NotFoundError("undo_unknown")
+        ev_now = ctx.now()
+
+        def trail(conn: Any, before: dict[str, Any]) -> None:
+            ev = audit.event(
+                ctx, "activity_undone", store_audit.DATA, table="activities", key=str(row.id), before=before
+            )
+            store_audit.record(conn, ev, ev_now)
+
+        why = E.undo(ctx.store, row, ev_now - timedelta(minutes=UNDO_MINUTES), trail)
+        if why == "gone":
+            raise NotFoundError("undo_unknown")
+        if why == "too_late":
+            raise ConflictError("undo_too_late", minutes=UNDO_MINUTES)
+        if why == "not_last":
+            raise ConflictError("undo_not_last")
+        ctx.refresh()
+        return ActivityRow(**_fields(row))
 
 
 def _fields(row: A.LoggedActivity) -> dict[str, Any]:

@@ -339,8 +339,14 @@ def _writer(store: Store) -> _BatchWriter:
 def recent_activities(
     store: Store, member_ids: Sequence[int] | None, limit: int = 20
 ) -> list[LoggedActivity]:
-    """The newest logged activities (by entry time) of these members (None: everyone)."""
-    q = _select().order_by(activities.c.logged_at.desc().nulls_last(), activities.c.id.desc()).limit(limit)
+    """The latest activities of these members (None: everyone): by when they happened, then
+    by entry time (an activity logged late still lands where it belongs)."""
+    order = (
+        activities.c.occurred_at.desc(),
+        activities.c.logged_at.desc().nulls_last(),
+        activities.c.id.desc(),
+    )
+    q = _select().order_by(*order).limit(limit)
     if member_ids is not None:
         if not member_ids:
             return []

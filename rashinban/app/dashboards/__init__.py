@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 
 from rashinban.app import org
 from rashinban.app.context import AppContext
+from rashinban.app.dashboards import my_activity as activity_board
 from rashinban.app.dashboards import pages
 from rashinban.app.dashboards.board import Board, parse_scope
 from rashinban.app.models import Models
+from rashinban.app.results.activities import MyActivity
 from rashinban.app.results.common import Result, ScopeOption
 from rashinban.app.results.dashboards import (
     FunnelResult,
@@ -143,6 +145,22 @@ class Dashboards:
             return pages.member(b, member_id, period, self.ctx.lang)
 
         return self._cached(("member", model_path, member_id, period, as_of), compute)
+
+    def my_activity(self, model_path: ModelPath, as_of: str | None = None) -> MyActivity:
+        """The signed-in rep's own activity KPIs (today and this period); a user linked to no
+        member gets none."""
+        user = self.ctx.user
+        member_id = user.member_id if user is not None else None
+        if member_id is None:
+            return MyActivity(member_id=None, period="", today="", business_days=0, elapsed_days=0, kpis=[])
+        key = (MEMBER, member_id)
+
+        def compute() -> MyActivity:
+            b = self.board(model_path, as_of, key)
+            b.resolve(key)
+            return activity_board.my_activity(b, member_id, self.ctx.lang)
+
+        return self._cached(("my_activity", model_path, as_of), compute)
 
     def scopes(self, model_path: ModelPath = None) -> list[ScopeOption]:
         """The scopes the user may pick on dashboards (company, teams, members)."""

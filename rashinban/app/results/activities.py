@@ -60,4 +60,50 @@ class RecentActivities(Result):
     activities: list[ActivityRow]
 
 
-__all__ = ["ActivityLogged", "ActivityRow", "RecentActivities"]
+class ActivityTarget(Result):
+    """A deal, lead or account an activity may name (one the user may write to)."""
+
+    kind: str = Field(description="deal, lead or account")
+    id: int
+    name: str = Field(description="deal: its name; lead and account: the account's name")
+    account: str | None = Field(description="the account's name")
+    owner: str | None = Field(description="the owning member's name")
+    detail: str | None = Field(description="deal: its stage; lead: its status")
+
+
+class ActivityTargets(Result):
+    """``GET /api/activities/targets``: matches for the log form's picker, newest first."""
+
+    kind: str
+    query: str
+    targets: list[ActivityTarget]
+
+
+class ActivityCount(Result):
+    """One activity KPI of the signed-in rep: today's and this period's own count and pace."""
+
+    node: str
+    label: str
+    today: float
+    today_target: float | None = Field(description="today's share of the period's target (business days)")
+    actual: float
+    target: float | None
+    expected: float | None = Field(description="the target prorated to today by business days")
+    pace: float | None = Field(description="actual ÷ expected")
+    status: str
+    per_day: float | None = Field(description="needed per remaining business day")
+
+
+class MyActivity(Result):
+    """``GET /api/home/activity``: the rep's own activity KPIs (today and this period)."""
+
+    member_id: int | None
+    period: str
+    today: str
+    business_days: int
+    elapsed_days: int
+    kpis: list[ActivityCount]
+
+
+__all__ = ["ActivityLogged", "ActivityRow", "ActivityTarget", "ActivityTargets", "RecentActivities"]
+__all__ += ["ActivityCount", "MyActivity"]

@@ -5,13 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from rashinban.errors import ForbiddenError, FormInvalid
+from rashinban.errors import ForbiddenError, FormInvalid, RashinbanError
 from rashinban.i18n import render_error
-from rashinban.service import OUTCOMES, TYPES, ActivityLogged, Permission, RecentActivities
+from rashinban.service import (
+    OUTCOMES,
+    TARGET_KINDS,
+    TYPES,
+    ActivityLogged,
+    ActivityRow,
+    ActivityTargets,
+    MyActivity,
+    Permission,
+    RecentActivities,
+)
 from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
 from rashinban.web.formkit import HTMX_CONFIG, field_messages, invalid_json, is_htmx
 from rashinban.web.routes.dashboard import error_responses
@@ -55,6 +65,9 @@ def _page(ctx: Ctx, status_code: int = 200, template: str = "activity.html", **e
         if can_log
         else [],
         "idem_key": extra.pop("idem_key", None) or str(uuid.uuid4()),
+        "target_kinds": TARGET_KINDS,
+        "undo_key": None,
+        "undone": None,
         "errors": {},
         "values": {},
         "saved": None,
@@ -93,7 +106,65 @@ def log_submit(ctx: PageCtx, form: FormFields, request: Request) -> Response:
         message = {"form": render_error(e, ctx.lang)}
         return _page(ctx, 403, template, errors=message, values=form, type=form.get("type"), idem_key=key)
     status = 201 if saved.created else 200
-    return _page(ctx, status, template, saved=saved, created=saved.created, type=saved.type)
+    return _page(ctx, status, template, saved=saved, created=saved.created, type=saved.type, undo_key=key)
+
+
+@router.post("/log/undo", include_in_schema=False)
+def log_undo(ctx: PageCtx, form: FormFields, request: Request) -> Response:
+    """Undo the entry just saved (the form carries its id and idempotency key)."""
+    template = "partials/activity_form.html" if is_htmx(request) else "activity.html"
+    raw = str(form.get("activity_id") or "")
+    try:
+        undone = ctx.service.activities.undo(int(raw) if raw.isdigit() else 0, form.get("undo_key") or None)
+    except RashinbanError as e:
+        return _page(ctx, e.http_status, template, errors={"form": render_error(e, ctx.lang)})
+    return _page(ctx, 200, template, undone=undone)
+
+
+class UndoIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    idempotency_key: str
+
+
+@router.post(
+    "/api/activities/{activity_id}/undo",
+    summary="Undo the activity just logged",
+    responses=error_responses(403, 404, 409, 503, form=True),
+)
+def api_undo(ctx: ApiCtx, activity_id: Annotated[int, Path(ge=1, le=2**62)], body: UndoIn) -> ActivityRow:
+    """Delete the activity this user logged with ``idempotency_key`` — only its member's last
+    entry, within 10 minutes of logging it (404 for anyone else's, 409 too late / not last)."""
+    return ctx.service.activities.undo(activity_id, body.idempotency_key)
+
+
+@router.get(
+    "/api/activities/targets",
+    summary="Deals, leads or accounts an activity may name",
+    responses=error_responses(403),
+)
+def api_targets(
+    ctx: ApiCtx,
+    kind: Annotated[str, Query(pattern="^(deal|lead|account)$")] = "deal",
+    q: Annotated[str, Query(max_length=100)] = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> ActivityTargets:
+    """The log form's picker: rows the user may write to (their own, or their scope's), whose
+    name or account name holds every word of ``q`` (full/half width and case folded), or
+    whose id is ``q``; newest first."""
+    return ctx.service.activities.targets(kind, q, limit)
+
+
+@router.get("/home/activity", include_in_schema=False)
+def home_activity(ctx: PageCtx) -> Response:
+    """The home page's "my activity" block (loaded and refreshed by HTMX)."""
+    return render(ctx, "dash/home_activity.html", a=ctx.service.dashboards.my_activity(ctx.model))
+
+
+@router.get(
+    "/api/home/activity", summary="My activity KPIs: today and this period", responses=error_responses()
+)
+def api_home_activity(ctx: ApiCtx) -> MyActivity:
+    return ctx.service.dashboards.my_activity(ctx.model)
 
 
 @router.post(
