@@ -98,12 +98,13 @@ def line(
     cut = partial if partial is not None and 0 <= partial < n and values[partial] is not None else None
     done = [(i, v) for i, v in enumerate(values) if i != cut]
     parts.extend(_polyline(done, xy, 'stroke="#1565c0"'))
-    for i, v in done:
-        if v is not None:
-            x, y = xy(i, v)
+    for i, known in done:
+        if known is not None:
+            x, y = xy(i, known)
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1565c0"/>')
-    if cut is not None:
-        x, y = xy(cut, values[cut])  # type: ignore[arg-type]
+    last = values[cut] if cut is not None else None
+    if cut is not None and last is not None:
+        x, y = xy(cut, last)
         prev = values[cut - 1] if cut > 0 else None
         if prev is not None:
             px, py = xy(cut - 1, prev)
