@@ -98,9 +98,9 @@ def line(
     cut = partial if partial is not None and 0 <= partial < n and values[partial] is not None else None
     done = [(i, v) for i, v in enumerate(values) if i != cut]
     parts.extend(_polyline(done, xy, 'stroke="#1565c0"'))
-    for i, known in done:
-        if known is not None:
-            x, y = xy(i, known)
+    for i, got in done:
+        if got is not None:
+            x, y = xy(i, got)
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1565c0"/>')
     last = values[cut] if cut is not None else None
     if cut is not None and last is not None:
