@@ -236,3 +236,25 @@ def test_the_admin_is_not_refused(web: Web) -> None:
     o = org(web.store)
     for team in o.team_names:
         assert web.get(f"/api/teams/{team}").status_code == 200
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_printed_trend_marks_the_month_not_over(web: Web, lang: str) -> None:
+    """The status report (HTML twin of the PDF, the same SVG) draws the current month hollow
+    on a dashed segment labelled 途中 / to date, and its axis in the page's yen style."""
+    web.login("admin")
+    o = org(web.store)
+    team = min(o.team_names)
+    twin = web.json(f"/api/tree/nodes/revenue?scope=team:{team}&lang={lang}")
+    assert twin["trend"][-1]["partial"] and not any(p["partial"] for p in twin["trend"][:-1])
+    r = web.get(f"/reports/status.html?scope=team:{team}&lang={lang}")
+    assert r.status_code == 200, r.text[:300]
+    svg = next(s for s in re.findall(r"<svg.*?</svg>", r.text, re.S) if "polyline" in s and "partial" in s)
+    assert svg.count('class="partial"') == (2 if twin["trend"][-2]["actual"] is not None else 1)
+    assert f">{t('dash.to_date', lang)}</text>" in svg
+    ticks = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+    assert ticks and all(("円" in x) if lang == "ja" else (x.startswith(("¥", "-¥"))) for x in ticks[:3]), (
+        ticks
+    )
+    if lang == "en":
+        assert not CJK.search(svg)
