@@ -19,15 +19,20 @@
     var c = chart(el);
     if (!c || !d) return;
     var fmt = fmtIn(d.unit);
+    var L = JSON.parse(el.getAttribute("data-labels") || "{}");
+    function lab(k, dflt) { return L[k] || dflt; }
     var top = Math.max(d.p90 || 0, d.target || 0, d.run_rate || 0) * 1.1 || 1;
-    var marks = [{ xAxis: d.p50, name: "P50", lineStyle: { color: "#155eef", width: 3 } }];
-    if (d.target != null) marks.push({ xAxis: d.target, name: "target", lineStyle: { color: "#d92d20", type: "dashed", width: 2 } });
-    if (d.run_rate != null) marks.push({ xAxis: d.run_rate, name: "run-rate", lineStyle: { color: "#98a2b3", type: "dotted" } });
+    var marks = [{ xAxis: d.p50, name: lab("p50", "P50"), lineStyle: { color: "#155eef", width: 3 } }];
+    if (d.target != null) marks.push({ xAxis: d.target, name: lab("target", "target"), lineStyle: { color: "#d92d20", type: "dashed", width: 2 } });
+    if (d.run_rate != null) marks.push({ xAxis: d.run_rate, name: lab("run_rate", "run-rate"), lineStyle: { color: "#98a2b3", type: "dotted" } });
     c.setOption({
       grid: { left: 16, right: 24, top: 24, bottom: 24 },
       xAxis: { type: "value", max: top, axisLabel: { formatter: fmt } },
       yAxis: { type: "category", data: [""], show: false },
-      tooltip: { formatter: function () { return "P10 " + fmt(d.p10) + " · P50 " + fmt(d.p50) + " · P90 " + fmt(d.p90) + (d.target != null ? " · target " + fmt(d.target) : ""); } },
+      tooltip: { formatter: function () {
+        return lab("p10", "P10") + " " + fmt(d.p10) + " · " + lab("p50", "P50") + " " + fmt(d.p50) + " · " +
+          lab("p90", "P90") + " " + fmt(d.p90) + (d.target != null ? " · " + lab("target", "target") + " " + fmt(d.target) : "");
+      } },
       series: [
         { type: "bar", stack: "b", data: [d.closed], itemStyle: { color: "#12b76a" }, barWidth: 26 },
         { type: "bar", stack: "b", data: [Math.max(0, d.p10 - d.closed)], itemStyle: { color: "#d1e9ff" } },
@@ -40,7 +45,7 @@
     var probs = JSON.parse(el.getAttribute("data-probs"));
     var c = chart(el);
     if (!c || !probs) return;
-    var series = [{ type: "line", name: "ideal", data: [[0, 0], [1, 1]], lineStyle: { type: "dashed", color: "#98a2b3" }, symbol: "none" }];
+    var series = [{ type: "line", name: el.getAttribute("data-ideal") || "ideal", data: [[0, 0], [1, 1]], lineStyle: { type: "dashed", color: "#98a2b3" }, symbol: "none" }];
     probs.forEach(function (p) {
       series.push({
         type: "line", name: p.kind + " · " + p.method,
