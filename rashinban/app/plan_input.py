@@ -50,12 +50,12 @@ def parse_yen(raw: str) -> tuple[Fraction | None, str | None]:
     if text.startswith("-"):
         rest = parse_yen(text[1:])[0]
         return (None, "negative") if rest is not None else (None, "yen_expected")
-    if not _YEN.match(text) or not any(c.isdigit() for c in text) or not _grouped(text):
-        return None, "yen_expected"
     try:
         value = parse_number(text)
-    except LimitError:
+    except LimitError:  # 1e20, 1000兆: a number, but more than any plan holds
         return None, "too_large"
+    if not _YEN.match(text) or not any(c.isdigit() for c in text) or not _grouped(text):
+        return None, "yen_expected"
     if value is None:
         return None, "yen_expected"
     if value.denominator != 1:

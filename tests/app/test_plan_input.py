@@ -74,6 +74,7 @@ def test_other_amounts(text: str, value: int) -> None:
         ("0.5", "yen_fraction"),
         ("-5万", "negative"),
         ("1000兆", "too_large"),
+        ("1e20", "too_large"),  # a number, but more than any plan holds
         ("1" * 41, "yen_expected"),
     ],
 )
