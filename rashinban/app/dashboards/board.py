@@ -104,7 +104,9 @@ class Board:
         return span
 
     def months(self, n: int = TREND_MONTHS, last: Span | None = None) -> list[Span]:
-        end = last or self.month(None)
+        """``n`` months ending with the month of ``last``'s end (a half's trend ends with its
+        last month)."""
+        end = span_of(last.end, Period.MONTH, self.model.fiscal_year_start) if last else self.month(None)
         y, m = divmod(end.start.year * 12 + end.start.month - 1 - (n - 1), 12)
         first = parse_period(f"{y:04d}-{m + 1:02d}", self.model.fiscal_year_start)
         return spans_in(Span(first.start, end.end, "range", ""), Period.MONTH, self.model.fiscal_year_start)
@@ -267,13 +269,15 @@ class Board:
             "period": span.label,
             "as_of": self.as_of,
             "periods": [s.label for s in reversed(self.months())],
-            "other_periods": self.other_periods(),
+            "other_periods": self.other_periods(span),
             "business_days": cal.business_days(span.start, span.end),
             "days_left": remaining_business_days(span, self.as_of, cal),
         }
 
-    def other_periods(self) -> list[PeriodOption]:
-        """This week, quarter, half and fiscal year, and next month (planning)."""
+    def other_periods(self, shown: Span | None = None) -> list[PeriodOption]:
+        """This week, quarter, half and fiscal year, and next month (planning); the period
+        shown when it is none of these nor a month (FY2026-H1 in the second half), so that
+        the selector names what the page shows."""
         fys = self.model.fiscal_year_start
         day = self.as_of
         out = [
@@ -285,6 +289,8 @@ class Board:
         month = span_of(day, Period.MONTH, fys)
         nxt = span_of(month.end + timedelta(days=1), Period.MONTH, fys)
         out.append(PeriodOption(label=nxt.label, kind="next_month"))
+        if shown is not None and shown.kind != "month" and all(o.label != shown.label for o in out):
+            out.append(PeriodOption(label=shown.label, kind="shown"))
         return out
 
     def choices(self) -> list[ScopeOption]:

@@ -35,7 +35,7 @@ class PeriodOption(Result):
     fiscal year, and the next month (for planning)."""
 
     label: PeriodName
-    kind: Literal["week", "month", "quarter", "half", "fiscal_year", "next_month"]
+    kind: Literal["week", "month", "quarter", "half", "fiscal_year", "next_month", "shown"]
 
 
 class _Head(Result):

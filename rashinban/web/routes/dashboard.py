@@ -84,12 +84,12 @@ def api_teams(ctx: ApiCtx, period: PeriodQ = None) -> TeamsResult:
 
 
 @router.get("/teams/{team_id}", summary="A team: KPIs, member ranking, trend", responses=error_responses(404))
-def api_team(ctx: ApiCtx, team_id: TeamId, period: PeriodQ = None) -> TeamResult:
+def api_team(ctx: ApiCtx, team_id: TeamId, period: SpanQ = None) -> TeamResult:
     return ctx.service.dashboards.team(ctx.model, team_id, period)
 
 
 @router.get("/members/{member_id}", summary="A member: KPIs, pace, trend", responses=error_responses(404))
-def api_member(ctx: ApiCtx, member_id: MemberId, period: PeriodQ = None) -> MemberResult:
+def api_member(ctx: ApiCtx, member_id: MemberId, period: SpanQ = None) -> MemberResult:
     return ctx.service.dashboards.member(ctx.model, member_id, period)
 
 

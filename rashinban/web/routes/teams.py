@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from rashinban.web.dashkit import MemberId, PeriodQ, TeamId, dash_helpers
+from rashinban.web.dashkit import MemberId, PeriodQ, SpanQ, TeamId, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -19,12 +19,12 @@ def teams_page(ctx: PageCtx, period: PeriodQ = None) -> Response:
 
 
 @router.get("/teams/{team_id}", include_in_schema=False)
-def team_page(ctx: PageCtx, team_id: TeamId, period: PeriodQ = None) -> Response:
+def team_page(ctx: PageCtx, team_id: TeamId, period: SpanQ = None) -> Response:
     data = ctx.service.dashboards.team(ctx.model, team_id, period)
     return render(ctx, "dash/team.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))
 
 
 @router.get("/members/{member_id}", include_in_schema=False)
-def member_page(ctx: PageCtx, member_id: MemberId, period: PeriodQ = None) -> Response:
+def member_page(ctx: PageCtx, member_id: MemberId, period: SpanQ = None) -> Response:
     data = ctx.service.dashboards.member(ctx.model, member_id, period)
     return render(ctx, "dash/member.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))
