@@ -278,6 +278,8 @@ class Records:
     def _row(self, r: dict[str, Any], cols: list[str]) -> dict[str, Cell]:
         scopes = org.scope_index(self.ctx)
         out: dict[str, Cell] = {c: _cell(r.get(c)) for c in cols}
+        if rec.ACCOUNT in r:
+            out[rec.ACCOUNT] = _cell(r[rec.ACCOUNT])
         who = int(r.get(rec.WHO) or -1)
         found = scopes.scopes.get((MEMBER, who)) or scopes.scopes.get((TEAM, who))
         out[WHO] = found.name if found is not None else None

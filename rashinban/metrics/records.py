@@ -32,6 +32,7 @@ DISPLAY: dict[str, tuple[str, ...]] = {
     "surveys": ("id", "account__name", "kind", "score", "answered_at"),
     "spend": ("id", "channel", "period_start", "period_end", "amount"),
 }
+ACCOUNT = "account_id"  # not shown: links a row's account name to the customer page
 WHO = "_who"  # the attributed member (or team) id of each row
 HIT = "_hit"  # a share measure: whether the row meets the measure's filter
 
@@ -105,10 +106,12 @@ def record_value(m: Measure, t: ir.Table) -> float | None:
 def page(
     t: ir.Table, cols: list[str], sort: str, desc: bool, offset: int, limit: int | None
 ) -> list[dict[str, Any]]:
-    """One page of the rows, sorted on ``sort`` (then the first column, for a stable order)."""
+    """One page of the rows, sorted on ``sort`` (then the first column, for a stable order),
+    with the row's account id (for a link to the customer page) when the table has one."""
     key = t[sort].desc() if desc else t[sort].asc()
     tie = cols[0]
-    q = t.select(*cols, WHO).order_by([key, t[tie].asc()] if tie != sort else [key])
+    link = [ACCOUNT] if ACCOUNT in t.columns and ACCOUNT not in cols else []
+    q = t.select(*cols, *link, WHO).order_by([key, t[tie].asc()] if tie != sort else [key])
     if limit is not None:
         q = q.limit(limit, offset=offset)
     rows: list[dict[str, Any]] = q.to_pyarrow().to_pylist()
@@ -150,4 +153,4 @@ def funnel_deals(con: Any, span: Span, stages: tuple[str, ...], at: int, keys: l
     per_deal = per_deal.join(names, per_deal._reached == names._ridx)
     d = table_expr(con, "deals", ["account__name"])
     j = d.join(per_deal, d.id == per_deal._did)
-    return j.select(*FUNNEL_DISPLAY, WHO)
+    return j.select(*FUNNEL_DISPLAY, ACCOUNT, WHO)

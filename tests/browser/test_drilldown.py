@@ -109,6 +109,9 @@ def test_manager_drills_from_a_red_kpi_to_a_deal_and_its_customer(
         assert shown == listed[node]["total"] == by_sql > 0
         if width == 390:
             _no_sideways_scroll(page)
+        # every row names its deal and its customer with links to their pages
+        assert page.get_by_test_id("deal-link").count() == min(shown, 50)
+        assert page.get_by_test_id("customer-link").count() == min(shown, 50)
         # a deal of the list opens its page: owner, account, the stored stage history
         link = page.get_by_test_id("deal-link").first
         deal = int(link.inner_text())
