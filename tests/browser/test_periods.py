@@ -1,0 +1,310 @@
+"""Issue #10 item 6 in the browser: a manager switches the team page to this week, this
+quarter, this half and this fiscal year with the period selector, opens the previous half
+(FY2026-H1 while the second half runs) and reads the still-needed amounts of the current
+month.  The figures are checked against plain SQL on a copy of the server's store, the
+half-year against the sum of its months (SQL and the JSON API), and the business days against
+an independent count with ``jpholiday`` (the holiday calendar the product uses), weekends and
+the model's company holidays.
+
+The server runs on the real clock (Asia/Tokyo); the test reads the page's date from the JSON
+API (``as_of``) and checks it is today in Tokyo.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import jpholiday
+import pytest
+import yaml
+
+from rashinban.i18n import t
+from rashinban.i18n.format import short_value
+from rashinban.i18n.format import value as value_text
+from tests.browser.conftest import Live, login, session_client
+
+pytestmark = pytest.mark.browser
+
+# measures of the demo model that plain SQL selects: (time column, filter, what is summed)
+SQL_MEASURES = {
+    "revenue": ("closed_at", "is_won", "amount"),
+    "won_deals": ("closed_at", "is_won", "1"),
+}
+
+
+# independent oracles -----------------------------------------------------------------------
+def _model(live: Live) -> dict[str, Any]:
+    path = live.db.with_name(live.db.stem + ".model.yaml")
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _company_holidays(live: Live) -> set[date]:
+    return {date.fromisoformat(str(d)) for d in _model(live).get("holidays") or []}
+
+
+def business_days(start: date, end: date, company: set[date]) -> int:
+    """Monday–Friday from ``start`` to ``end``, both included, less Japanese public holidays
+    (jpholiday) and the company's own holidays — counted day by day."""
+    n, d = 0, start
+    while d <= end:
+        if d.weekday() < 5 and not jpholiday.is_holiday(d) and d not in company:
+            n += 1
+        d += timedelta(days=1)
+    return n
+
+
+def span(label: str, fy_start: int) -> tuple[date, date]:
+    """First and last day of a month (2026-11), ISO week (2026-W48), fiscal quarter
+    (FY2026-Q3), half (FY2026-H1) or fiscal year (FY2026); FY2026 starts in month
+    ``fy_start`` of 2026."""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", label):
+        y, mo = int(m[1]), int(m[2])
+        return date(y, mo, 1), date(y + mo // 12, mo % 12 + 1, 1) - timedelta(days=1)
+    if m := re.fullmatch(r"(\d{4})-W(\d{2})", label):
+        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        return monday, monday + timedelta(days=6)
+    m = re.fullmatch(r"FY(\d{4})(?:-([QH])([1-4]))?", label)
+    assert m, label
+    first, months = 0, 12
+    if m[2] == "Q":
+        first, months = 3 * (int(m[3]) - 1), 3
+    elif m[2] == "H":
+        first, months = 6 * (int(m[3]) - 1), 6
+
+    def month_start(k: int) -> date:
+        y, mo = divmod(int(m[1]) * 12 + fy_start - 1 + k, 12)
+        return date(y, mo + 1, 1)
+
+    return month_start(first), month_start(first + months) - timedelta(days=1)
+
+
+def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    """``query`` on a copy of the server's store (the server holds the file's lock)."""
+    copy = tmp / f"periods-{len(list(tmp.glob('periods-*.duckdb')))}.duckdb"
+    shutil.copyfile(live.db, copy)
+    wal = live.db.with_name(live.db.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+    con = duckdb.connect(str(copy))
+    try:
+        return con.execute(query, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def _team_members(live: Live, tmp: Path, team: int) -> list[int]:
+    rows = _sql(
+        live,
+        tmp,
+        "WITH RECURSIVE sub(id) AS (SELECT ?::BIGINT UNION"
+        " SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id)"
+        " SELECT m.id FROM members m JOIN sub ON m.team_id = sub.id",
+        team,
+    )
+    return sorted(int(r[0]) for r in rows)
+
+
+def actual(
+    live: Live, tmp: Path, measure: str, members: list[int], first: date, last: date
+) -> dict[int, int]:
+    """The measure per owner over [first, last] (owners without rows: 0)."""
+    time_col, where, what = SQL_MEASURES[measure]
+    rows = _sql(
+        live,
+        tmp,
+        f"SELECT owner_id, SUM({what}) FROM deals WHERE {where} AND {time_col} >= ? AND {time_col} < ?"
+        f" AND owner_id IN ({', '.join(str(m) for m in members)}) GROUP BY owner_id",
+        datetime.combine(first, datetime.min.time()),
+        datetime.combine(last + timedelta(days=1), datetime.min.time()),
+    )
+    out = dict.fromkeys(members, 0)
+    out.update({int(o): int(v) for o, v in rows})
+    return out
+
+
+# page helpers --------------------------------------------------------------------------------
+def _full_yen(text: str) -> int:
+    """¥16,129,000 (a card's title: the full figure) → 16129000."""
+    assert text.startswith("¥"), text
+    return int(text[1:].replace(",", ""))
+
+
+def _switch(page: Any, value: str) -> None:
+    """Choose ``value`` in the period selector (it submits itself) and wait for the page."""
+    with page.expect_navigation():
+        page.get_by_test_id("period-select").select_option(value)
+    assert f"period={value}" in page.url
+    assert page.get_by_test_id("period-select").input_value() == value
+
+
+def _api(live: Live, path: str) -> Any:
+    with session_client(live, "manager") as client:
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        return r.json()
+
+
+def _tokyo_today() -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Tokyo")).date()
+
+
+@pytest.fixture
+def team(live: Live) -> int:
+    return int(live.users["manager"]["team_id"])  # type: ignore[call-overload]
+
+
+def _check_page_figures(
+    page: Any, live: Live, tmp: Path, team: int, label: str, as_of: date
+) -> tuple[date, date, dict[int, int]]:
+    """The KGI card, every ranking row and the business days of the period shown equal SQL
+    and the day-by-day count."""
+    fy_start = int(_model(live).get("fiscal_year_start", 4))
+    first, last = span(label, fy_start)
+    members = _team_members(live, tmp, team)
+    revenue = actual(live, tmp, "revenue", members, first, last)
+    kgi = page.get_by_test_id("kgi-actual")
+    assert _full_yen(kgi.get_attribute("title")) == sum(revenue.values()), label
+    rows = page.locator("[data-testid=ranking-table] tbody tr[data-member]")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        member = int(row.get_attribute("data-member"))
+        shown = row.locator("td").nth(3).inner_text().strip()
+        assert _full_yen(shown) == revenue[member], (label, member)
+    company = _company_holidays(live)
+    total = business_days(first, last, company)
+    left = business_days(max(first, as_of + timedelta(days=1)), last, company) if as_of < last else 0
+    assert page.get_by_test_id("days-left").inner_text().strip() == t(
+        "dash.days_left", "ja", left=left, total=total
+    )
+    return first, last, revenue
+
+
+# tests -----------------------------------------------------------------------------------
+def test_team_page_switches_to_week_quarter_half_and_fiscal_year(
+    page: Any, live: Live, tmp_path: Path, team: int
+) -> None:
+    as_of = date.fromisoformat(_api(live, f"/api/teams/{team}")["as_of"])
+    assert as_of == _tokyo_today()
+    login(page, "manager")
+    page.goto(f"/teams/{team}")
+    select = page.get_by_test_id("period-select")
+    fy_start = int(_model(live).get("fiscal_year_start", 4))
+    offered = {
+        o.get_attribute("data-kind"): o.get_attribute("value")
+        for o in select.locator("option[data-kind]").all()
+    }
+    # this week, quarter, half and fiscal year hold today; the next month is offered for planning
+    for kind in ("week", "quarter", "half", "fiscal_year"):
+        first, last = span(offered[kind], fy_start)
+        assert first <= as_of <= last, (kind, offered[kind])
+    assert span(offered["half"], fy_start)[1] - span(offered["half"], fy_start)[0] > timedelta(days=180)
+    assert span(offered["next_month"], fy_start)[0] == span(f"{as_of:%Y-%m}", fy_start)[1] + timedelta(days=1)
+    for kind in ("week", "quarter", "half", "fiscal_year"):
+        _switch(page, offered[kind])
+        _check_page_figures(page, live, tmp_path, team, offered[kind], as_of)
+    # and back to a month
+    month = f"{as_of:%Y-%m}"
+    _switch(page, month)
+    _check_page_figures(page, live, tmp_path, team, month, as_of)
+    assert page.js_errors == []
+
+
+def test_previous_half_equals_the_sum_of_its_months(page: Any, live: Live, tmp_path: Path, team: int) -> None:
+    """The half before the current one (FY2026-H1 in the second half of FY2026): the page
+    names it in the selector, and its KGI, won deals and targets are the sums of its six
+    months — in SQL and on the JSON API's month pages."""
+    model = _model(live)
+    fy_start = int(model.get("fiscal_year_start", 4))
+    as_of = date.fromisoformat(_api(live, f"/api/teams/{team}")["as_of"])
+    fy = as_of.year if as_of.month >= fy_start else as_of.year - 1
+    current_h = 1 if span(f"FY{fy}-H1", fy_start)[0] <= as_of <= span(f"FY{fy}-H1", fy_start)[1] else 2
+    label = f"FY{fy}-H1" if current_h == 2 else f"FY{fy - 1}-H2"
+    login(page, "manager")
+    page.goto(f"/teams/{team}?period={label}")
+    select = page.get_by_test_id("period-select")
+    assert select.input_value() == label
+    assert select.locator("option:checked").inner_text() == t("dash.period_shown", "ja", label=label)
+    first, last, revenue = _check_page_figures(page, live, tmp_path, team, label, as_of)
+    half = _api(live, f"/api/teams/{team}?period={label}")
+    assert (half["period"], half["days_left"]) == (label, 0)
+    months = []
+    y, m = first.year, first.month
+    for _ in range(6):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = y + m // 12, m % 12 + 1
+    assert span(months[-1], fy_start)[1] == last
+    per_month = [_api(live, f"/api/teams/{team}?period={mo}") for mo in months]
+    members = _team_members(live, tmp_path, team)
+    sql_months = [
+        sum(actual(live, tmp_path, "revenue", members, *span(mo, fy_start)).values()) for mo in months
+    ]
+    assert sum(sql_months) == sum(revenue.values()) == half["kgi"]["actual"]
+    assert [p["kgi"]["actual"] or 0 for p in per_month] == sql_months
+    # targets: the half's is the sum of its months' (the plan shares a period by business days)
+    assert half["kgi"]["target"] == pytest.approx(sum(p["kgi"]["target"] for p in per_month), abs=1)
+    assert _full_yen(page.get_by_test_id("kgi-target").get_attribute("title")) == round(half["kgi"]["target"])
+    won = {k["id"]: k for k in half["kpis"]}.get("won_deals")
+    if won is not None:
+        assert won["actual"] == sum(actual(live, tmp_path, "won_deals", members, first, last).values())
+        by_month = [{k["id"]: k for k in p["kpis"]}["won_deals"] for p in per_month]
+        assert won["actual"] == sum(k["actual"] or 0 for k in by_month)
+        assert won["target"] == pytest.approx(sum(k["target"] for k in by_month), abs=1e-6)
+    # the trend ends with the half's last month
+    assert [p["period"] for p in half["trend"]][-6:] == months
+    assert page.js_errors == []
+
+
+def test_current_month_shows_business_days_left_and_what_is_still_needed(
+    page: Any, live: Live, tmp_path: Path, team: int
+) -> None:
+    """残り○営業日 and, on every card below its target, あと○ (1営業日あたり○): the remaining
+    amount is the target less the actual (SQL for revenue and won deals), per business day
+    left after today (jpholiday)."""
+    d = _api(live, f"/api/teams/{team}")
+    as_of = date.fromisoformat(d["as_of"])
+    assert as_of == _tokyo_today()
+    fy_start = int(_model(live).get("fiscal_year_start", 4))
+    first, last = span(d["period"], fy_start)
+    company = _company_holidays(live)
+    left = business_days(as_of + timedelta(days=1), last, company)
+    assert (d["business_days"], d["days_left"]) == (business_days(first, last, company), left)
+    members = _team_members(live, tmp_path, team)
+    login(page, "manager")
+    page.goto(f"/teams/{team}")
+    _check_page_figures(page, live, tmp_path, team, d["period"], as_of)
+    cards = [d["kgi"], *d["kpis"]]
+    checked = 0
+    for k in cards:
+        if k["target"] is None or k["actual"] is None or k["unit"] == "ratio":
+            continue
+        if k["id"] in SQL_MEASURES:
+            assert k["actual"] == sum(actual(live, tmp_path, k["id"], members, first, last).values())
+        remaining = max(Fraction(k["target"]) - Fraction(k["actual"]), Fraction(0))
+        assert k["remaining"] == pytest.approx(float(remaining)), k["id"]
+        assert k["days_left"] == left
+        card = page.locator(
+            f"[data-testid=kgi-card][data-node='{k['id']}'], [data-testid=kpi-card][data-node='{k['id']}']"
+        )
+        text = card.inner_text()
+        need = t("status.still_needed", "ja", amount=short_value(remaining, k["unit"], "ja"))
+        per_day = remaining / left if left else None
+        if remaining > 0:
+            assert need in text, (k["id"], text)
+            if per_day is not None:
+                assert k["per_day"] == pytest.approx(float(per_day))
+                amount = value_text(per_day, k["unit"], "ja")
+                assert t("status.per_day", "ja", amount=amount) in text, (k["id"], text)
+            else:  # the last business day is over: nothing to divide by
+                assert "1営業日あたり" not in text
+            checked += 1
+    assert checked > 0, "no card below its target this month"
+    assert page.js_errors == []
