@@ -223,3 +223,18 @@ def _month_after(month: str) -> str:
     y, m = (int(x) for x in month.split("-"))
     y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return f"{y:04d}-{m:02d}-01"
+
+
+def test_the_json_twins_match_their_declared_schemas(web: Client) -> None:
+    from tests.web_read.conformance import Conformance
+
+    spec = Conformance(web.client.app)  # type: ignore[arg-type]
+    web.login("manager")
+    team = web.get("/api/funnel").json()["scope"]["id"]
+    listed = web.get("/api/records/funnel", params={"stage": 1, "scope": f"team:{team}"})
+    spec.check("GET", "/api/records/funnel", listed)
+    deal = listed.json()["rows"][0]
+    spec.check("GET", "/api/records/deals/{deal_id}", web.get(f"/api/records/deals/{deal['id']}"))
+    spec.check("GET", "/api/customers/{account_id}", web.get(f"/api/customers/{deal['account_id']}"))
+    spec.check("GET", "/api/records/deals/{deal_id}", web.get("/api/records/deals/999999999"))  # the 404
+    spec.check("GET", "/api/customers/{account_id}", web.get("/api/customers/999999999"))
