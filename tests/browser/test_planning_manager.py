@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from tests.browser.conftest import Live, assert_translated, login, shoot
+from tests.browser.test_axe import _violations
 
 pytestmark = pytest.mark.browser
 
@@ -210,5 +211,9 @@ def test_manager_saves_next_months_plan_and_sees_it_on_reopening(
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert_translated(page)
         shoot(page, f"planning_manager_{width}")
+        if width == 1280:  # with a history and a saved revision: no serious axe finding, ja or en
+            for lang in ("ja", "en"):
+                assert not _violations(page, f"/planning?period={nxt}", lang)
+            assert_translated(page)
     finally:
         ctx.close()  # type: ignore[attr-defined]
