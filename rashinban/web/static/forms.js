@@ -54,6 +54,8 @@ document.addEventListener("click", function (ev) {
   }
 
   function choose(p, opt) {
+    clearTimeout(timer);
+    seq++;  // a search still under way must not reopen the list
     p.input.value = opt.getAttribute("data-name");
     setId(p, p.kind.value, opt.getAttribute("data-id"));
     p.status.textContent = p.status.getAttribute("data-text-picked") + " " + opt.getAttribute("data-label");
@@ -136,6 +138,8 @@ document.addEventListener("click", function (ev) {
       ev.preventDefault();  // Enter picks; it never submits the form (the outcome buttons do)
       if (!p.list.hidden && current >= 0) choose(p, opts[current]);
     } else if (ev.key === "Escape") {
+      clearTimeout(timer);
+      seq++;
       if (!p.list.hidden) { ev.preventDefault(); close(p); }
     }
   });
