@@ -215,6 +215,13 @@ def test_team_page_switches_to_week_quarter_half_and_fiscal_year(
     month = f"{as_of:%Y-%m}"
     _switch(page, month)
     _check_page_figures(page, live, tmp_path, team, month, as_of)
+    # a period none of the options name (last year's fourth quarter) is shown, and named
+    fy = int(offered["fiscal_year"][2:])
+    past = f"FY{fy - 1}-Q4"
+    page.goto(f"/teams/{team}?period={past}")
+    assert select.input_value() == past
+    assert select.locator("option:checked").inner_text() == t("dash.period_shown", "ja", label=past)
+    _check_page_figures(page, live, tmp_path, team, past, as_of)
     assert page.js_errors == []
 
 
@@ -229,10 +236,17 @@ def test_previous_half_equals_the_sum_of_its_months(page: Any, live: Live, tmp_p
     current_h = 1 if span(f"FY{fy}-H1", fy_start)[0] <= as_of <= span(f"FY{fy}-H1", fy_start)[1] else 2
     label = f"FY{fy}-H1" if current_h == 2 else f"FY{fy - 1}-H2"
     login(page, "manager")
-    page.goto(f"/teams/{team}?period={label}")
+    page.goto(f"/teams/{team}")
     select = page.get_by_test_id("period-select")
-    assert select.input_value() == label
-    assert select.locator("option:checked").inner_text() == t("dash.period_shown", "ja", label=label)
+    if current_h == 2:  # 上期 is offered beside this half: chosen in the selector
+        option = select.locator("option[data-kind=first_half]")
+        assert option.get_attribute("value") == label
+        assert option.inner_text() == t("dash.period_first_half", "ja", label=label)
+        _switch(page, label)
+    else:  # last year's 下期 is not offered: opened by its address, the selector names it
+        page.goto(f"/teams/{team}?period={label}")
+        assert select.input_value() == label
+        assert select.locator("option:checked").inner_text() == t("dash.period_shown", "ja", label=label)
     first, last, revenue = _check_page_figures(page, live, tmp_path, team, label, as_of)
     half = _api(live, f"/api/teams/{team}?period={label}")
     assert (half["period"], half["days_left"]) == (label, 0)

@@ -275,16 +275,23 @@ class Board:
         }
 
     def other_periods(self, shown: Span | None = None) -> list[PeriodOption]:
-        """This week, quarter, half and fiscal year, and next month (planning); the period
+        """This week, quarter, half (and the fiscal year's other half) and fiscal year, and
+        next month (planning); the period
         shown when it is none of these nor a month (FY2026-H1 in the second half), so that
         the selector names what the page shows."""
         fys = self.model.fiscal_year_start
         day = self.as_of
+        half = span_of(day, Period.HALF, fys)
+        year = span_of(day, Period.FISCAL_YEAR, fys)
+        # the fiscal year's other half: 上期 to look back on in the second half, 下期 ahead
+        first = half.start == year.start
+        other = span_of(half.end + timedelta(days=1) if first else year.start, Period.HALF, fys)
         out = [
             PeriodOption(label=span_of(day, Period.WEEK, fys).label, kind="week"),
             PeriodOption(label=span_of(day, Period.QUARTER, fys).label, kind="quarter"),
-            PeriodOption(label=span_of(day, Period.HALF, fys).label, kind="half"),
-            PeriodOption(label=span_of(day, Period.FISCAL_YEAR, fys).label, kind="fiscal_year"),
+            PeriodOption(label=half.label, kind="half"),
+            PeriodOption(label=other.label, kind="second_half" if first else "first_half"),
+            PeriodOption(label=year.label, kind="fiscal_year"),
         ]
         month = span_of(day, Period.MONTH, fys)
         nxt = span_of(month.end + timedelta(days=1), Period.MONTH, fys)

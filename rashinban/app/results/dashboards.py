@@ -31,11 +31,14 @@ Periods = Annotated[list[Month], Field(description="the last twelve months, newe
 
 
 class PeriodOption(Result):
-    """A period the page can show besides the months: this week, quarter, half (上期/下期) and
-    fiscal year, and the next month (for planning)."""
+    """A period the page can show besides the months: this week, quarter, half (上期/下期), the
+    fiscal year's other half and the fiscal year, the next month (for planning), and the
+    period shown when it is none of these."""
 
     label: PeriodName
-    kind: Literal["week", "month", "quarter", "half", "fiscal_year", "next_month", "shown"]
+    kind: Literal[
+        "week", "month", "quarter", "half", "first_half", "second_half", "fiscal_year", "next_month", "shown"
+    ]
 
 
 class _Head(Result):
