@@ -395,3 +395,54 @@ def test_first_sign_in_takes_the_browsers_language(
         assert page.evaluate("document.documentElement.lang") == "ja"
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_forecast_band_names_its_marks_in_the_page_language(browser: Any, live: Live, lang: str) -> None:
+    """forecast.js draws a band with the marks named as the template passes them (catalogue
+    texts) and the axis in the page's yen style.  The demo stores no forecast (the band needs
+    ``rashinban forecast run``), so the band is put into the forecast page as the templates
+    write it and wired the way an HTMX swap wires it."""
+    from rashinban.i18n import t
+
+    page = signed_in_page(browser, live, "admin")
+    try:
+        page.goto(f"/forecast?lang={lang}")
+        page.wait_for_function("() => window.echarts !== undefined && window.RashinbanFormat !== undefined")
+        labels = {k: t(f"forecast.{k}", lang) for k in ("target", "run_rate", "p10", "p50", "p90")}
+        band = {
+            "unit": "yen",
+            "closed": 1e8,
+            "p10": 1.5e8,
+            "p50": 2e8,
+            "p90": 2.6e8,
+            "target": 3e8,
+            "run_rate": 2.2e8,
+        }
+        got = page.evaluate(
+            """([band, labels]) => {
+              const box = document.createElement('div');
+              const el = document.createElement('div');
+              el.className = 'forecast-chart';
+              el.style.height = '140px';
+              el.setAttribute('data-band', JSON.stringify(band));
+              el.setAttribute('data-labels', JSON.stringify(labels));
+              box.appendChild(el);
+              document.querySelector('main').appendChild(box);
+              box.dispatchEvent(new CustomEvent('htmx:afterSwap', {bubbles: true}));
+              const o = window.echarts.getInstanceByDom(el).getOption();
+              const marks = o.series.flatMap(s => (s.markLine && s.markLine.data) || []).map(m => m.name);
+              return {marks: marks, tick: o.xAxis[0].axisLabel.formatter(300000000),
+                      tip: o.tooltip[0].formatter()};
+            }""",
+            [band, labels],
+        )
+        assert got["marks"] == [labels["p50"], labels["target"], labels["run_rate"]]
+        assert got["tick"] == fmt.axis_value(300_000_000, "yen", lang)
+        assert labels["target"] in got["tip"] and fmt.axis_value(3e8, "yen", lang) in got["tip"]
+        if lang == "en":
+            assert not CJK.search(" ".join(got["marks"]) + got["tip"])
+        else:
+            assert "target" not in got["tip"] and "run-rate" not in got["marks"]
+    finally:
+        page.context.close()
