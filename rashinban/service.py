@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.accounts import Accounts, LoginPolicy
     from rashinban.app.activities import OUTCOMES, TARGET_KINDS, TYPES, Activities, LoggedActivity
     from rashinban.app.admin import Admin
+    from rashinban.app.agency import Agency
     from rashinban.app.alerts import Alerts
     from rashinban.app.audit import Audit
     from rashinban.app.breakdowns import Breakdowns
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.plan_input import formula_label
     from rashinban.app.planning import Planning, parse_sets
     from rashinban.app.records import Records
+    from rashinban.app.results import agency as agency_results  # the agency view's result types
     from rashinban.app.results import alerts as alert_results  # the alerts area's result types
     from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
     from rashinban.app.results import records as record_results  # drill-down result types
@@ -269,6 +271,13 @@ class Rashinban:
         return Imports(self.ctx)
 
     @cached_property
+    def agency(self) -> Agency:
+        """The agency view: an agency team's own KPIs, costs and ROI, and the client's report."""
+        from rashinban.app.agency import Agency
+
+        return Agency(self.ctx, self.dashboards)
+
+    @cached_property
     def admin(self) -> Admin:
         from rashinban.app.admin import Admin
 
@@ -394,6 +403,6 @@ __all__ += ["StatusReport", "StatusValues", "TargetRevision", "TeamOption", "Tea
 __all__ += ["TeamSummary", "TeamsResult", "TokenCreated", "TokenList", "TreeNode", "TreeResult"]
 __all__ += ["TrendPoint", "User", "alert_results", "default_model_path", "finding_view", "forecast_results"]
 __all__ += ["node_name", "parse_sets", "plan_view", "record_results", "reject_text", "resolve_url"]
-__all__ += ["formula_label"]
+__all__ += ["formula_label", "agency_results"]
 __all__ += ["TARGET_KINDS", "ActivityTargets", "MyActivity"]
 __all__ += ["review_results", "safe_upload_name", "to_float", "trust_results"]
