@@ -13,10 +13,12 @@
     });
     base.push(0); up.push(d.after); down.push(0);
     var chart = echarts.init(el);
+    // money and counts as the cards read them (static/format.js: 3億円 / ¥300M)
+    var fmt = function (v) { return window.RashinbanFormat ? window.RashinbanFormat.axis(v, d.unit || "yen") : String(v); };
     chart.setOption({
-      tooltip: {trigger: "axis"}, grid: {left: 80, right: 20, top: 20, bottom: 60},
+      tooltip: {trigger: "axis", valueFormatter: fmt}, grid: {left: 90, right: 20, top: 20, bottom: 60},
       xAxis: {type: "category", data: names, axisLabel: {interval: 0, rotate: 20}},
-      yAxis: {type: "value"},
+      yAxis: {type: "value", axisLabel: {formatter: fmt}},
       series: [
         {type: "bar", stack: "w", data: base, itemStyle: {color: "transparent"}, tooltip: {show: false}},
         {type: "bar", stack: "w", data: up, itemStyle: {color: "#2e7d32"}},
