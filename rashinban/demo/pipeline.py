@@ -62,7 +62,7 @@ class DemoResult:
 def usernames(cfg: DemoConfig, org: Org | None = None) -> list[str]:
     width = max(3, len(str(cfg.reps)))
     reps = [r.external_id for r in org.reps] if org else [f"rep{i:0{width}d}" for i in range(1, cfg.reps + 1)]
-    return ["admin", "manager", "partner", *reps]
+    return ["admin", "manager", "partner", "client", *reps]
 
 
 def generate(
@@ -290,7 +290,8 @@ def _accounts_table(acc: Accounts) -> pa.Table:
 
 
 def _users_table(cfg: DemoConfig, org: Org, base: int) -> pa.Table:
-    """admin, manager (東日本営業部), partner (the agency) and one member user per rep.
+    """admin, manager (東日本営業部), partner (the agency), client (a viewer of the agency team:
+    the agency's client) and one member user per rep.
 
     They share one (printed) password; each gets a hash with its own salt.
     """
@@ -306,6 +307,8 @@ def _users_table(cfg: DemoConfig, org: Org, base: int) -> pa.Table:
             org.team_by_key["east"].id,
         ),
         ("partner", org.team_by_key["agency"].name, "partner", None, org.team_by_key["agency"].id),
+        # the agency's client: reads the agency's own report, read-only (#16 item 2)
+        ("client", f"{org.team_by_key['agency'].client}（発注担当）", "viewer", None, org.team_by_key["agency"].id),
     ]
     rows += [(r.external_id, r.name, "member", r.id, r.team_id) for r in org.reps]
     n = len(rows)

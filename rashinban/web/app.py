@@ -27,6 +27,7 @@ from rashinban.web.routes import (
     actions,
     activities,
     admin,
+    agency,
     alert_settings,
     alerts,
     audit,
@@ -99,6 +100,8 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
         app.include_router(router)
     for module in (account, audit, credentials, docs, manual, members, breakdown, records, deals):
         app.include_router(module.router)
+    app.include_router(agency.router)
+    app.include_router(agency.api)
     app.add_middleware(SecurityMiddleware, web=app)
     app.openapi = docs.describe(app)  # type: ignore[method-assign]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from rashinban.errors import ForbiddenError
 from rashinban.web.dashkit import ScopeQ, SpanQ, dash_helpers
@@ -17,6 +17,9 @@ router = APIRouter()
 
 @router.get("/", include_in_schema=False)
 def home(ctx: PageCtx, period: SpanQ = None, scope: ScopeQ = None) -> Response:
+    if scope is None and (agency := ctx.service.agency.landing()) is not None:
+        # a partner or viewer of an agency team lands on the agency's own report (#16 item 2)
+        return RedirectResponse(f"/agency/{agency}" + (f"?period={period}" if period else ""), status_code=303)
     try:
         data = ctx.service.dashboards.home(ctx.model, period, scope)
     except ForbiddenError:
