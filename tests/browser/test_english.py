@@ -446,3 +446,27 @@ def test_the_forecast_band_names_its_marks_in_the_page_language(browser: Any, li
             assert "target" not in got["tip"] and "run-rate" not in got["marks"]
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_waterfall_reads_money_as_the_cards(browser: Any, live: Live, lang: str) -> None:
+    """The insights page's waterfall (the KGI's change): axis ticks in the page's yen style."""
+    page = signed_in_page(browser, live, "admin")
+    try:
+        page.goto(f"/insights?lang={lang}")
+        page.wait_for_selector("[data-chart=waterfall][data-drawn='1']")
+        got = page.evaluate(
+            """() => {
+              const el = document.querySelector('[data-chart=waterfall]');
+              const o = window.echarts.getInstanceByDom(el).getOption();
+              const tick = o.yAxis[0].axisLabel.formatter;
+              return {unit: JSON.parse(el.dataset.waterfall).unit, ticks: [tick(300000000), tick(-25000)]};
+            }"""
+        )
+        assert got["unit"] == "yen"
+        assert got["ticks"] == [
+            fmt.axis_value(300_000_000, "yen", lang),
+            fmt.axis_value(-25_000, "yen", lang),
+        ]
+    finally:
+        page.context.close()
