@@ -258,3 +258,21 @@ def test_the_printed_trend_marks_the_month_not_over(web: Web, lang: str) -> None
     )
     if lang == "en":
         assert not CJK.search(svg)
+
+
+def test_the_english_catalogue_has_no_japanese() -> None:
+    """Every English text is English: no Japanese word, unit or punctuation (・、「」)."""
+    from rashinban.i18n import catalogue
+
+    found: list[str] = []
+
+    def walk(prefix: str, node: dict[str, Any]) -> None:
+        for k, v in node.items():
+            key = f"{prefix}.{k}" if prefix else str(k)
+            if isinstance(v, dict):
+                walk(key, v)
+            elif isinstance(v, str) and CJK.search(v):
+                found.append(f"{key}: {v}")
+
+    walk("", catalogue("en"))
+    assert found == []
