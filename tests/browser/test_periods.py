@@ -28,7 +28,7 @@ import yaml
 from rashinban.i18n import t
 from rashinban.i18n.format import short_value
 from rashinban.i18n.format import value as value_text
-from tests.browser.conftest import Live, login, session_client
+from tests.browser.conftest import Live, api_client, login, session_client
 
 pytestmark = pytest.mark.browser
 
@@ -322,3 +322,84 @@ def test_current_month_shows_business_days_left_and_what_is_still_needed(
             checked += 1
     assert checked > 0, "no card below its target this month"
     assert page.js_errors == []
+
+
+# access: the period pages refuse what a role may not read, whatever the period ----------------
+@pytest.fixture
+def viewer(live: Live, tmp_path: Path) -> str:
+    """A viewer of the agency team (created once through the admin API)."""
+    name = "periods-viewer"
+    if name not in live.users:
+        agency = _sql(live, tmp_path, "SELECT MIN(id) FROM teams WHERE kind = 'agency'")[0][0]
+        with api_client(live) as client:
+            r = client.post(
+                "/api/admin/users",
+                json={"username": name, "password": "periods-viewer-pw", "role": "viewer", "team_id": agency},
+            )
+            assert r.status_code == 201, r.text
+        # the same fields as the users read at start (other tests walk them)
+        live.users[name] = {
+            "id": r.json().get("id"),
+            "username": name,
+            "role": "viewer",
+            "member_id": None,
+            "team_id": agency,
+        }
+    return name
+
+
+def test_period_pages_refuse_other_scopes_without_data(
+    live: Live, tmp_path: Path, team: int, viewer: str
+) -> None:
+    """A week, a half and a fiscal year of another branch's team and of a member outside the
+    reader's scope: 403/404 for the manager of another branch, the partner, the viewer and a
+    rep, naming no team or member and showing no figure of it; the admin reads it (= SQL)."""
+    fy_start = int(_model(live).get("fiscal_year_start", 4))
+    as_of = date.fromisoformat(_api(live, f"/api/teams/{team}")["as_of"])
+    fy = as_of.year if as_of.month >= fy_start else as_of.year - 1
+    iso = as_of.isocalendar()
+    periods = [f"{iso.year}-W{iso.week:02d}", f"FY{fy}-H1", f"FY{fy}"]
+    mine = set(_team_members(live, tmp_path, team))
+    rows = _sql(
+        live,
+        tmp_path,
+        "SELECT id, name FROM teams WHERE parent_id IS NOT NULL AND kind = 'in_house' ORDER BY id",
+    )
+    other = next(t for t, _ in rows if not set(_team_members(live, tmp_path, t)) & mine and t != team)
+    other_members = _team_members(live, tmp_path, other)
+    assert other_members
+    names = [str(r[0]) for r in _sql(live, tmp_path, f"SELECT name FROM teams WHERE id = {other}")]
+    names += [
+        str(r[0])
+        for r in _sql(
+            live, tmp_path, f"SELECT name FROM members WHERE id IN ({', '.join(map(str, other_members))})"
+        )
+    ]
+    readers = {"manager": "rashinban-demo", "partner": "rashinban-demo", "rep001": "rashinban-demo"}
+    readers[viewer] = "periods-viewer-pw"
+    for period in periods:
+        first, last = span(period, fy_start)
+        revenue = sum(actual(live, tmp_path, "revenue", other_members, first, last).values())
+        with session_client(live, "admin") as admin:
+            r = admin.get(f"/api/teams/{other}?period={period}")
+            assert r.status_code == 200 and r.json()["kgi"]["actual"] == revenue, period
+        figure = f"{revenue:,}"
+        for username, password in readers.items():
+            with session_client(live, username, password) as client:
+                for path in (
+                    f"/api/teams/{other}?period={period}",
+                    f"/teams/{other}?period={period}",
+                    f"/api/members/{other_members[0]}?period={period}",
+                    f"/members/{other_members[0]}?period={period}",
+                ):
+                    r = client.get(path)
+                    assert r.status_code in (403, 404), (username, path, r.status_code)
+                    for name in names:
+                        assert name not in r.text, (username, path, name)
+                    if revenue >= 1000:
+                        assert figure not in r.text, (username, path)
+    # a rep reads their own member page for a half
+    rep = live.users["rep001"]["member_id"]
+    with session_client(live, "rep001") as client:
+        r = client.get(f"/api/members/{rep}?period=FY{fy}-H1")
+        assert r.status_code == 200 and r.json()["period"] == f"FY{fy}-H1"
