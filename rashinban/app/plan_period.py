@@ -127,10 +127,17 @@ def saved_revision(ctx: AppContext, model: Model, inputs: list[str], period: str
 
 
 def weights_from_shares(model: Model, shares: dict[str, Fraction]) -> dict[str, Fraction]:
-    """Shares of the KGI as weights on the model's own scale (their sum), to two decimals."""
+    """Weights that give these shares of the KGI: on the model's own scale when its weights
+    do (the usual case), else on the smallest whole scale that makes every weight a number
+    of two decimals (3 : 1 : 1 saved → 3, 1, 1), else the model's scale to two decimals.
+    The shares come from a whole-yen split, so they match within a yen of the KGI."""
     if not shares or any(m.name not in shares for m in model.members):
         return {}
     total = sum((m.weight for m in model.members), Fraction(0)) or Fraction(len(model.members))
+    for scale in (total, *map(Fraction, range(1, 1001))):
+        hundredths = {m.name: shares[m.name] * scale * 100 for m in model.members}
+        if all(abs(v - round(v)) <= scale * 100 * Fraction(1, 10**7) for v in hundredths.values()):
+            return {name: Fraction(round(v), 100) for name, v in hundredths.items()}
     return {m.name: Fraction(round(shares[m.name] * total * 100), 100) for m in model.members}
 
 

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from rashinban.analysis.targets import plan_targets
 from rashinban.app import plan_input, plan_period, plan_scope
 from rashinban.app.context import AppContext
 from rashinban.app.planning import Planning
 from rashinban.app.results.planning import PlanningView, PlanView
+from rashinban.app.tracking import KIND_OF_SPAN, bounded_spans
 from rashinban.app.views import plan_view
 from rashinban.kpi.allocate import AllocationMode
 from rashinban.kpi.model import Model
@@ -18,6 +20,7 @@ from rashinban.kpi.numbers import to_float
 from rashinban.kpi.solve import Plan
 from rashinban.kpi.units import Unit
 from rashinban.org.roles import Permission, allowed
+from rashinban.org.scopes import MEMBER, TEAM
 
 
 def split_form(form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], AllocationMode, str, str]:
@@ -39,33 +42,51 @@ def inputs(model: Model) -> list[str]:
 
 
 def member_table(
-    plan: Plan, names: Mapping[str, str], days: int | None, activity: set[str]
+    ctx: AppContext, plan: Plan, period: str, days: int | None, activity: set[str], mode: AllocationMode
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """The per-member split: each member's share and targets, and for activity KPIs what the
-    target means per business day of the period (``per_day``)."""
+    """The per-member split as it will be saved: every member who gets a volume target in the
+    planner's scope (the model's members first, then those of the owner teams, e.g. inside
+    sales for leads), their share and targets, and for activity KPIs what the target means per
+    business day of the period (``per_day``)."""
     model = plan.model
-    order = [n for n in model.reachable() if n in plan.values] + [
+    sp = plan_period.span(model, period)
+    if sp is None or not ctx.has_store:
+        return [], []
+    kind = KIND_OF_SPAN.get(sp.kind, model.period)
+    label = bounded_spans(sp, kind, model.fiscal_year_start)[0].label
+    scopes = plan_scope.index_for(ctx)
+    targets = plan_targets(plan, scopes, kind, [label])
+    tree = [n for n in model.reachable() if n in plan.values] + [
         n for n in plan.values if n not in model.reachable()
     ]
-    share_nodes = [n for n in order if any(a.node == n and a.split == "share" for a in plan.allocations)]
-    total_w = sum((m.weight for m in model.members), Fraction(0))
-    rows: dict[str, dict[str, Any]] = {}
-    for m in model.members:
-        rows[m.name] = {
-            "member": names.get(m.name, m.name),
-            "id": m.name,
-            "team": m.team,
-            "weight": m.weight,
-            "share": m.weight / total_w if total_w else None,
-            "values": {},
-            "per_day": {},
-        }
-    for a in plan.allocations:
-        if a.member in rows and a.split == "share":
-            rows[a.member]["values"][a.node] = a.target
-            if days and a.node in activity and a.target is not None:
-                rows[a.member]["per_day"][a.node] = a.target / days
-    return share_nodes, list(rows.values())
+    values: dict[int, dict[str, Fraction]] = {}
+    for (nid, stype, sid, lbl), v in targets.items():
+        mine = stype == MEMBER and sid is not None and lbl == label and plan.additive.get(nid)
+        if mine and plan_scope.keep_row(ctx, model, nid, stype, sid):
+            values.setdefault(sid, {})[nid] = v
+    share_nodes = [n for n in tree if any(n in vals for vals in values.values())]
+    ids = plan_scope.member_ids(ctx, model)
+    listed = [ids[m.name] for m in model.members if ids.get(m.name) in values]
+    others = sorted(set(values) - set(listed), key=lambda sid: (scopes.member_team.get(sid) or 0, sid))
+    equal = mode is AllocationMode.EQUAL
+    weight = {ids[m.name]: Fraction(1) if equal else m.weight for m in model.members if m.name in ids}
+    total_w = sum(weight.values(), Fraction(0))
+    rows = []
+    for sid in listed + others:
+        scope = scopes.scopes[(MEMBER, sid)]
+        team = scopes.scopes.get((TEAM, scopes.member_team.get(sid) or 0))
+        vals = values[sid]
+        rows.append(
+            {
+                "member": scope.name,
+                "id": scope.external_id or scope.name,
+                "team": team.name if team else None,
+                "share": weight[sid] / total_w if sid in weight and total_w else None,
+                "values": vals,
+                "per_day": {n: v / days for n, v in vals.items() if days and n in activity},
+            }
+        )
+    return share_nodes, rows
 
 
 def plain(v: Fraction | None, unit: str) -> str:
@@ -120,7 +141,7 @@ def page(
     days = plan_period.business_days(model, period)
     member_names = plan_period.member_names(ctx, model)
     activity = plan_period.activity_nodes(model)
-    share_nodes, member_rows = member_table(plan, member_names, days, activity) if plan else ([], [])
+    share_nodes, member_rows = member_table(ctx, plan, period, days, activity, mode) if plan else ([], [])
     slots = [(f"node.{nid}", f"err-node-{i}") for i, nid in enumerate(names)]
     slots += [(f"weight.{m.name}", f"err-weight-{i}") for i, m in enumerate(model.members)]
     slots += [("period", "err-period"), ("reason", "err-reason"), ("mode", "err-mode"), ("form", "err-form")]
