@@ -297,6 +297,7 @@ def _users_table(cfg: DemoConfig, org: Org, base: int) -> pa.Table:
     """
     created = datetime.combine(cfg.start, datetime.min.time()).replace(hour=9)
     managers = [m for m in org.members if m.role == "manager"]
+    agency_id = org.team_by_key["agency"].id
     rows: list[tuple[str, str, str, int | None, int | None]] = [
         ("admin", "管理者", "admin", None, None),
         (
@@ -306,9 +307,9 @@ def _users_table(cfg: DemoConfig, org: Org, base: int) -> pa.Table:
             managers[0].id,
             org.team_by_key["east"].id,
         ),
-        ("partner", org.team_by_key["agency"].name, "partner", None, org.team_by_key["agency"].id),
+        ("partner", org.team_by_key["agency"].name, "partner", None, agency_id),
         # the agency's client: reads the agency's own report, read-only (#16 item 2)
-        ("client", f"{org.team_by_key['agency'].client}（発注担当）", "viewer", None, org.team_by_key["agency"].id),
+        ("client", f"{org.team_by_key['agency'].client}（発注担当）", "viewer", None, agency_id),
     ]
     rows += [(r.external_id, r.name, "member", r.id, r.team_id) for r in org.reps]
     n = len(rows)
