@@ -24,7 +24,7 @@ from rashinban.org.roles import ROLES, Permission, Role, allowed
 if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.analysis.funnel import DEFAULT_STAGES, FunnelRow
     from rashinban.app.accounts import Accounts, LoginPolicy
-    from rashinban.app.activities import OUTCOMES, TARGET_KINDS, TYPES, Activities, LoggedActivity
+    from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
     from rashinban.app.admin import Admin
     from rashinban.app.agency import Agency
     from rashinban.app.alerts import Alerts
@@ -48,18 +48,13 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.plan_input import formula_label
     from rashinban.app.planning import Planning, parse_sets
     from rashinban.app.records import Records
+    from rashinban.app.results import activities as activity_results  # the activity log's result types
     from rashinban.app.results import agency as agency_results  # the agency view's result types
     from rashinban.app.results import alerts as alert_results  # the alerts area's result types
     from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
     from rashinban.app.results import records as record_results  # drill-down result types
     from rashinban.app.results import trust as trust_results  # manual values, members, breakdowns
-    from rashinban.app.results.activities import (
-        ActivityLogged,
-        ActivityRow,
-        ActivityTargets,
-        MyActivity,
-        RecentActivities,
-    )
+    from rashinban.app.results.activities import ActivityLogged, ActivityRow, RecentActivities
     from rashinban.app.results.admin import (
         AdminMember,
         AdminOverview,
@@ -403,6 +398,5 @@ __all__ += ["StatusReport", "StatusValues", "TargetRevision", "TeamOption", "Tea
 __all__ += ["TeamSummary", "TeamsResult", "TokenCreated", "TokenList", "TreeNode", "TreeResult"]
 __all__ += ["TrendPoint", "User", "alert_results", "default_model_path", "finding_view", "forecast_results"]
 __all__ += ["node_name", "parse_sets", "plan_view", "record_results", "reject_text", "resolve_url"]
-__all__ += ["formula_label", "agency_results"]
-__all__ += ["TARGET_KINDS", "ActivityTargets", "MyActivity"]
+__all__ += ["activity_results", "agency_results", "formula_label"]
 __all__ += ["review_results", "safe_upload_name", "to_float", "trust_results"]

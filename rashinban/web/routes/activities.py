@@ -11,17 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from rashinban.errors import ForbiddenError, FormInvalid, RashinbanError
 from rashinban.i18n import render_error
-from rashinban.service import (
-    OUTCOMES,
-    TARGET_KINDS,
-    TYPES,
-    ActivityLogged,
-    ActivityRow,
-    ActivityTargets,
-    MyActivity,
-    Permission,
-    RecentActivities,
-)
+from rashinban.service import OUTCOMES, TYPES, ActivityLogged, ActivityRow, Permission, RecentActivities
+from rashinban.service import activity_results as results
 from rashinban.web.deps import ApiCtx, Ctx, FormFields, PageCtx
 from rashinban.web.formkit import HTMX_CONFIG, field_messages, invalid_json, is_htmx
 from rashinban.web.routes.dashboard import error_responses
@@ -29,6 +20,7 @@ from rashinban.web.templating import render
 
 router = APIRouter()
 MAIN_TYPES = ("call", "email", "visit", "web_meeting")
+TARGET_KINDS = ("deal", "lead", "account")  # what an activity may name (the picker's kinds)
 
 
 class ActivityIn(BaseModel):
@@ -147,7 +139,7 @@ def api_targets(
     kind: Annotated[str, Query(pattern="^(deal|lead|account)$")] = "deal",
     q: Annotated[str, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
-) -> ActivityTargets:
+) -> results.ActivityTargets:
     """The log form's picker: rows the user may write to (their own, or their scope's), whose
     name or account name holds every word of ``q`` (full/half width and case folded), or
     whose id is ``q``; newest first."""
@@ -163,7 +155,7 @@ def home_activity(ctx: PageCtx) -> Response:
 @router.get(
     "/api/home/activity", summary="My activity KPIs: today and this period", responses=error_responses()
 )
-def api_home_activity(ctx: ApiCtx) -> MyActivity:
+def api_home_activity(ctx: ApiCtx) -> results.MyActivity:
     return ctx.service.dashboards.my_activity(ctx.model)
 
 
