@@ -276,3 +276,13 @@ def test_the_english_catalogue_has_no_japanese() -> None:
 
     walk("", catalogue("en"))
     assert found == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_unknown_scope_names_no_id(web: Web, lang: str) -> None:
+    web.login("admin")
+    r = web.get(f"/api/teams/987654?lang={lang}")
+    assert r.status_code == 404
+    body = r.json()
+    assert body["params"] == {} and "987654" not in body["message"]
+    assert body["message"] == t("error.scope_unknown", lang, kind_text=t("scope_kind.team", lang))
