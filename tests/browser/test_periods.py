@@ -162,7 +162,7 @@ def team(live: Live) -> int:
 
 
 def _check_page_figures(
-    page: Any, live: Live, tmp: Path, team: int, label: str, as_of: date
+    page: Any, live: Live, tmp: Path, team: int, label: str, as_of: date, lang: str = "ja"
 ) -> tuple[date, date, dict[int, int]]:
     """The KGI card, every ranking row and the business days of the period shown equal SQL
     and the day-by-day count."""
@@ -183,7 +183,7 @@ def _check_page_figures(
     total = business_days(first, last, company)
     left = business_days(max(first, as_of + timedelta(days=1)), last, company) if as_of < last else 0
     assert page.get_by_test_id("days-left").inner_text().strip() == t(
-        "dash.days_left", "ja", left=left, total=total
+        "dash.days_left", lang, left=left, total=total
     )
     return first, last, revenue
 
@@ -277,8 +277,9 @@ def test_previous_half_equals_the_sum_of_its_months(page: Any, live: Live, tmp_p
     assert page.js_errors == []
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
 def test_current_month_shows_business_days_left_and_what_is_still_needed(
-    page: Any, live: Live, tmp_path: Path, team: int
+    page: Any, live: Live, tmp_path: Path, team: int, lang: str
 ) -> None:
     """残り○営業日 and, on every card below its target, あと○ (1営業日あたり○): the remaining
     amount is the target less the actual (SQL for revenue and won deals), per business day
@@ -293,8 +294,15 @@ def test_current_month_shows_business_days_left_and_what_is_still_needed(
     assert (d["business_days"], d["days_left"]) == (business_days(first, last, company), left)
     members = _team_members(live, tmp_path, team)
     login(page, "manager")
-    page.goto(f"/teams/{team}")
-    _check_page_figures(page, live, tmp_path, team, d["period"], as_of)
+    page.goto(f"/lang/{lang}?next=/teams/{team}")  # this session's language
+    assert page.evaluate("document.documentElement.lang") == lang
+    _check_page_figures(page, live, tmp_path, team, d["period"], as_of, lang)
+    label = page.locator("label[for=period-select]").inner_text().strip()
+    assert label == t("status.col_period", lang)  # 期間 / Period: not only months are offered
+    options = page.get_by_test_id("period-select").locator("option[data-kind]")
+    for o in options.all():
+        kind, value = o.get_attribute("data-kind"), o.get_attribute("value")
+        assert o.inner_text() == t(f"dash.period_{kind}", lang, label=value)
     cards = [d["kgi"], *d["kpis"]]
     checked = 0
     for k in cards:
@@ -309,16 +317,17 @@ def test_current_month_shows_business_days_left_and_what_is_still_needed(
             f"[data-testid=kgi-card][data-node='{k['id']}'], [data-testid=kpi-card][data-node='{k['id']}']"
         )
         text = card.inner_text()
-        need = t("status.still_needed", "ja", amount=short_value(remaining, k["unit"], "ja"))
+        need = t("status.still_needed", lang, amount=short_value(remaining, k["unit"], lang))
         per_day = remaining / left if left else None
         if remaining > 0:
             assert need in text, (k["id"], text)
             if per_day is not None:
                 assert k["per_day"] == pytest.approx(float(per_day))
-                amount = value_text(per_day, k["unit"], "ja")
-                assert t("status.per_day", "ja", amount=amount) in text, (k["id"], text)
+                amount = value_text(per_day, k["unit"], lang)
+                assert t("status.per_day", lang, amount=amount) in text, (k["id"], text)
             else:  # the last business day is over: nothing to divide by
-                assert "1営業日あたり" not in text
+                marker = max(t("status.per_day", lang, amount="\x00").split("\x00"), key=len)
+                assert marker not in text  # 1営業日あたり / per business day
             checked += 1
     assert checked > 0, "no card below its target this month"
     assert page.js_errors == []
