@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.accounts import Accounts, LoginPolicy
     from rashinban.app.activities import OUTCOMES, TYPES, Activities, LoggedActivity
     from rashinban.app.admin import Admin
-    from rashinban.app.agency import Agency
+    from rashinban.app.agency import Agency, agency_results  # the agency view, its result types
     from rashinban.app.alerts import Alerts
     from rashinban.app.audit import Audit
     from rashinban.app.breakdowns import Breakdowns
@@ -49,7 +49,6 @@ if TYPE_CHECKING:  # imported on first use, see __getattr__ below
     from rashinban.app.planning import Planning, parse_sets
     from rashinban.app.records import Records
     from rashinban.app.results import activities as activity_results  # the activity log's result types
-    from rashinban.app.results import agency as agency_results  # the agency view's result types
     from rashinban.app.results import alerts as alert_results  # the alerts area's result types
     from rashinban.app.results import forecasts as forecast_results  # the forecast area's result types
     from rashinban.app.results import records as record_results  # drill-down result types
@@ -267,7 +266,6 @@ class Rashinban:
 
     @cached_property
     def agency(self) -> Agency:
-        """The agency view: an agency team's own KPIs, costs and ROI, and the client's report."""
         from rashinban.app.agency import Agency
 
         return Agency(self.ctx, self.dashboards)

@@ -26,14 +26,15 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from rashinban.analysis.pace import AT_RISK, BEHIND, NO_DATA, NO_TARGET, ON_TRACK, Thresholds
+from rashinban.analysis.status import StatusRow
 from rashinban.app import org
 from rashinban.app.context import AppContext
 from rashinban.app.dashboards import Dashboards
 from rashinban.app.dashboards.board import Board, num
 from rashinban.app.reports import ReportFile
+from rashinban.app.results import agency as agency_results
 from rashinban.app.results.agency import AgencyKpi, AgencyMonth, AgencyResult
-from rashinban.analysis.pace import AT_RISK, BEHIND, NO_DATA, NO_TARGET, ON_TRACK, Thresholds
-from rashinban.analysis.status import StatusRow
 from rashinban.errors import NotFoundError, UsageError
 from rashinban.i18n import t
 from rashinban.i18n.format import short_value
@@ -41,11 +42,12 @@ from rashinban.org.roles import Permission, Role
 from rashinban.org.scopes import TEAM
 from rashinban.store import admin as admin_store
 
-MODEL_KPIS = ("appointments", "handoffs", "handoff_rate", "client_win_rate", "client_wins", "calls")
-MODEL_KPIS += ("connected_calls", "fee", "client_revenue", "cost_per_handoff")
+MODEL_KPIS: tuple[str, ...] = ("appointments", "handoffs", "handoff_rate", "client_win_rate", "client_wins")
+MODEL_KPIS += ("calls", "connected_calls", "fee", "client_revenue", "cost_per_handoff")
 # derived id → (numerator node, denominator node): a cost over a count
 DERIVED = {"cost_per_appointment": ("fee", "appointments"), "cpa": ("fee", "client_wins")}
-ORDER = ("appointments", "handoffs", "handoff_rate", "client_win_rate", "client_wins", "calls")
+ORDER: tuple[str, ...] = ("appointments", "handoffs", "handoff_rate", "client_win_rate", "client_wins")
+ORDER += ("calls",)
 ORDER += ("connected_calls", "fee", "cost_per_appointment", "cost_per_handoff", "cpa", "client_revenue")
 TREND_NODES = ["roi", "appointments", "handoffs", "client_wins", "client_win_rate", "calls", "fee"]
 LANDING_ROLES = (Role.PARTNER.value, Role.VIEWER.value)
@@ -102,12 +104,13 @@ class Agency:
 
     def _page(self, team_id: int, period: str | None) -> AgencyResult:
         b = self._board(team_id)
-        lang = self.ctx.lang
         key = (TEAM, team_id)
         span = b.month(period)
         rows = b.status([key], [span]).get((key, span.label), {})
         th = Thresholds.from_model(b.model.extra.get("status"))
-        kpis = {nid: self._node(b, nid, rows.get(nid)) for nid in ("roi", *MODEL_KPIS) if nid in b.model.nodes}
+        kpis = {
+            nid: self._node(b, nid, rows.get(nid)) for nid in ("roi", *MODEL_KPIS) if nid in b.model.nodes
+        }
         for did, (top, bottom) in DERIVED.items():
             kpis[did] = self._derived(did, rows.get(top), rows.get(bottom), th)
         head = b.head(key, span)
@@ -134,7 +137,9 @@ class Agency:
             derived=False,
         )
 
-    def _derived(self, did: str, top: StatusRow | None, bottom: StatusRow | None, th: Thresholds) -> AgencyKpi:
+    def _derived(
+        self, did: str, top: StatusRow | None, bottom: StatusRow | None, th: Thresholds
+    ) -> AgencyKpi:
         lang = self.ctx.lang
         target = _ratio(top.target if top else None, bottom.target if bottom else None)
         actual = _ratio(top.actual if top else None, bottom.actual if bottom else None)
@@ -203,4 +208,4 @@ class Agency:
         return ReportFile(f"{doc.file_stem}.{fmt}", reports.CONTENT_TYPES[fmt], reports.render(doc, fmt))
 
 
-__all__ = ["DERIVED", "Agency"]
+__all__ = ["DERIVED", "Agency", "agency_results"]

@@ -35,6 +35,10 @@ def _pct(v: Any) -> str:
     return fmt.percent(v) if v is not None else "—"
 
 
+def _value(v: Any, unit: str, lang: str) -> str:
+    return fmt.value(v, unit, lang) if v is not None else "—"
+
+
 def _kpi_rows(kpis: list[Data], lang: str) -> tuple[dict[str, Any], ...]:
     return tuple(
         {
@@ -62,8 +66,8 @@ def agency_doc(d: Data, lang: str, generated: str) -> Document:
         t("agency.kgi", lang),
         (
             (t("agency.client", lang), d["client"] or "—"),
-            (_r("col_target", lang), fmt.value(kgi["target"], kgi["unit"], lang) if kgi["target"] is not None else "—"),
-            (_r("col_actual", lang), fmt.value(kgi["actual"], kgi["unit"], lang) if kgi["actual"] is not None else "—"),
+            (_r("col_target", lang), _value(kgi["target"], kgi["unit"], lang)),
+            (_r("col_actual", lang), _value(kgi["actual"], kgi["unit"], lang)),
             (_r("col_achievement", lang), _pct(kgi["achievement"])),
             (_r("col_pace", lang), _pct(kgi["pace"])),
             (_r("col_status", lang), t(f"status.{kgi['status']}", lang)),
@@ -89,8 +93,9 @@ def agency_doc(d: Data, lang: str, generated: str) -> Document:
         partial=partial[-1] if partial else None,
         partial_label=t("dash.to_date", lang),
     )
-    trend_cols = (Column("period", t("agency.col_month", lang)),) + tuple(
-        Column(key, t(f"agency.col_{key}", lang), kind) for key, kind in TREND
+    trend_cols = (
+        Column("period", t("agency.col_month", lang)),
+        *(Column(key, t(f"agency.col_{key}", lang), kind) for key, kind in TREND),
     )
     return Document(
         "agency",

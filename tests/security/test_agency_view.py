@@ -129,7 +129,9 @@ def _sql_figures(web: Client, team: int, month: str) -> dict[str, float]:
             f"SELECT sum(amount) FROM deals WHERE is_won AND source_member_id IN ({members})"
             " AND closed_at >= :s AND closed_at < :e"
         ),
-        "fee": one("SELECT sum(amount) FROM spend WHERE team_id = :t AND period_start >= :s AND period_start < :e"),
+        "fee": one(
+            "SELECT sum(amount) FROM spend WHERE team_id = :t AND period_start >= :s AND period_start < :e"
+        ),
     }
     if not (f["fee"] and f["appointments"] and f["client_wins"] and f["handoffs"]):
         return f
@@ -161,7 +163,9 @@ def test_figures_json_xlsx_pdf_equal_sql(web: Client, tmp_path: Path) -> None:
     # targets: a derived cost's target is the cost target over the count target
     assert got["cpa"]["target"] == pytest.approx(got["fee"]["target"] / got["client_wins"]["target"])
     month = next(m for m in data["trend"] if m["period"] == month_label)
-    assert month["appointments"] == expected["appointments"] and month["cpa"] == pytest.approx(expected["cpa"])
+    assert month["appointments"] == expected["appointments"] and month["cpa"] == pytest.approx(
+        expected["cpa"]
+    )
 
     xlsx = web.get(f"/agency/{team}/report.xlsx?period={month_label}")
     assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxml")
@@ -170,7 +174,9 @@ def test_figures_json_xlsx_pdf_equal_sql(web: Client, tmp_path: Path) -> None:
     kpi_rows = next(rows for rows in sheets.values() if rows and "ID" in rows[0])
     head = kpi_rows[0]
     by_id = {r[head.index("ID")]: r for r in kpi_rows[1:]}
-    col = next(i for i, h in enumerate(head) if h in (t("report.col_actual", "ja"), t("report.col_actual", "en")))
+    col = next(
+        i for i, h in enumerate(head) if h in (t("report.col_actual", "ja"), t("report.col_actual", "en"))
+    )
     for key, value in expected.items():
         actual = by_id[key][col]
         assert actual == pytest.approx(value, rel=1e-9) and actual == pytest.approx(got[key]["actual"]), key
@@ -179,7 +185,9 @@ def test_figures_json_xlsx_pdf_equal_sql(web: Client, tmp_path: Path) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     path = tmp_path / "agency.pdf"
     path.write_bytes(pdf.content)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = text.replace(" ", "").replace("\n", "")
     for key in ("fee", "cpa", "cost_per_appointment", "client_revenue"):
         assert f"{round(expected[key]):,}" in flat, key
@@ -204,7 +212,9 @@ def test_no_company_figures_for_the_client(web: Client, tmp_path: Path) -> None:
     page = web.get(f"/agency/{team}?period={MONTH}").text
     xlsx = web.get(f"/agency/{team}/report.xlsx?period={MONTH}").content
     wb = load_workbook(io.BytesIO(xlsx), data_only=True)
-    cells = json.dumps([[c for c in r] for ws in wb.worksheets for r in ws.iter_rows(values_only=True)], default=str)
+    cells = json.dumps(
+        [[c for c in r] for ws in wb.worksheets for r in ws.iter_rows(values_only=True)], default=str
+    )
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(web.get(f"/agency/{team}/report.pdf?period={MONTH}").content)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

@@ -51,7 +51,9 @@ class AgencyKpi(Result):
     target: Number | None
     actual: Number | None
     achievement: Number | None = Field(description="actual ÷ target (target ÷ actual when lower is better)")
-    pace: Number | None = Field(description="actual against the target prorated to today (inverted when lower)")
+    pace: Number | None = Field(
+        description="actual against the target prorated to today (inverted when lower)"
+    )
     status: Status
     target_text: str
     actual_text: str

@@ -3,7 +3,7 @@ report (PDF, XLSX).  A few lines over ``svc.agency``, which checks role and scop
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
@@ -21,7 +21,7 @@ api = APIRouter(prefix="/api", tags=["agency"], responses=error_responses(403, 4
 Fmt = Literal["pdf", "xlsx"]
 FormatQ = Annotated[Fmt, Query(alias="format", description="pdf (A4) or xlsx (one sheet per table)")]
 BINARY = {"schema": {"type": "string", "format": "binary"}}
-FILE = {
+FILE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "the agency's monthly report",
         "content": {

@@ -19,7 +19,8 @@ router = APIRouter()
 def home(ctx: PageCtx, period: SpanQ = None, scope: ScopeQ = None) -> Response:
     if scope is None and (agency := ctx.service.agency.landing()) is not None:
         # a partner or viewer of an agency team lands on the agency's own report (#16 item 2)
-        return RedirectResponse(f"/agency/{agency}" + (f"?period={period}" if period else ""), status_code=303)
+        query = f"?period={period}" if period else ""
+        return RedirectResponse(f"/agency/{agency}{query}", status_code=303)
     try:
         data = ctx.service.dashboards.home(ctx.model, period, scope)
     except ForbiddenError:
