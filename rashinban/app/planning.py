@@ -282,6 +282,13 @@ class Planning:
         self.ctx.require(Permission.PLAN)
         return page(self, path, form, period)
 
+    def member_labels(self, path: str | Path | None) -> dict[str, str]:
+        """The model's members (ids such as rep001) → their names in the store (opened)."""
+        from rashinban.app.plan_period import member_names
+
+        self.ctx.store  # noqa: B018 - opened here: the CLI asked with --db
+        return member_names(self.ctx, self.models.load(path))
+
     def history_page(self, path: str | None, page: int = 1) -> HistoryPage:
         """The revision history one page of saves at a time (every save, no cap)."""
         self.ctx.require(Permission.PLAN)

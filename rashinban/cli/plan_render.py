@@ -77,7 +77,9 @@ def render_tier(plan: Plan, tier: str, lang: str, out: Console = console) -> Non
     out.print(table)
 
 
-def render_plan(plan: Plan, mode: AllocationMode, lang: str, out: Console = console) -> None:
+def render_plan(
+    plan: Plan, mode: AllocationMode, lang: str, out: Console = console, names: dict[str, str] | None = None
+) -> None:
     model = plan.model
     wide = out.width >= WIDE
     periods = {pv.period for pv in plan.values.values()}
@@ -124,7 +126,7 @@ def render_plan(plan: Plan, mode: AllocationMode, lang: str, out: Console = cons
     out.print(table)
     _render_rounding(plan, lang, out)
     render_levers(plan, lang, out)
-    render_allocations(plan, mode, lang, out)
+    render_allocations(plan, mode, lang, out, names)
     if plan.findings:
         render_findings(model, plan.findings, lang, out)
 
@@ -175,17 +177,20 @@ def _width(texts: list[str], out: Console) -> int:
     return max(out.measure(Text(s)).maximum for s in texts)
 
 
-def render_allocations(plan: Plan, mode: AllocationMode, lang: str, out: Console = console) -> None:
-    """The split per member: as many KPI columns per table as fit, the member names in each."""
+def render_allocations(
+    plan: Plan, mode: AllocationMode, lang: str, out: Console = console, names: dict[str, str] | None = None
+) -> None:
+    """The split per member: as many KPI columns per table as fit, the member names in each
+    (``names``: the store's names of the model's members)."""
     if not plan.allocations:
         return
     model = plan.model
     shown = [nid for nid in plan.values if plan.additive.get(nid) and plan.values[nid].value is not None]
-    members = list(dict.fromkeys(a.member for a in plan.allocations))
+    ids = list(dict.fromkeys(a.member for a in plan.allocations))
     by = {(a.member, a.node): a.target for a in plan.allocations}
+    members = [(names or {}).get(m, m) for m in ids]
     cells = {
-        nid: [fmt.value(by.get((m, nid)), model.nodes[nid].unit.value, lang) for m in members]
-        for nid in shown
+        nid: [fmt.value(by.get((m, nid)), model.nodes[nid].unit.value, lang) for m in ids] for nid in shown
     }
     first = _width([t("cli.col_member", lang), *members], out) + 4  # "│ x " and the closing border
     chunks: list[list[str]] = [[]]

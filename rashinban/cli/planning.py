@@ -80,7 +80,8 @@ def plan(
             data["saved"] = saved
         _print_json(data)
         return
-    render_plan(result, allocate or svc.planning.default_mode(result.model), state.lang)
+    names = svc.planning.member_labels(model) if db else {}  # with a store: names, not ids
+    render_plan(result, allocate or svc.planning.default_mode(result.model), state.lang, names=names)
     for tier, p in plans.items():
         if tier != "target":
             render_tier(p, tier, state.lang)

@@ -157,3 +157,38 @@ def test_the_command_fits_80_columns() -> None:
     measure = Console(width=500)
     assert all(measure.measure(line).maximum <= 80 for line in res.stdout.splitlines())
     assert "…" not in res.stdout and "×" in res.stdout
+
+
+def test_with_a_store_members_are_named(tmp_path: Path) -> None:
+    """``plan --db``: the split names the members as the store does (not rep001), still at 80."""
+    import duckdb
+
+    from tests.svc import generate_demo
+
+    db = tmp_path / "demo.duckdb"
+    generate_demo(db, scale="small", months=2, seed=3, end_month="2026-11")
+    model = tmp_path / "demo.model.yaml"
+    env = {**os.environ, "RASHINBAN_LANG": "ja", "COLUMNS": "80"}
+    res = subprocess.run(
+        [sys.executable, "-m", "rashinban", "plan", str(model), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    listed = [m["name"] for m in yaml.safe_load(model.read_text(encoding="utf-8"))["members"]]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = dict(con.execute("SELECT external_id, name FROM members").fetchall())
+    finally:
+        con.close()
+    body = [line for line in res.stdout.splitlines() if line.startswith("│")]
+    first_cells = [_cells(line)[0] for line in body]
+    for ext in listed:
+        assert names[ext] in first_cells, names[ext]
+        assert ext not in first_cells
+    measure = Console(width=500)
+    assert all(measure.measure(line).maximum <= 80 for line in res.stdout.splitlines())
