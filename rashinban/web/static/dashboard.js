@@ -37,7 +37,8 @@
       var p = { value: r.actual, itemStyle: { color: color(r.status) } };
       if (i === partial) {
         p.symbol = "emptyCircle";
-        p.itemStyle = { color: "#fff", borderColor: color(r.status), borderWidth: 2 };
+        p.symbolSize = 11;  // hollow: drawn in the status colour, white inside
+        p.itemStyle = { color: color(r.status), borderWidth: 2 };
         p.label = { show: true, position: "top", formatter: toDate, color: "#475467" };
       }
       return p;
