@@ -61,8 +61,9 @@ def member_table(
     ]
     values: dict[int, dict[str, Fraction]] = {}
     for (nid, stype, sid, lbl), v in targets.items():
-        mine = stype == MEMBER and sid is not None and lbl == label and plan.additive.get(nid)
-        if mine and plan_scope.keep_row(ctx, model, nid, stype, sid):
+        if stype != MEMBER or sid is None or lbl != label or not plan.additive.get(nid):
+            continue
+        if plan_scope.keep_row(ctx, model, nid, stype, sid):
             values.setdefault(sid, {})[nid] = v
     share_nodes = [n for n in tree if any(n in vals for vals in values.values())]
     ids = plan_scope.member_ids(ctx, model)
