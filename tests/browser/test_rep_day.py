@@ -21,6 +21,7 @@ import pytest
 
 from rashinban.clock import default_clock
 from tests.browser.conftest import Live, assert_translated, login, shoot
+from tests.browser.test_axe import AXE, BLOCKING, RUN_AXE
 
 pytestmark = pytest.mark.browser
 
@@ -138,6 +139,10 @@ def test_rep_logs_and_sees_own_pace_move(browser: object, live: Live, tmp_path: 
         ]
         assert offered and set(offered) <= mine, "the picker offers only the rep's own deals"
         assert box.get_attribute("aria-expanded") == "true"
+        # the open combobox and its listbox pass axe (ARIA combobox pattern)
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+        serious = [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
+        assert not serious, serious
         if width == 390:
             option.click()  # a tap
         else:  # keyboard only: arrow down to the deal, Enter picks it (and does not submit)
