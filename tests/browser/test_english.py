@@ -34,6 +34,7 @@ SKIP = re.compile(
     r"^/(logout|lang/|api/|static/|docs|openapi|reports/)|\.(pdf|xlsx|csv|html)(\?|$)|/report\."
 )
 MAX_PAGES = 45
+STATUS_COLOURS = {"on_track": "#12b76a", "behind": "#f79009", "at_risk": "#d92d20", "none": "#98a2b3"}
 
 TEXTS = """() => {
   const body = document.body.cloneNode(true);
@@ -273,7 +274,7 @@ def _trend_chart(page: Any, selector: str) -> dict[str, Any]:
             series: o.series.map(s => ({
               name: s.name, dashed: !!(s.lineStyle && s.lineStyle.type === 'dashed'),
               data: s.data.map(d => d == null ? null : (typeof d === 'object' ? {
-                value: d.value, symbol: d.symbol || null,
+                value: d.value, symbol: d.symbol || null, color: (d.itemStyle && d.itemStyle.color) || null,
                 label: d.label && d.label.show ? d.label.formatter : null
               } : {value: d, symbol: null, label: null}))
             })),
@@ -314,6 +315,8 @@ def test_the_month_not_over_is_marked_on_the_trend(browser: Any, live: Live, lan
             point = dashed[0]["data"][last]
             assert point["value"] == pytest.approx(trend[last]["actual"])
             assert point["symbol"] == "emptyCircle"
+            # hollow, stroked in its status colour (a white stroke would not show)
+            assert point["color"] == STATUS_COLOURS[trend[last]["status"] or "none"]
             assert point["label"] == ("to date" if lang == "en" else "途中")
             assert [d is not None for d in dashed[0]["data"]].count(True) == 2  # the previous month and it
         for i in range(last):
