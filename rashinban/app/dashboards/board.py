@@ -262,10 +262,12 @@ class Board:
 
     def head(self, key: ScopeKey, span: Span) -> dict[str, Any]:
         """The fields every scope page starts with."""
+        return {"model": self.model.name, "scope": self.scope(key), **self.period_head(span)}
+
+    def period_head(self, span: Span) -> dict[str, Any]:
+        """The period shown, the choices of the selector and the period's business days."""
         cal = BusinessCalendar(self.model.holidays)
         return {
-            "model": self.model.name,
-            "scope": self.scope(key),
             "period": span.label,
             "as_of": self.as_of,
             "periods": [s.label for s in reversed(self.months())],
@@ -276,9 +278,8 @@ class Board:
 
     def other_periods(self, shown: Span | None = None) -> list[PeriodOption]:
         """This week, quarter, half (and the fiscal year's other half) and fiscal year, and
-        next month (planning); the period
-        shown when it is none of these nor a month (FY2026-H1 in the second half), so that
-        the selector names what the page shows."""
+        next month (planning); the period shown when it is none of these nor a month (last
+        year's Q4), so that the selector names what the page shows."""
         fys = self.model.fiscal_year_start
         day = self.as_of
         half = span_of(day, Period.HALF, fys)

@@ -221,13 +221,7 @@ def teams_head(b: Board, period: str | None, lang: str) -> dict[str, Any]:
     """The fields of ``TeamsResult`` but the teams."""
     span = b.month(period)
     kgi = b.node_fields(b.model.kgi, None, lang) | {"status": None, "reason": None}
-    return {
-        "model": b.model.name,
-        "period": span.label,
-        "as_of": b.as_of,
-        "periods": [s.label for s in reversed(b.months())],
-        "kgi": KgiHeading(**kgi),
-    }
+    return {"model": b.model.name, **b.period_head(span), "kgi": KgiHeading(**kgi)}
 
 
 def funnel_span(b: Board, period: str | None) -> Span:

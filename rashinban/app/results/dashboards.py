@@ -167,9 +167,14 @@ class TeamsResult(Result):
     """``/api/teams``: the visible teams in hierarchy order with their KGI."""
 
     model: str
-    period: Month
+    period: PeriodName = Field(description="the period shown (a month unless another was asked)")
     as_of: date
     periods: Periods
+    other_periods: list[PeriodOption] = Field(
+        default_factory=list, description="the current week, quarter, half and fiscal year, the next month"
+    )
+    business_days: int | None = Field(default=None, description="business days in the period")
+    days_left: int | None = Field(default=None, description="business days left after today")
     kgi: KgiHeading
     teams: list[TeamSummary]
 

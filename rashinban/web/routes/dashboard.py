@@ -79,7 +79,7 @@ def api_node(ctx: ApiCtx, node: NodeId, period: PeriodQ = None, scope: ScopeQ = 
 
 
 @router.get("/teams", summary="Visible teams with their KGI")
-def api_teams(ctx: ApiCtx, period: PeriodQ = None) -> TeamsResult:
+def api_teams(ctx: ApiCtx, period: SpanQ = None) -> TeamsResult:
     return ctx.service.dashboards.teams(ctx.model, period)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from rashinban.web.dashkit import MemberId, PeriodQ, SpanQ, TeamId, dash_helpers
+from rashinban.web.dashkit import MemberId, SpanQ, TeamId, dash_helpers
 from rashinban.web.deps import PageCtx
 from rashinban.web.templating import render
 
@@ -13,7 +13,7 @@ router = APIRouter()
 
 
 @router.get("/teams", include_in_schema=False)
-def teams_page(ctx: PageCtx, period: PeriodQ = None) -> Response:
+def teams_page(ctx: PageCtx, period: SpanQ = None) -> Response:
     data = ctx.service.dashboards.teams(ctx.model, period)
     return render(ctx, "dash/teams.html", d=data.model_dump(mode="json"), **dash_helpers(ctx.lang))
 
