@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,62 @@ def test_undo_only_own_last_entry_within_ten_minutes(clocked: tuple[Client, Fixe
     r = web.post(f"/api/activities/{first}/undo", json={"idempotency_key": "k1"})
     assert r.status_code == 409 and r.json()["error"] == "undo_too_late"
     assert web.sql("SELECT count(*) FROM activities WHERE id = :i", i=first) == [(1,)]
+
+
+@pytest.mark.parametrize("username", (None, "admin", "manager", "west", "rep001", "partner", "viewer"))
+def test_my_activity_is_only_ever_ones_own(web: Client, username: str | None) -> None:
+    """/api/home/activity and its HTML block: the signed-in user's own member or nothing."""
+    org = read_org(web.store)
+    web.login(username)
+    r = web.get("/api/home/activity")
+    block = web.get("/home/activity", follow_redirects=False)
+    if username is None:
+        assert r.status_code == 401 and block.status_code in (303, 401)
+        assert "kpis" not in r.text and "my-activity" not in block.text
+        return
+    assert r.status_code == 200 and block.status_code == 200
+    own = org.users[username][2]
+    body = r.json()
+    assert body["member_id"] == own
+    if own is None:
+        assert body["kpis"] == [] and 'data-testid="my-activity"' not in block.text
+        return
+    # the counts are the member's own: plain SQL on the activities table for this month
+    if username == "rep001":  # a field rep: a visits target
+        assert "visits" in [k["node"] for k in body["kpis"]]
+    start = date.fromisoformat(body["period"] + "-01")
+    end = (start + timedelta(days=32)).replace(day=1)
+    for k in body["kpis"]:
+        kind = {
+            "visits": "type = 'visit'",
+            "calls": "type = 'call'",
+            "appointments": "outcome = 'appointment'",
+        }
+        if k["node"] in kind:
+            n = web.sql(
+                f"SELECT count(*) FROM activities WHERE member_id = :m AND {kind[k['node']]} "
+                "AND occurred_at >= :s AND occurred_at < :e",
+                m=own,
+                s=start,
+                e=end,
+            )[0][0]
+            assert k["actual"] == n, (username, k)
+    others = {n for m, n in org.member_names.items() if m != own and len(n) > 2}
+    assert not [n for n in others if n in block.text]
+
+
+def test_the_undo_form_refuses_without_data(web: Client) -> None:
+    web.login("rep001")
+    r = web.post("/log", data={"type": "call", "outcome": "connected", "idempotency_key": "f1"})
+    assert r.status_code == 201
+    rid = web.sql("SELECT max(id) FROM activities WHERE source = 'rashinban'")[0][0]
+    web.login("manager")
+    r = web.post("/log/undo", data={"activity_id": str(rid), "undo_key": "f1"})
+    assert r.status_code == 404 and 'data-testid="log-undone"' not in r.text
+    assert web.sql("SELECT count(*) FROM activities WHERE id = :i", i=rid) == [(1,)]
+    web.login("viewer")
+    assert web.post("/log/undo", data={"activity_id": str(rid), "undo_key": "f1"}).status_code == 403
+    web.login("rep001")
+    r = web.post("/log/undo", data={"activity_id": str(rid), "undo_key": "f1"})
+    assert r.status_code == 200 and 'data-testid="log-undone"' in r.text
+    assert web.sql("SELECT count(*) FROM activities WHERE id = :i", i=rid) == [(0,)]
