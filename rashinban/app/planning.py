@@ -273,14 +273,19 @@ class Planning:
         return PlanSaved(saved=self._save(plan, label, user.username, why))
 
     def page(
-        self, path: str | None, form: Mapping[str, str] | None = None, period: str | None = None
+        self,
+        path: str | None,
+        form: Mapping[str, str] | None = None,
+        period: str | None = None,
+        preview: bool = False,
     ) -> dict[str, Any]:
         """The planning page's read model (planners only); without a form, ``period``'s saved
-        revision (default: the plan period) fills the inputs."""
+        revision (default: the plan period) fills the inputs.  ``preview``: only what a live
+        preview redraws (not the periods on offer)."""
         from rashinban.app.planning_page import page
 
         self.ctx.require(Permission.PLAN)
-        return page(self, path, form, period)
+        return page(self, path, form, period, preview)
 
     def member_labels(self, path: str | Path | None) -> dict[str, str]:
         """The model's members (ids such as rep001) → their names in the store (opened)."""

@@ -123,7 +123,11 @@ def _restore(
 
 
 def page(
-    planning: Planning, path: str | None, form: Mapping[str, str] | None, chosen: str | None = None
+    planning: Planning,
+    path: str | None,
+    form: Mapping[str, str] | None,
+    chosen: str | None = None,
+    preview: bool = False,
 ) -> dict[str, Any]:
     """What the planning page (and its live preview) shows; ``errors`` are field codes."""
     ctx = planning.ctx
@@ -161,7 +165,7 @@ def page(
         "values": values,
         "weights": weights,
         "period": period,
-        "periods": plan_period.options(ctx, model, period),
+        "periods": [] if preview else plan_period.options(ctx, model, period),
         "saved_revision": saved,
         "business_days": days,
         "reason": reason,

@@ -40,8 +40,10 @@ def _messages(codes: Mapping[str, str], labels: Mapping[str, str], lang: str) ->
     return out
 
 
-def _context(ctx: Ctx, form: Mapping[str, str] | None = None, period: str | None = None) -> dict[str, Any]:
-    data = ctx.service.planning.page(ctx.model, form, period)
+def _context(
+    ctx: Ctx, form: Mapping[str, str] | None = None, period: str | None = None, preview: bool = False
+) -> dict[str, Any]:
+    data = ctx.service.planning.page(ctx.model, form, period, preview)
     codes = data.pop("error_codes")
     data["errors"] = _messages(codes, data["field_labels"], ctx.lang) if codes else {}
     data["htmx_config"] = HTMX_CONFIG
@@ -98,7 +100,7 @@ def planning_preview(ctx: PageCtx, form: FormFields) -> Response:
     if (denied := _denied(ctx)) is not None:
         return denied
     try:
-        data = _context(ctx, form)
+        data = _context(ctx, form, preview=True)
     except ModelError as e:
         return _error_page(ctx, e)
     status = 422 if data["errors"] else 200
