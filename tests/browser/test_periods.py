@@ -412,3 +412,35 @@ def test_period_pages_refuse_other_scopes_without_data(
     with session_client(live, "rep001") as client:
         r = client.get(f"/api/members/{rep}?period=FY{fy}-H1")
         assert r.status_code == 200 and r.json()["period"] == f"FY{fy}-H1"
+
+
+def test_teams_list_shows_the_other_half_and_opens_a_team_in_it(
+    page: Any, live: Live, tmp_path: Path
+) -> None:
+    """The teams list offers the same periods; in the fiscal year's other half every in-house
+    team's revenue equals SQL over its sub-teams' members, and a team opens in that half."""
+    fy_start = int(_model(live).get("fiscal_year_start", 4))
+    as_of = date.fromisoformat(_api(live, "/api/teams")["as_of"])
+    login(page, "admin")
+    page.goto("/teams")
+    option = page.get_by_test_id("period-select").locator("option[data-kind$=_half]")
+    label = option.get_attribute("value")
+    _switch(page, label)
+    first, last = span(label, fy_start)
+    company = _company_holidays(live)
+    left = business_days(max(first, as_of + timedelta(days=1)), last, company) if as_of < last else 0
+    days = t("dash.days_left", "ja", left=left, total=business_days(first, last, company))
+    assert page.get_by_test_id("days-left").inner_text().strip() == days
+    in_house = [int(r[0]) for r in _sql(live, tmp_path, "SELECT id FROM teams WHERE kind = 'in_house'")]
+    checked = 0
+    for team in in_house:
+        row = page.locator(f"[data-testid=teams-table] tr[data-team='{team}']")
+        members = _team_members(live, tmp_path, team)
+        revenue = sum(actual(live, tmp_path, "revenue", members, first, last).values()) if members else 0
+        assert _full_yen(row.locator("td").nth(3).inner_text().strip()) == revenue, team
+        checked += revenue > 0
+    assert checked > 0
+    with page.expect_navigation():
+        page.locator(f"[data-testid=teams-table] tr[data-team='{in_house[0]}'] a").click()
+    assert page.get_by_test_id("period-select").input_value() == label
+    assert page.js_errors == []
