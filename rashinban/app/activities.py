@@ -18,6 +18,8 @@ from rashinban.app.results.activities import (
     RecentActivities,
 )
 from rashinban.errors import ConflictError, ForbiddenError, FormInvalid, NotFoundError
+from rashinban.i18n import t
+from rashinban.i18n.stages import stage_label
 from rashinban.org.roles import Permission, require
 from rashinban.store import activities as A
 from rashinban.store import activity_edits as E
@@ -156,7 +158,8 @@ class Activities:
         out: list[ActivityTarget] = []
         for hay, c in rows:
             if c.id == ident or (words and all(w in hay for w in words)) or not words:
-                out.append(ActivityTarget(**dataclasses.asdict(c)))
+                detail = _detail(kind, c.detail, ctx.lang)
+                out.append(ActivityTarget(**{**dataclasses.asdict(c), "detail": detail}))
                 if len(out) >= max(1, min(limit, 50)):
                     break
         return ActivityTargets(kind=kind, query=q, targets=out)
@@ -188,6 +191,18 @@ class Activities:
             raise ConflictError("undo_not_last")
         ctx.refresh()
         return ActivityRow(**_fields(row))
+
+
+def _detail(kind: str, value: str | None, lang: str) -> str | None:
+    """A deal's stage or a lead's status as the reader reads it (a stage the organisation
+    named itself: as written)."""
+    if value is None:
+        return None
+    if kind == "deal":
+        return stage_label(value, lang)
+    key = f"customer.lead_status.{value}"
+    text = t(key, lang)
+    return value if text == key else text
 
 
 def _fields(row: A.LoggedActivity) -> dict[str, Any]:
