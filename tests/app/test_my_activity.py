@@ -105,3 +105,23 @@ def _last_id(store: Store, member: int) -> int:
     )
     with store.engine.connect() as conn:
         return int(conn.execute(q, {"m": member}).scalar_one())
+
+
+def test_recent_entries_by_when_they_happened(store: Store) -> None:
+    clock = FixedClock(NOW)
+    member = find_user(store, "rep001").member_id  # type: ignore[union-attr]
+    _svc(store, "rep001", clock).activities.log({"type": "call", "outcome": "connected"}, "r-now")
+    clock.set("2026-11-18T15:05:00")  # entered later, happened two days earlier
+    _svc(store, "rep001", clock).activities.log(
+        {"type": "email", "outcome": "sent", "occurred_at": "2026-11-16T09:00"}, "r-late"
+    )
+    shown = [a.id for a in _svc(store, "rep001", clock).activities.recent(limit=200).activities]
+    q = sa.text(
+        "SELECT id FROM activities WHERE member_id = :m "
+        "ORDER BY occurred_at DESC, logged_at DESC NULLS LAST, id DESC LIMIT 200"
+    )
+    with store.engine.connect() as conn:
+        expected = [int(r[0]) for r in conn.execute(q, {"m": member})]
+    assert shown == expected
+    late = _last_id(store, member)
+    assert shown[0] != late and late in shown  # the late entry sits where it happened, not on top
