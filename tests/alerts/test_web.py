@@ -307,6 +307,8 @@ def test_pages_render_the_same_alerts_as_their_twins(env: Env) -> None:
         assert deal.status_code == 200 and 'data-testid="deal-history"' in deal.text
         twin = env.api("manager", "GET", f"/api/deals/{stalled['deal_id']}").json()
         assert twin["stage"] in deal.text and len(twin["history"]) >= 1
+        full = c.get(f"/records/deals/{stalled['deal_id']}")  # the alert's deal links its full record
+        assert f'href="/records/deals/{stalled["deal_id"]}"' in deal.text and full.status_code == 200
     c.cookies.clear()
 
 
