@@ -87,13 +87,8 @@ def render_plan(
     title = t("cli.plan_title", lang, name=model.name)
     if one_period:
         title += f" ({t(f'period.{next(iter(periods)).value}', lang)})"
-    table = _table(title, out)
-    table.add_column(t("cli.col_node", lang), no_wrap=True)
-    table.add_column(t("cli.col_target", lang), justify="right", no_wrap=True)
-    if not one_period:
-        table.add_column(t("cli.col_period", lang), no_wrap=True)
-    table.add_column(t("cli.col_source", lang), no_wrap=True)
-    table.add_column(t("cli.col_note", lang), overflow="fold", ratio=1)
+    rows: list[tuple[Text, str, str, Text | str, str]] = []
+    formulas: list[str] = []  # below 120 columns: under the table, one a line
     for nid, depth, repeated in _tree_rows(model):
         node = model.nodes[nid]
         pv = plan.values[nid]
@@ -101,29 +96,41 @@ def render_plan(
         label.append(_name(model, nid, lang), style="bold" if depth == 0 else "")
         if wide:
             label.append(f" {nid}", style="dim")
-        period_cell = [] if one_period else [""]
         if repeated:
-            table.add_row(label, "↑", *period_cell, "", "")
+            rows.append((label, "↑", "", "", ""))
             continue
         notes = []
-        if node.expr is not None:
+        if node.expr is not None and wide:
             notes.append("= " + formula_label(model, nid, lang).split(" = ", 1)[-1])
+        elif node.expr is not None:
+            formulas.append(formula_label(model, nid, lang))
         if pv.rounded_from is not None:
-            up = pv.value is not None and pv.value > pv.rounded_from
-            notes.append(
-                t("cli.rounded_up" if up else "cli.rounded_down", lang, value=fmt.number(pv.rounded_from))
+            key = (
+                "cli.rounded_up"
+                if pv.value is not None and pv.value > pv.rounded_from
+                else "cli.rounded_down"
             )
+            notes.append(t(key, lang, value=fmt.number(pv.rounded_from)))
         if pv.overridden:
             notes.append(t("cli.overridden", lang))
-        period_cell = [] if one_period else [t(f"period.{pv.period.value}", lang)]
-        table.add_row(
-            label,
-            fmt.value(pv.value, node.unit.value, lang),
-            *period_cell,
-            Text(t(f"source.{pv.source.value}", lang), style=SOURCE_STYLE[pv.source]),
-            "\n".join(notes),
-        )
+        source = Text(t(f"source.{pv.source.value}", lang), style=SOURCE_STYLE[pv.source])
+        period = t(f"period.{pv.period.value}", lang)
+        rows.append((label, fmt.value(pv.value, node.unit.value, lang), period, source, "\n".join(notes)))
+    has_notes = any(r[4] for r in rows)
+    table = _table(title, out)
+    table.add_column(t("cli.col_node", lang), no_wrap=True)
+    table.add_column(t("cli.col_target", lang), justify="right", no_wrap=True)
+    if not one_period:
+        table.add_column(t("cli.col_period", lang), no_wrap=True)
+    table.add_column(t("cli.col_source", lang), no_wrap=True)
+    if has_notes:
+        table.add_column(t("cli.col_note", lang), overflow="fold", ratio=1)
+    for row in rows:
+        cells: list[Text | str] = [row[0], row[1], *([] if one_period else [row[2]]), row[3]]
+        table.add_row(*cells, *([row[4]] if has_notes else []))
     out.print(table)
+    for line in formulas:
+        out.print(Text(f"  {line}"), overflow="fold")
     _render_rounding(plan, lang, out)
     render_levers(plan, lang, out)
     render_allocations(plan, mode, lang, out, names)
@@ -218,18 +225,14 @@ def render_findings(model: Model, findings: list[Finding], lang: str, out: Conso
     if not findings:
         out.print(t("cli.no_findings", lang))
         return
+    if out.width < WIDE:
+        _findings_list(model, findings, lang, out)
+        return
     table = _table(t("cli.findings_title", lang), out)
     for col in ("col_severity", "col_area", "col_code", "col_node", "col_finding"):
         table.add_column(t(f"cli.{col}", lang), overflow="fold", ratio=3 if col == "col_finding" else None)
     for f in findings:
-        text = render_finding(f, lang)
-        if f.code == "inconsistent_targets":
-            unit_of = {nid: n.unit.value for nid, n in model.nodes.items()}
-            needed = [
-                render_needed(item, unit_of[item["node"]], node_name(model, item["node"], lang) or "", lang)
-                for item in f.params["needed"]
-            ]
-            text += "".join(f"\n  → {n}" for n in needed)
+        text = _finding_text(model, f, lang)
         where = f"{node_name(model, f.node, lang)}" if f.node else ""
         if f.line:
             where += f" [dim](L{f.line})[/]"
@@ -241,3 +244,34 @@ def render_findings(model: Model, findings: list[Finding], lang: str, out: Conso
             text,
         )
     out.print(table)
+
+
+def _finding_text(model: Model, f: Finding, lang: str) -> str:
+    text = render_finding(f, lang)
+    if f.code == "inconsistent_targets":
+        unit_of = {nid: n.unit.value for nid, n in model.nodes.items()}
+        needed = [
+            render_needed(item, unit_of[item["node"]], node_name(model, item["node"], lang) or "", lang)
+            for item in f.params["needed"]
+        ]
+        text += "".join(f"\n  → {n}" for n in needed)
+    return text
+
+
+def _findings_list(model: Model, findings: list[Finding], lang: str, out: Console) -> None:
+    """Findings one after the other (below 120 columns a five-column table leaves the text
+    a word a line): severity, area, code and KPI on one line, the finding indented below."""
+    out.print(t("cli.findings_title", lang), style="italic")
+    for f in findings:
+        head = Text("• ")
+        head.append(t(f"severity.{f.severity.value}", lang), style=SEVERITY_STYLE[f.severity])
+        head.append(f" · {t(f'area.{f.area}', lang)} · {f.code}")
+        if f.node:
+            head.append(f" · {node_name(model, f.node, lang)}")
+        if f.line:
+            head.append(f" (L{f.line})", style="dim")
+        out.print(head, overflow="fold")
+        for line in _finding_text(model, f, lang).splitlines():
+            out.print(
+                Text(f"  {line.strip()}" if not line.startswith("  →") else f"  {line}"), overflow="fold"
+            )

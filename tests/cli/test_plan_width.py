@@ -19,7 +19,7 @@ from rich.console import Console
 from rashinban.app.plan_input import parse_yen
 from rashinban.cli.plan_render import render_plan
 from rashinban.i18n import format as fmt
-from rashinban.service import Rashinban, node_name
+from rashinban.service import Rashinban, formula_label, node_name
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = {
@@ -61,10 +61,13 @@ def test_plan_fits_and_cuts_nothing(name: str, lang: str, width: int) -> None:
         assert any(node_name(model, nid, lang) in line for line in lines), nid
     kgi_with_id = f"{node_name(model, model.kgi, lang)} {model.kgi}"
     assert (kgi_with_id in text) == (width >= 120)  # ids (what --set takes) where there is room
-    for node in model.nodes.values():  # formulas in words, never the raw expression
+    for nid, node in model.nodes.items():  # formulas in words, never the raw expression
         if node.formula_text and "*" in node.formula_text:
             assert node.formula_text not in text
             assert "×" in text
+        equation = formula_label(model, nid, lang)
+        if equation and width < 120 and len(equation) < width - 4:  # one a line under the tree
+            assert any(line.strip() == equation for line in lines), equation
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
