@@ -82,7 +82,10 @@ class Agency:
         user = self.ctx.user
         if user is None or user.team_id is None or user.role not in LANDING_ROLES:
             return None
-        return user.team_id if user.team_id in org.scope_index(self.ctx).agency_teams else None
+        team = user.team_id
+        if team not in org.scope_index(self.ctx).agency_teams:
+            return None
+        return team if "roi" in self.dashboards.board(None, None, (TEAM, team)).model.nodes else None
 
     # the page ------------------------------------------------------------------------------
     def _board(self, team_id: int) -> Board:
@@ -93,6 +96,8 @@ class Agency:
         b.resolve(key)
         if team_id not in b.scopes.agency_teams:
             raise NotFoundError("scope_unknown", kind="agency", value=str(team_id))
+        if "roi" not in b.model.nodes:  # no agency model bound: no agency report to show
+            raise NotFoundError("agency_model_missing", team=str(team_id))
         return b
 
     def page(self, team_id: int, period: str | None = None) -> AgencyResult:

@@ -20,7 +20,9 @@ import pytest
 from openpyxl import load_workbook
 
 from rashinban.i18n import t
+from rashinban.store.users import find_user
 from tests.security.conftest import Client, read_org
+from tests.svc import facade
 
 USERS = ("admin", "manager", "west", "partner", "viewer", "rep001")
 MONTH = "2026-10"  # a whole month of the demo (its history ends 2026-11)
@@ -87,6 +89,19 @@ def test_in_house_team_is_no_agency(web: Client) -> None:
     web.login("partner")
     _refused(web.get(f"/api/agency/{team}"), "東日本営業部")
     _refused(web.get("/api/agency/999999"), "東日本営業部")
+
+
+def test_agency_without_its_model(web: Client) -> None:
+    """Unbound from the agency model, the agency has no report (404 naming the cause, no
+    figure) and its partner lands on the ordinary home again."""
+    team = _agency(web)
+    svc = facade(web.store, find_user(web.store, "admin"))
+    svc.models.bind(str(team), None)
+    web.login("admin")
+    r = web.get(f"/api/agency/{team}")
+    assert r.status_code == 404 and r.json()["error"] == "agency_model_missing" and "kpis" not in r.text
+    web.login("partner")
+    assert web.get("/", follow_redirects=False).status_code == 200
 
 
 @pytest.mark.parametrize("username", ["partner", "viewer"])

@@ -106,9 +106,15 @@ def test_names_render_as_text(xss_web: Web) -> None:
 
 def test_japanese_and_english(web: Web) -> None:
     web.login("viewer")  # no locale of its own: the browser's Accept-Language decides
-    ja = web.get(f"/?period={PERIOD}", headers={"Accept-Language": "ja-JP,ja;q=0.9"}).text
+    # the viewer of the agency lands on the agency report (#16 item 2): ask for the home of its scope
+    home = web.json("/api/home")["scope"]
+    ja = web.get(
+        f"/?period={PERIOD}&scope=team:{home['id']}", headers={"Accept-Language": "ja-JP,ja;q=0.9"}
+    ).text
     assert 'lang="ja"' in ja and "ダッシュボード" in ja and "主要KPI" in ja and "円" in ja
-    en = web.get(f"/?period={PERIOD}", headers={"Accept-Language": "en-US,en;q=0.9"}).text
+    en = web.get(
+        f"/?period={PERIOD}&scope=team:{home['id']}", headers={"Accept-Language": "en-US,en;q=0.9"}
+    ).text
     assert 'lang="en"' in en and "Dashboard" in en and "Main KPIs" in en and "¥" in en
     assert web.json("/api/home?lang=en")["kgi"]["label"] == "Revenue"
     assert web.json("/api/home?lang=ja")["kgi"]["label"] == "売上"
