@@ -60,7 +60,7 @@ def test_cli_generate_json_replace_and_model(tmp_path: Path, capsys: pytest.Capt
     ]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["rows"]["users"] == 3 + 5 and out["rows"]["leads"] > 0
+    assert out["rows"]["users"] == 4 + 5 and out["rows"]["leads"] > 0  # admin, manager, partner, client
     model = Path(out["model"])
     assert model == tmp_path / "sub" / "cli.model.yaml" and model.exists()
     assert main(["plan", str(model), "--json"]) == 0

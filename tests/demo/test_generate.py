@@ -253,6 +253,9 @@ def test_login_users(demo_db: Demo) -> None:
     assert teams.at[int(users.at["manager", "team_id"]), "name"] == "東日本営業部"
     assert users.at["partner", "role"] == "partner"
     assert teams.at[int(users.at["partner", "team_id"]), "kind"] == "agency"
+    # the agency's client: a read-only viewer of the same agency team (#16 item 2)
+    assert users.at["client", "role"] == "viewer"
+    assert users.at["client", "team_id"] == users.at["partner", "team_id"]
     reps = users[users.role == "member"]
     assert len(reps) == 8
     for username, row in reps.iterrows():
