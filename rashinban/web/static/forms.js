@@ -78,7 +78,7 @@ document.addEventListener("click", function (ev) {
       li.setAttribute("aria-selected", "false");
       li.setAttribute("data-id", String(c.id));
       li.setAttribute("data-name", c.name);
-      var extra = [c.account && c.account !== c.name ? c.account : null, c.detail, c.owner].filter(Boolean);
+      var extra = [c.account && c.name.indexOf(c.account) < 0 ? c.account : null, c.detail, c.owner].filter(Boolean);
       li.setAttribute("data-label", c.name + " (#" + c.id + ")");
       var main = document.createElement("span");
       main.textContent = c.name;
