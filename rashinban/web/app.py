@@ -157,12 +157,8 @@ def create_app(settings: WebSettings | None = None, clock: Clock | None = None) 
 
 
 def _lang(request: Request) -> str:
-    """The language the request's pages are in (as ``deps.get_ctx``): the session's choice,
-    else the signed-in user's stored one, else the browser's."""
     session = getattr(request.state, "session", None)
-    user = getattr(request.state, "token_user", None) or getattr(request.state, "user", None)
-    stored = (session.lang if session is not None else None) or (user.locale if user is not None else None)
-    return request_lang(request, stored)
+    return request_lang(request, session.lang if session is not None else None)
 
 
 def _wants_page(request: Request) -> bool:
