@@ -65,7 +65,11 @@ def spread(
 
 
 def remaining_business_days(span: Span, as_of: date, calendar: BusinessCalendar) -> int:
-    """Business days of ``span`` after ``as_of`` (all of them before it starts)."""
-    if as_of < span.start:
-        return calendar.business_days(span.start, span.end)
-    return calendar.business_days(as_of + timedelta(days=1), span.end)
+    """残り○営業日: business days of ``span`` from ``as_of`` on, ``as_of`` itself included when it
+    is a business day (all of them before the span starts, none after it ends).
+
+    ``as_of`` is today: its actuals are still arriving, so a sales manager counts it as a day
+    left — at 08:00 on the month's last business day that is 残り1営業日 and the whole
+    remainder is needed today.  Status, pages, the CLI, alerts and the digests all use this.
+    """
+    return calendar.business_days(max(as_of, span.start), span.end)

@@ -181,7 +181,7 @@ def _check_page_figures(
         assert _full_yen(shown) == revenue[member], (label, member)
     company = _company_holidays(live)
     total = business_days(first, last, company)
-    left = business_days(max(first, as_of + timedelta(days=1)), last, company) if as_of < last else 0
+    left = business_days(max(first, as_of), last, company)  # today included when a business day
     assert page.get_by_test_id("days-left").inner_text().strip() == t(
         "dash.days_left", lang, left=left, total=total
     )
@@ -283,14 +283,14 @@ def test_current_month_shows_business_days_left_and_what_is_still_needed(
 ) -> None:
     """残り○営業日 and, on every card below its target, あと○ (1営業日あたり○): the remaining
     amount is the target less the actual (SQL for revenue and won deals), per business day
-    left after today (jpholiday)."""
+    left counting today when it is one (jpholiday)."""
     d = _api(live, f"/api/teams/{team}")
     as_of = date.fromisoformat(d["as_of"])
     assert as_of == _tokyo_today()
     fy_start = int(_model(live).get("fiscal_year_start", 4))
     first, last = span(d["period"], fy_start)
     company = _company_holidays(live)
-    left = business_days(as_of + timedelta(days=1), last, company)
+    left = business_days(as_of, last, company)  # today counts: its actuals are still arriving
     assert (d["business_days"], d["days_left"]) == (business_days(first, last, company), left)
     members = _team_members(live, tmp_path, team)
     login(page, "manager")
@@ -428,7 +428,7 @@ def test_teams_list_shows_the_other_half_and_opens_a_team_in_it(
     _switch(page, label)
     first, last = span(label, fy_start)
     company = _company_holidays(live)
-    left = business_days(max(first, as_of + timedelta(days=1)), last, company) if as_of < last else 0
+    left = business_days(max(first, as_of), last, company)  # today included when a business day
     days = t("dash.days_left", "ja", left=left, total=business_days(first, last, company))
     assert page.get_by_test_id("days-left").inner_text().strip() == days
     in_house = [int(r[0]) for r in _sql(live, tmp_path, "SELECT id FROM teams WHERE kind = 'in_house'")]

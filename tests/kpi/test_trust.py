@@ -170,8 +170,31 @@ def test_halves_quarters_and_remaining_days() -> None:
         h1.start, h1.end
     ) / business_days(date(2026, 4, 1), date(2027, 3, 31))
     assert spread(Fraction(10), Period.MONTH, h1, cal) == 60  # six whole months
-    left = remaining_business_days(parse_period("2026-05"), date(2026, 5, 20), cal)
-    assert left == business_days(date(2026, 5, 21), date(2026, 5, 31))
+    may = parse_period("2026-05")
+    left = remaining_business_days(may, date(2026, 5, 20), cal)
+    assert left == business_days(date(2026, 5, 20), date(2026, 5, 31))  # today counts
+
+
+def test_remaining_business_days_count_today_when_it_is_one() -> None:
+    """残り○営業日 counts today when today is a business day (its actuals are still arriving):
+    on the month's last business day one day is left, on its weekend none, before the month
+    all of them, after it none — every day of 2026 against a day-by-day count."""
+    cal = BusinessCalendar()
+    for month in range(1, 13):
+        span = parse_period(f"2026-{month:02d}")
+        d = span.start - timedelta(days=3)
+        while d <= span.end + timedelta(days=3):
+            expected = business_days(max(d, span.start), span.end)
+            assert remaining_business_days(span, d, cal) == expected, d
+            d += timedelta(days=1)
+    may = parse_period("2026-05")
+    last = max(d for d in (date(2026, 5, n) for n in range(1, 32)) if business_days(d, d))
+    assert last == date(2026, 5, 29)  # a Friday
+    assert remaining_business_days(may, last, cal) == 1
+    assert remaining_business_days(may, date(2026, 5, 30), cal) == 0  # Saturday after it
+    assert remaining_business_days(may, date(2026, 5, 6), cal) == business_days(
+        date(2026, 5, 7), may.end
+    )  # 振替休日
 
 
 # --- whole counts and findings -----------------------------------------------------------------

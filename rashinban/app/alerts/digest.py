@@ -30,6 +30,7 @@ from rashinban.app.results.common import NodeStatus
 from rashinban.i18n import format as fmt
 from rashinban.i18n import t
 from rashinban.kpi.calendar import BusinessCalendar
+from rashinban.kpi.prorate import remaining_business_days
 from rashinban.org.access import EVERYTHING, access_for
 from rashinban.org.roles import Role, role_of
 from rashinban.org.scopes import MEMBER
@@ -105,7 +106,7 @@ def _as(ctx: AppContext, lang: str) -> AppContext:
 def _needs(board: Board, cards: list[NodeStatus], as_of: date, lang: str) -> list[DigestNeed]:
     span = board.month(None)
     cal = BusinessCalendar(board.model.holidays)
-    left = cal.business_days(as_of + timedelta(days=1), span.end)
+    left = remaining_business_days(span, as_of, cal)
     out = []
     for c in cards:
         node = board.model.nodes[c.id]

@@ -152,7 +152,9 @@ class StatusValues(Result):
     floor: float | None = Field(default=None, description="the floor tier (最低ライン; None: none set)")
     remaining: float | None = Field(default=None, description="still needed to reach the target (あと○)")
     remaining_text: str = Field(default="—", description="``remaining``, short, in the request's language")
-    days_left: int | None = Field(default=None, description="business days left in the period after today")
+    days_left: int | None = Field(
+        default=None, description="business days left in the period, today included when it is one"
+    )
     per_day: float | None = Field(default=None, description="needed per business day left (1営業日あたり○)")
     per_day_text: str = Field(default="—", description="``per_day`` in the request's language")
     note: Literal["rate_above_one", "relative_no_basis"] | None = Field(

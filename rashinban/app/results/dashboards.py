@@ -51,7 +51,9 @@ class _Head(Result):
         default_factory=list, description="the current week, quarter, half and fiscal year, the next month"
     )
     business_days: int | None = Field(default=None, description="business days in the period")
-    days_left: int | None = Field(default=None, description="business days left after today")
+    days_left: int | None = Field(
+        default=None, description="business days left in the period, today included when it is one"
+    )
 
 
 class HomeResult(_Head):
@@ -174,7 +176,9 @@ class TeamsResult(Result):
         default_factory=list, description="the current week, quarter, half and fiscal year, the next month"
     )
     business_days: int | None = Field(default=None, description="business days in the period")
-    days_left: int | None = Field(default=None, description="business days left after today")
+    days_left: int | None = Field(
+        default=None, description="business days left in the period, today included when it is one"
+    )
     kgi: KgiHeading
     teams: list[TeamSummary]
 
