@@ -1,4 +1,6 @@
-"""The language of a request: ?lang=, then the session, then Accept-Language."""
+"""The language of a request: ?lang=, then the page's language on an htmx fragment request
+(header ``X-Rashinban-Lang``, set by static/htmx-lang.js), then the session, then
+Accept-Language."""
 
 from __future__ import annotations
 
@@ -12,10 +14,16 @@ from rashinban.i18n import format as fmt
 from rashinban.i18n.stages import funnel_label, rule_label, stage_help, stage_label
 
 
+PAGE_LANG_HEADER = "x-rashinban-lang"
+
+
 def request_lang(request: Request, session_lang: str | None = None) -> str:
     q = request.query_params.get("lang")
     if q in LANGS:
         return q
+    page = request.headers.get(PAGE_LANG_HEADER)
+    if page in LANGS:  # a fragment speaks the language of the page that loads it
+        return page
     if session_lang in LANGS:
         return session_lang
     return header_lang(request) or "en"
