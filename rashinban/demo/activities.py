@@ -66,6 +66,7 @@ class Acts:
         deal_id: np.ndarray | None = None,
         minutes: np.ndarray | None = None,
         occurred: np.ndarray | None = None,
+        logged_by: np.ndarray | None = None,
     ) -> None:
         n = len(member)
         if n == 0:
@@ -91,6 +92,7 @@ class Acts:
                 "deal_id": full(deal_id),
                 "minutes": full(minutes),
                 "occurred": occurred if occurred is not None else np.full(n, np.datetime64("NaT", "s")),
+                "logged_by": logged_by if logged_by is not None else np.full(n, np.datetime64("NaT", "s")),
             }
         )
 
@@ -122,6 +124,9 @@ class Acts:
             occurred + seconds(quick),
             np.where(kind == 1, occurred + seconds(hours), days_logged),
         )
+        # an activity logged at the latest by a given time (the appointment by its lead's SQL)
+        by = cols["logged_by"]
+        logged = np.where(np.isnat(by), logged, np.maximum(occurred, np.minimum(logged, by)))
         keep = (occurred >= ctx.window_start) & (occurred <= ctx.cut) & (logged <= ctx.cut)
         idx = np.nonzero(keep)[0]
         k = len(idx)
@@ -207,7 +212,7 @@ def lead_touches(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch, acts: Act
         secs=office_seconds(rng, len(parent), 8.0, 21.0),
         lead_id=leads.ids[parent],
     )
-    # the appointment: a connected call just before the lead became an SQL
+    # the appointment: a connected call just before the lead became an SQL (送客)
     sql = np.nonzero(~np.isnat(leads.sql_at))[0]
     occurred = leads.sql_at[sql] - seconds(rng.integers(5 * 60, 40 * 60, size=len(sql)))
     occurred = np.maximum(occurred, leads.created[sql] + seconds(60))
@@ -223,6 +228,8 @@ def lead_touches(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch, acts: Act
         lead_id=leads.ids[sql],
         minutes=np.round(rng.lognormal(np.log(12), 0.4, size=len(sql))).astype(np.int64),
         occurred=_on_business_day(ctx, occurred, leads.sql_at[sql]),
+        # logged by the time the lead is handed off: no hand-off without its appointment on record
+        logged_by=leads.sql_at[sql],
     )
 
 
