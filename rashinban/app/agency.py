@@ -35,9 +35,10 @@ from rashinban.app.dashboards.board import Board, num
 from rashinban.app.reports import ReportFile
 from rashinban.app.results import agency as agency_results
 from rashinban.app.results.agency import AgencyKpi, AgencyMonth, AgencyResult
-from rashinban.errors import NotFoundError, UsageError
+from rashinban.errors import ForbiddenError, NotFoundError, UsageError
 from rashinban.i18n import t
 from rashinban.i18n.format import short_value
+from rashinban.org.nav import nav_items
 from rashinban.org.roles import Permission, Role
 from rashinban.org.scopes import TEAM
 from rashinban.store import admin as admin_store
@@ -86,6 +87,21 @@ class Agency:
         if team not in org.scope_index(self.ctx).agency_teams:
             return None
         return team if "roi" in self.dashboards.board(None, None, (TEAM, team)).model.nodes else None
+
+    def nav(self) -> list[tuple[str, str]]:
+        """The navigation bar's (href, label key) for the signed-in user (``org.nav``): a
+        partner or viewer of an agency team is offered their agency's own view only."""
+        user = self.ctx.user
+        return nav_items(user.role, self.landing()) if user else []
+
+    def reachable(self, team_id: int) -> bool:
+        """Whether the user may open the agency report of ``team_id`` (an agency team with an
+        agency model bound, in the user's scope) — the teams pages link it only then."""
+        try:
+            self._board(team_id)
+        except (NotFoundError, ForbiddenError):
+            return False
+        return True
 
     # the page ------------------------------------------------------------------------------
     def _board(self, team_id: int) -> Board:

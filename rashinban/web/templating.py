@@ -23,6 +23,8 @@ def render(ctx: Ctx, name: str, status_code: int = 200, **context: Any) -> HTMLR
         "path": ctx.request.url.path,
         "can": lambda name: ctx.user is not None and ctx.service.can(Permission(name)),
         "alert_count": lambda: _alert_count(ctx),
+        "nav_items": lambda: _nav_items(ctx),
+        "agency_reachable": lambda team_id: ctx.user is not None and ctx.service.agency.reachable(team_id),
         **template_helpers(ctx.lang),
         **context,
     }
@@ -38,3 +40,8 @@ def _alert_count(ctx: Ctx) -> int:
         return ctx.service.alerts.count()
     except Exception:
         return 0
+
+
+def _nav_items(ctx: Ctx) -> list[tuple[str, str]]:
+    """The navigation bar's (href, label key): what the user's role may use (org/nav.py)."""
+    return ctx.service.agency.nav() if ctx.user is not None else []
