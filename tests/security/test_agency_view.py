@@ -240,3 +240,28 @@ def test_no_company_figures_for_the_client(web: Client, tmp_path: Path) -> None:
             assert shown not in content.replace(" ", ""), (where, "company revenue")
     ids = {k["id"] for k in json.loads(body)["kpis"]}
     assert not ids & {"revenue", "gross_margin", "margin", "sales"}
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_agency_links_only_for_its_readers(web: Client, username: str) -> None:
+    """The teams pages and the navigation link the agency report only for users who may read
+    it (an admin, the agency's partner, its client); a manager of another branch or a rep of
+    another team is shown no link, and its team page refuses them without naming the agency."""
+    team = _agency(web)
+    name = str(web.sql("SELECT name FROM teams WHERE id = :t", t=team)[0][0])
+    web.login(username)
+    link = f'href="/agency/{team}'
+    teams = web.get("/teams")
+    team_page = web.get(f"/teams/{team}")
+    nav = web.get("/account")
+    assert teams.status_code == 200 and nav.status_code == 200
+    if _may_read(web, username, team):
+        assert link in teams.text and link in team_page.text, username
+        assert web.get(f"/agency/{team}").status_code == 200
+    else:
+        assert link not in teams.text and name not in teams.text, username
+        _refused(team_page, name)
+        assert link not in nav.text
+    # the navigation: the agency's own view for its partner and client only
+    confined = username in ("partner", "viewer")
+    assert (f'<a href="/agency/{team}" data-nav="nav_agency"' in nav.text) == confined, username
