@@ -5,7 +5,9 @@ on /agency/{id} from /; its cards show the JSON twin's figures as people read th
 (1,000万円 / ¥10.0M), the trend table has a row per month, the PDF and Excel buttons download
 the report, nothing of the company's other teams shows, the phone has no sideways scroll and
 the English page has no Japanese outside user data (the agency's, the client's and the model's
-names).
+names).  The client's first screen shows a hand-off acceptance ≤ 100 % (not 要確認) and a
+navigation of the agency's report and downloads only; an admin reaches the report from the
+teams list and the agency's team page.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from rashinban.i18n import format as fmt
+from rashinban.i18n import t
 from tests.browser.conftest import Live, _context, assert_translated, login, session_client, shoot
 from tests.browser.test_english import _japanese_left, _store_copy, user_data
 
@@ -117,5 +120,66 @@ def test_agency_report_in_english(browser: Any, live: Live, user_data: list[str]
         width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"sideways scroll at {size}: {width}"
         shoot(page, f"agency_client_en_{size}")
+    finally:
+        ctx.close()  # type: ignore[attr-defined]
+
+
+def test_client_first_screen_and_nav(browser: Any, live: Live) -> None:
+    """The client's first screen (this month, cut yesterday): hand-off acceptance ≤ 100 % and
+    not flagged 要確認; the navigation offers the agency's report and its downloads only, each
+    answering (the downloads download)."""
+    team = live.teams[AGENCY]
+    ctx = _context(browser, live, VIEWPORTS["desktop"])
+    try:
+        page = ctx.new_page()  # type: ignore[attr-defined]
+        login(page, "client")
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith(f"/agency/{team}"), page.url
+        data = _json(live, "client", f"/api/agency/{team}")
+        rate = next(k for k in data["kpis"] if k["id"] == "handoff_rate")
+        assert rate["actual"] is not None and rate["actual"] <= 1.0, rate
+        card = page.locator("[data-testid=agency-kpi][data-node=handoff_rate]")
+        assert card.get_attribute("data-status") not in ("data_issue", None)
+        assert "要確認" not in card.inner_text()
+        shown = card.locator("[data-testid=agency-kpi-actual]").inner_text().strip()
+        assert shown == fmt.short_value(rate["actual"], "ratio", "ja")
+        hrefs = page.eval_on_selector_all("nav.nav a", "els => els.map(e => e.getAttribute('href'))")
+        base = f"/agency/{team}"
+        assert hrefs == [base, f"{base}/report.pdf", f"{base}/report.xlsx"], hrefs
+        for href in hrefs[1:]:
+            with page.expect_download() as info:
+                page.locator(f"nav.nav a[href='{href}']").click()
+            assert info.value.path().read_bytes()[:2] in (b"%P", b"PK")
+        page.locator(f"nav.nav a[href='{base}']").click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith(base) and page.get_by_test_id("agency-name").is_visible()
+    finally:
+        ctx.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_admin_reaches_the_agency_from_the_teams_list(browser: Any, live: Live, lang: str) -> None:
+    """An admin finds the agency report on the teams list (its row's KGI is no yen figure) and
+    on the agency's team page, in both languages."""
+    team = live.teams[AGENCY]
+    ctx = _context(browser, live, VIEWPORTS["desktop"])
+    try:
+        page = ctx.new_page()  # type: ignore[attr-defined]
+        login(page, "admin")
+        page.goto(f"/lang/{lang}?next=/teams")
+        page.wait_for_load_state("networkidle")
+        row = page.locator(f"[data-testid=teams-table] tr[data-team='{team}']")
+        cell = row.get_by_test_id("agency-kgi-cell").inner_text()
+        assert "ROI" in cell and not any(c in cell for c in ("¥", "円", "万", "億")), cell
+        link = row.get_by_test_id("agency-link")
+        assert link.inner_text().strip() == t("web.nav_agency", lang)
+        link.click()
+        page.wait_for_load_state("networkidle")
+        assert f"/agency/{team}" in page.url and page.get_by_test_id("agency-kgi").is_visible()
+        assert_translated(page)
+        page.goto(f"/teams/{team}")
+        page.get_by_test_id("agency-link").click()
+        page.wait_for_load_state("networkidle")
+        assert f"/agency/{team}" in page.url and page.get_by_test_id("agency-kgi").is_visible()
     finally:
         ctx.close()  # type: ignore[attr-defined]
