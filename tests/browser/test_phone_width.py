@@ -29,6 +29,32 @@ OVERFLOW = """() => {
   return out.slice(0, 5);
 }"""
 
+# table cells squeezed below ~3 characters while holding text: a cell whose text runs to 2 or
+# more lines with fewer than 2.5 characters a line (東京第一課 one character a line); lines are
+# the distinct tops of the text's boxes (a Range over the cell), characters without spaces
+NARROW = """() => {
+  const out = [];
+  for (const c of document.querySelectorAll('td, th')) {
+    if (!c.getClientRects().length || getComputedStyle(c).visibility === 'hidden') continue;
+    const text = (c.innerText || '').replace(/\\s+/g, '');
+    if (!text) continue;
+    const range = document.createRange();
+    range.selectNodeContents(c);
+    const tops = new Set();
+    for (const r of range.getClientRects()) if (r.width > 0 && r.height > 0) tops.add(Math.round(r.top));
+    if (tops.size >= 2 && text.length / tops.size < 2.5)
+      out.push(`${c.tagName.toLowerCase()} ${JSON.stringify(text.slice(0, 20))}: ${tops.size} lines`);
+  }
+  return out;
+}"""
+
+# the number of lines each element's text takes
+LINES = """els => els.map(e => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+})"""
+
 
 def _fits(page: Any, what: str) -> None:
     page.wait_for_load_state("networkidle")
@@ -108,5 +134,30 @@ def test_the_tree_is_a_chart_on_a_desktop(browser: object, live: Live) -> None:
         assert not page.get_by_test_id("tree-list").is_visible()
         page.goto(f"/teams/{live.users['manager']['team_id']}")
         assert page.get_by_test_id("ranking-table").locator("thead").is_visible()
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("username", ["admin", "manager"])
+def test_insight_tables_keep_names_on_one_line_at_390px(browser: object, live: Live, username: str) -> None:
+    """The waterfall's tables on /tree and /insights (KPIs; teams and members below the
+    scope) keep every cell's text on readable lines: no name one character a line; a table
+    wider than the phone scrolls in its own box, the page does not.  Both languages."""
+    page = signed_in_page(browser, live, username, PHONE)
+    try:
+        for lang in ("ja", "en"):
+            for href in ("/tree", "/insights"):
+                page.goto(f"{href}?lang={lang}")
+                card = page.get_by_test_id("waterfall-card")
+                card.wait_for()
+                page.wait_for_load_state("networkidle")
+                rows = card.get_by_test_id("child-row")
+                assert rows.count() >= 2, (href, "the scope has teams or members below it")
+                assert card.get_by_test_id("driver-row").count() >= 1
+                assert page.evaluate(NARROW) == [], (href, lang)
+                names = rows.locator("td:first-child").evaluate_all(LINES)
+                assert names and all(n == 1 for n in names), (href, lang, "names on one line", names)
+                _fits(page, f"{href}?lang={lang}")
+        shoot(page, f"phone_390_waterfall_{username}")
     finally:
         page.context.close()
