@@ -40,7 +40,9 @@ def _english(page: Any, href: str) -> None:
 def _scan(page: Any, user_data: list[str], where: str) -> None:
     page.wait_for_load_state("networkidle")
     found = _japanese_left(page, user_data)
-    assert not found, f"Japanese in the English page's fragments on {where}:\n    " + "\n    ".join(found[:15])
+    assert not found, f"Japanese in the English page's fragments on {where}:\n    " + "\n    ".join(
+        found[:15]
+    )
 
 
 def test_home_fragments_follow_the_pages_language(browser: Any, live: Live, user_data: list[str]) -> None:
