@@ -13,7 +13,6 @@ from rashinban.i18n import LANGS, t
 from rashinban.i18n import format as fmt
 from rashinban.i18n.stages import funnel_label, rule_label, stage_help, stage_label
 
-
 PAGE_LANG_HEADER = "x-rashinban-lang"
 
 
