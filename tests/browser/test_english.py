@@ -196,7 +196,8 @@ def test_english_pages_have_no_japanese_outside_user_data(
                 problems[href] = found
             if href in nav:  # one level below the navigation: the pages' own links
                 todo += [h for h in page.evaluate(LINKS) if _page_key(h) not in seen]
-        assert len(visited) >= 5, visited
+        # a partner's navigation is their agency's own view (org/nav.py): its report, the log, the account
+        assert len(visited) >= (3 if username == "partner" else 5), visited
         report = "\n".join(f"{h}:\n    " + "\n    ".join(p[:15]) for h, p in problems.items())
         assert not problems, f"Japanese on English pages of {username} (visited {len(visited)}):\n{report}"
     finally:
