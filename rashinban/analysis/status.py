@@ -55,7 +55,7 @@ class StatusRow:
     stretch_achievement: Fraction | None = None
     floor_achievement: Fraction | None = None
     remaining: Fraction | None = None  # still needed to reach the target (あと○円)
-    days_left: int | None = None  # business days after the as-of date
+    days_left: int | None = None  # business days from the as-of date on (it counts when one)
     per_day: Fraction | None = None  # needed per remaining business day (1営業日あたり○件)
     note: str | None = None  # a finding about the row: rate_above_one, relative_no_basis
     total: bool = False  # the total (累計) of a range, not one of its periods
