@@ -141,8 +141,9 @@ def test_the_tree_is_a_chart_on_a_desktop(browser: object, live: Live) -> None:
 @pytest.mark.parametrize("username", ["admin", "manager"])
 def test_insight_tables_keep_names_on_one_line_at_390px(browser: object, live: Live, username: str) -> None:
     """The waterfall's tables on /tree and /insights (KPIs; teams and members below the
-    scope) keep every cell's text on readable lines: no name one character a line; a table
-    wider than the phone scrolls in its own box, the page does not.  Both languages."""
+    scope) and the tables of the insights pages (segments, churn, experiments) keep every
+    cell's text on readable lines: no name one character a line; a table wider than the
+    phone scrolls in its own box, the page does not.  Both languages."""
     page = signed_in_page(browser, live, username, PHONE)
     try:
         for lang in ("ja", "en"):
@@ -157,6 +158,20 @@ def test_insight_tables_keep_names_on_one_line_at_390px(browser: object, live: L
                 assert page.evaluate(NARROW) == [], (href, lang)
                 names = rows.locator("td:first-child").evaluate_all(LINES)
                 assert names and all(n == 1 for n in names), (href, lang, "names on one line", names)
+                _fits(page, f"{href}?lang={lang}")
+            # the insights pages below: segments, churn, the experiments and one of them
+            page.goto(f"/experiments?lang={lang}")
+            experiment = page.get_by_test_id("experiments").locator("a").first.get_attribute("href")
+            assert experiment
+            for href in ("/insights/segments", "/customers/churn", "/experiments", experiment):
+                response = page.goto(f"{href}{'&' if '?' in href else '?'}lang={lang}")
+                assert response is not None and response.status == 200, href
+                page.wait_for_load_state("networkidle")
+                tables = page.locator("main table.insight-table")
+                # (churn's tables may be empty: the store's customers need months of history)
+                rows = 0 if href == "/customers/churn" else 1
+                assert tables.count() >= 1 and tables.locator("tbody tr").count() >= rows, href
+                assert page.evaluate(NARROW) == [], (href, lang)
                 _fits(page, f"{href}?lang={lang}")
         shoot(page, f"phone_390_waterfall_{username}")
     finally:
