@@ -124,6 +124,7 @@ def generate(
                 db = deals.generate(ctx, rng, lb)
                 acts = activities.Acts()
                 activities.lead_touches(ctx, rng, lb, acts)
+                activities.declined_appointments(ctx, lb, acts)
                 activities.deal_touches(ctx, rng, db, acts)
                 contract_t, survey_t = contracts.generate(ctx, rng, db, acts)
                 put("leads", lb.table(ctx))
@@ -325,7 +326,7 @@ def _users_table(cfg: DemoConfig, org: Org, base: int) -> pa.Table:
             "role": pa.array([r[2] for r in rows]),
             "member_id": pa.array([r[3] for r in rows], pa.int64()),
             "team_id": pa.array([r[4] for r in rows], pa.int64()),
-            "locale": pa.array(["ja"] * n),
+            "locale": pa.array([None] * n, pa.string()),  # none chosen: the first sign-in takes the browser's
             "active": pa.array([True] * n),
             "created_at": pa.array([created] * n, pa.timestamp("s")),
         }

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text as sa_text
 
 from tests.conftest import ROOT, unavailable
 
@@ -91,6 +92,24 @@ def _make_token(db: Path) -> str:
         return svc.accounts.create_token("admin", "browser-tests")
 
 
+def _choose_japanese(db: Path) -> None:
+    """The demo's users have chosen no language (their first sign-in takes the browser's).  The
+    browser tests sign them in from Japanese and English browsers in any order, so each is given
+    Japanese as their choice first, as a Japanese team would have it; tests/browser/test_english.py
+    signs a user with no choice in for the first sign-in."""
+    from rashinban.store import Store
+    from rashinban.store.users import set_locale_if_unset
+
+    store = Store.open(str(db))
+    try:
+        with store.engine.connect() as conn:
+            ids = [row[0] for row in conn.execute(sa_text("select id from users"))]
+        for user_id in ids:
+            set_locale_if_unset(store, user_id, "ja")
+    finally:
+        store.dispose()
+
+
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("live")
@@ -107,6 +126,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         check=False,
     )
     assert gen.returncode == 0, f"demo generate failed:\n{gen.stdout}\n{gen.stderr}"
+    _choose_japanese(db)
     token = _make_token(db)
     teams, members, users = _read_ids(db)
     port = _free_port()

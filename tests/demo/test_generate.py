@@ -256,6 +256,8 @@ def test_login_users(demo_db: Demo) -> None:
     # the agency's client: a read-only viewer of the same agency team (#16 item 2)
     assert users.at["client", "role"] == "viewer"
     assert users.at["client", "team_id"] == users.at["partner", "team_id"]
+    # no language chosen for them: the first sign-in takes the browser's (#16 item 5)
+    assert users["locale"].isna().all()
     reps = users[users.role == "member"]
     assert len(reps) == 8
     for username, row in reps.iterrows():

@@ -170,10 +170,10 @@ def test_pages_render_with_testids(web: Web) -> None:
 
 def test_home_values_on_cards_short_in_tables_full(web: Web) -> None:
     web.login("admin")
-    d = web.json(f"/api/home?period={PERIOD}&scope=company")
-    page = web.get(f"/?period={PERIOD}&scope=company", headers={"Accept-Language": "ja"}).text
+    d = web.json(f"/api/home?period={PERIOD}&scope=company&lang=ja")
+    page = web.get(f"/?period={PERIOD}&scope=company&lang=ja").text
     assert d["kgi"]["actual_text"].endswith("万円") and d["kgi"]["actual_text"] in page
-    team = web.get(f"/teams/7?period={PERIOD}").text
+    team = web.get(f"/teams/7?period={PERIOD}&lang=ja").text
     assert "¥" in team  # tables: full figures
 
 
