@@ -44,6 +44,8 @@ EMAILS_PER_LEAD = np.array([1.6, 1.6, 0.8, 1.0, 1.4, 1.0])
 # entry lag mixture: (logged right away, within hours, days later)
 LAG_MIX = np.array([0.72, 0.22, 0.06])
 LAG_MIX_LATE = np.array([0.35, 0.30, 0.35])
+# of the agency's MQLs that never became an SQL: the share that had an appointment (declined)
+P_DECLINED = 0.35
 
 
 @dataclass
@@ -230,6 +232,37 @@ def lead_touches(ctx: Ctx, rng: np.random.Generator, leads: LeadBatch, acts: Act
         occurred=_on_business_day(ctx, occurred, leads.sql_at[sql]),
         # logged by the time the lead is handed off: no hand-off without its appointment on record
         logged_by=leads.sql_at[sql],
+    )
+
+
+def declined_appointments(ctx: Ctx, leads: LeadBatch, acts: Acts) -> None:
+    """Appointments the agency set that its client did not accept as a hand-off: some of the
+    agency's MQLs that never became an SQL had one (held, judged no valid opportunity), so the
+    agency's hand-off acceptance (送客数 ÷ アポイント数) is a rate below 100 %, not a constant.
+    Drawn from their own generator: the rest of the demo stays as it was."""
+    if leads.n == 0:
+        return
+    rng = np.random.default_rng([ctx.cfg.seed, 16, int(leads.ids[0])])
+    agency = np.isin(leads.owner, ctx.org.pools.get("agency", np.empty(0, np.int64)))
+    cand = np.nonzero(agency & ~np.isnat(leads.mql_at) & np.isnat(leads.sql_at))[0]
+    sel = cand[rng.random(len(cand)) < P_DECLINED]
+    if len(sel) == 0:
+        return
+    lo = ctx.bd.index_on_or_after(leads.mql_at[sel].astype("datetime64[D]")) + 1
+    hi = np.maximum(lo, leads.touch_end[sel] - 1)
+    day = lo + (rng.random(len(sel)) * (hi - lo + 1)).astype(np.int64)
+    t = at_time(ctx.bd.at(day), rng.integers(9 * 3600, 18 * 3600, size=len(sel)))
+    acts.add(
+        member=leads.owner[sel],
+        type_=CALL,
+        outcome=APPOINTMENT,
+        subject=S["アポイント獲得"],
+        account=leads.account[sel],
+        day=np.zeros(len(sel), np.int64),
+        secs=np.zeros(len(sel), np.int64),
+        lead_id=leads.ids[sel],
+        minutes=np.round(rng.lognormal(np.log(12), 0.4, size=len(sel))).astype(np.int64),
+        occurred=np.maximum(t, leads.mql_at[sel] + seconds(600)),
     )
 
 
