@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -90,6 +91,23 @@ def _make_token(db: Path) -> str:
 
     with Rashinban.for_cli(str(db), lang="en") as svc:
         return svc.accounts.create_token("admin", "browser-tests")
+
+
+def live_sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    """``query`` on a copy of the server's store as it is now (the server holds the file's lock):
+    the independent side of the browser tests' checks."""
+    import duckdb
+
+    copy = tmp / f"live-copy-{len(list(tmp.glob('live-copy-*.duckdb')))}.duckdb"
+    shutil.copyfile(live.db, copy)
+    wal = live.db.with_name(live.db.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+    con = duckdb.connect(str(copy))
+    try:
+        return con.execute(query, list(params)).fetchall()
+    finally:
+        con.close()
 
 
 def _choose_japanese(db: Path) -> None:

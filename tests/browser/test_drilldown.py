@@ -7,15 +7,14 @@ scrolls sideways on the phone."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import duckdb
 import pytest
 
 from tests.browser.conftest import Live, api_client, assert_translated, shoot, signed_in_page
+from tests.browser.conftest import live_sql as _sql
 from tests.browser.test_axe import _violations
 from tests.browser.test_english import _japanese_left, user_data  # noqa: F401 - the fixture
 
@@ -30,20 +29,6 @@ DEAL_COUNTS = {
     "deals_created": ("created_at", "true"),
 }
 VIEWPORTS = {1280: {"width": 1280, "height": 900}, 390: {"width": 390, "height": 844}}
-
-
-def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    """``query`` on a copy of the server's store (the server holds the file's lock)."""
-    copy = tmp / f"copy-{len(list(tmp.glob('copy-*.duckdb')))}.duckdb"
-    shutil.copyfile(live.db, copy)
-    wal = live.db.with_name(live.db.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
-    con = duckdb.connect(str(copy))
-    try:
-        return con.execute(query, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def _no_sideways_scroll(page: Any) -> None:

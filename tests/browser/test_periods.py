@@ -13,14 +13,12 @@ API (``as_of``) and checks it is today in Tokyo.
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import duckdb
 import jpholiday
 import pytest
 import yaml
@@ -29,6 +27,7 @@ from rashinban.i18n import t
 from rashinban.i18n.format import short_value
 from rashinban.i18n.format import value as value_text
 from tests.browser.conftest import Live, api_client, login, session_client
+from tests.browser.conftest import live_sql as _sql
 
 pytestmark = pytest.mark.browser
 
@@ -84,20 +83,6 @@ def span(label: str, fy_start: int) -> tuple[date, date]:
         return date(y, mo + 1, 1)
 
     return month_start(first), month_start(first + months) - timedelta(days=1)
-
-
-def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    """``query`` on a copy of the server's store (the server holds the file's lock)."""
-    copy = tmp / f"periods-{len(list(tmp.glob('periods-*.duckdb')))}.duckdb"
-    shutil.copyfile(live.db, copy)
-    wal = live.db.with_name(live.db.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
-    con = duckdb.connect(str(copy))
-    try:
-        return con.execute(query, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def _team_members(live: Live, tmp: Path, team: int) -> list[int]:

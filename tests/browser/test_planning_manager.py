@@ -9,17 +9,15 @@ Stored rows are read back with plain SQL on a copy of the live store."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import jpholiday
 import numpy as np
 import pytest
 
 from tests.browser.conftest import Live, assert_translated, login, shoot
+from tests.browser.conftest import live_sql as _sql
 from tests.browser.test_axe import _violations
 
 pytestmark = pytest.mark.browser
@@ -28,20 +26,6 @@ CASES = {  # viewport width → (KGI as typed, the value it means, win rate as t
     1280: ("2,480万", 24_800_000, "19.5%"),
     390: ("¥26,300,000", 26_300_000, "0.205"),
 }
-
-
-def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    """``query`` on a copy of the server's store as it is now (the server holds the lock)."""
-    copy = tmp / f"copy-{len(list(tmp.glob('copy-*.duckdb')))}.duckdb"
-    shutil.copyfile(live.db, copy)
-    wal = live.db.with_name(live.db.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
-    con = duckdb.connect(str(copy))
-    try:
-        return con.execute(query, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def _business_days(live: Live, tmp: Path, label: str) -> int:

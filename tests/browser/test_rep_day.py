@@ -9,35 +9,20 @@ numpy with Japan's public holidays and the company's own."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import jpholiday
 import numpy as np
 import pytest
 
 from rashinban.clock import default_clock
 from tests.browser.conftest import Live, assert_translated, login, shoot
+from tests.browser.conftest import live_sql as _sql
 from tests.browser.test_axe import AXE, BLOCKING, RUN_AXE
 
 pytestmark = pytest.mark.browser
-
-
-def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    """``query`` on a copy of the server's store as it is now (the server holds the lock)."""
-    copy = tmp / f"copy-{len(list(tmp.glob('copy-*.duckdb')))}.duckdb"
-    shutil.copyfile(live.db, copy)
-    wal = live.db.with_name(live.db.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
-    con = duckdb.connect(str(copy))
-    try:
-        return con.execute(query, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def _holidays(live: Live, tmp: Path, year: int, month: int) -> list[date]:

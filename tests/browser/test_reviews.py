@@ -5,30 +5,15 @@ server holds the file's lock; the copy carries its write-ahead log)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import yaml
 
 from tests.browser.conftest import Live, api_client, assert_translated, login, shoot, signed_in_page
+from tests.browser.conftest import live_sql as _sql
 from tests.reviews.test_agenda import independent_ranking
-
-
-def _sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    """``query`` on a copy of the server's store as it is now."""
-    copy = tmp / f"copy-{len(list(tmp.glob('copy-*.duckdb')))}.duckdb"
-    shutil.copyfile(live.db, copy)
-    wal = live.db.with_name(live.db.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
-    con = duckdb.connect(str(copy))
-    try:
-        return con.execute(query, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def _model_of_team(live: Live, tmp: Path, team_id: int) -> dict[str, Any]:
