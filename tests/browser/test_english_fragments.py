@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from rashinban.i18n import t
-from tests.browser.conftest import Live, _context, login
+from tests.browser.conftest import DESKTOP, Live, _context, login
 from tests.browser.test_english import _japanese_left, user_data
 
 pytestmark = pytest.mark.browser
@@ -22,9 +22,9 @@ PHONE = {"width": 390, "height": 844}  # the tree is a list of buttons there (ht
 __all__ = ["user_data"]  # the scan's fixture, shared with the English suite
 
 
-def _japanese_session(browser: Any, live: Live, username: str) -> Any:
+def _japanese_session(browser: Any, live: Live, username: str, viewport: dict[str, int] = PHONE) -> Any:
     """A page of a new session of ``username`` whose own language is Japanese."""
-    page = _context(browser, live, PHONE).new_page()
+    page = _context(browser, live, viewport).new_page()
     login(page, username)
     page.goto("/lang/ja?next=/")
     assert page.evaluate("document.documentElement.lang") == "ja"
@@ -108,5 +108,42 @@ def test_log_outcomes_follow_the_pages_language(browser: Any, live: Live, user_d
         page.wait_for_load_state("networkidle")
         assert page.locator("#log-outcomes").inner_text().strip()
         _scan(page, user_data, "/log outcomes")
+    finally:
+        page.context.close()
+
+
+def test_the_tree_charts_json_follows_the_pages_language(browser: Any, live: Live) -> None:
+    """On a desktop the tree is a chart drawn from /api/tree (fetch): on /tree?lang=en of a
+    Japanese session it reads the English labels — the same as /api/tree?lang=en — and on
+    /tree the Japanese ones."""
+
+    def labels(tree: dict[str, Any]) -> list[str]:
+        out: list[str] = []
+
+        def walk(n: Any) -> None:
+            if isinstance(n, dict):
+                if isinstance(n.get("label"), str):
+                    out.append(n["label"])
+                for v in n.values():
+                    walk(v)
+            elif isinstance(n, list):
+                for v in n:
+                    walk(v)
+
+        walk(tree)
+        return out
+
+    page = _japanese_session(browser, live, "manager", DESKTOP)
+    try:
+        for lang in ("en", "ja"):
+            expected = labels(page.request.get(f"/api/tree?lang={lang}").json())
+            assert expected and expected != labels(
+                page.request.get(f"/api/tree?lang={'ja' if lang == 'en' else 'en'}").json()
+            )
+            with page.expect_response(lambda r: "/api/tree" in r.url) as info:
+                page.goto("/tree?lang=en" if lang == "en" else "/tree")
+            assert page.evaluate("document.documentElement.lang") == lang
+            assert info.value.request.headers.get("x-rashinban-lang") == lang
+            assert labels(info.value.json()) == expected, lang
     finally:
         page.context.close()
