@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -218,3 +219,21 @@ def test_stale_sources() -> None:
     hits = stale_sources(spec(kind="stale_data", days=3), seen, now)
     assert [(h.entity_id, h.params["days"]) for h in hits] == [("salesforce", 4)]
     assert stale_sources(spec(kind="stale_data", days=3, sources="rashinban"), seen, now) == []
+
+
+def test_stalled_messages_name_system_stages_in_the_readers_language() -> None:
+    """A stalled-deal alert stores the stage as the data names it; the English inbox reads the
+    system's stages in English (a stage the organisation named stays as written)."""
+    import re
+
+    import yaml
+
+    from rashinban.app.alerts import render
+
+    english = yaml.safe_load((Path(render.__file__).parents[2] / "i18n" / "en.yaml").read_text("utf-8"))
+    params = {"deal": "Acme / Plan", "owner": "Sato", "days": 43, "stage": "アポイント", "limit": 17.9}
+    en = render.message("stalled_stage", params, "en")
+    assert english["funnel_stage"]["appointment"] in en
+    assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", en), en
+    assert "アポイント" in render.message("stalled_stage", params, "ja")
+    assert "技術検証" in render.message("stalled_stage", {**params, "stage": "技術検証"}, "en")

@@ -12,6 +12,7 @@ from typing import Any
 from rashinban.alerts.spec import RuleSpec
 from rashinban.i18n import format as fmt
 from rashinban.i18n import t
+from rashinban.i18n.stages import stage_label
 
 RATIO_KEYS = ("value", "enter", "leave", "elapsed")
 
@@ -53,6 +54,8 @@ def message(code: str, params: Mapping[str, Any], lang: str) -> str:
         amount = p.get("amount")
         p["amount"] = fmt.yen(amount, lang) if isinstance(amount, int | float) else "—"
         p["owner"] = p.get("owner") or t("alerts.no_owner", lang)
+        if p.get("stage"):  # a stage the system defines in the reader's language
+            p["stage"] = stage_label(str(p["stage"]), lang)
     return t(f"alerts.msg.{code}", lang, **p)
 
 
