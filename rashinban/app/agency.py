@@ -13,8 +13,9 @@ margins):
   volume) — the model's nodes.
 * cost per appointment = agency cost ÷ appointments set (derived here).
 * cost per hand-off (商談単価) = agency cost ÷ hand-offs (the model's node).
-* CPA = agency cost ÷ customers acquired, i.e. deals the agency sourced that the client won
-  (送客後の受注件数) — the cost per won deal (derived here).
+* cost per won deal (``cost_per_win``) = agency cost ÷ customers acquired, i.e. deals the
+  agency sourced that the client won (送客後の受注件数), derived here.  Not the catalogue's
+  CPA, which is cost per lead (spend ÷ leads): one label per meaning.
 
 Targets are the contract's: the bound model's plan (and any targets saved for it); a derived
 cost's target is the cost target over the count target.  Status and pace as everywhere
@@ -46,10 +47,11 @@ from rashinban.store import admin as admin_store
 MODEL_KPIS: tuple[str, ...] = ("appointments", "handoffs", "handoff_rate", "client_win_rate", "client_wins")
 MODEL_KPIS += ("calls", "connected_calls", "fee", "client_revenue", "cost_per_handoff")
 # derived id → (numerator node, denominator node): a cost over a count
-DERIVED = {"cost_per_appointment": ("fee", "appointments"), "cpa": ("fee", "client_wins")}
+DERIVED = {"cost_per_appointment": ("fee", "appointments"), "cost_per_win": ("fee", "client_wins")}
 ORDER: tuple[str, ...] = ("appointments", "handoffs", "handoff_rate", "client_win_rate", "client_wins")
 ORDER += ("calls",)
-ORDER += ("connected_calls", "fee", "cost_per_appointment", "cost_per_handoff", "cpa", "client_revenue")
+ORDER += ("connected_calls", "fee", "cost_per_appointment", "cost_per_handoff", "cost_per_win")
+ORDER += ("client_revenue",)
 TREND_NODES = ["roi", "appointments", "handoffs", "client_wins", "client_win_rate", "calls", "fee"]
 LANDING_ROLES = (Role.PARTNER.value, Role.VIEWER.value)
 
@@ -211,7 +213,7 @@ class Agency:
                     calls=num(actual("calls")),
                     fee=num(actual("fee")),
                     cost_per_appointment=num(_ratio(actual("fee"), actual("appointments"))),
-                    cpa=num(_ratio(actual("fee"), actual("client_wins"))),
+                    cost_per_win=num(_ratio(actual("fee"), actual("client_wins"))),
                 )
             )
         return out

@@ -23,7 +23,7 @@ TREND = (
     ("calls", "int"),
     ("fee", "yen"),
     ("cost_per_appointment", "yen"),
-    ("cpa", "yen"),
+    ("cost_per_win", "yen"),
 )
 
 

@@ -26,7 +26,8 @@ __all__ = ["user_data"]  # the English test's fixture: the store's user-written 
 
 AGENCY = "demo-team-agency"
 IDS = {"appointments", "handoffs", "handoff_rate", "client_win_rate", "client_wins", "calls"}
-IDS |= {"connected_calls", "fee", "cost_per_appointment", "cost_per_handoff", "cpa", "client_revenue"}
+IDS |= {"connected_calls", "fee", "cost_per_appointment", "cost_per_handoff", "cost_per_win"}
+IDS |= {"client_revenue"}
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 

@@ -152,7 +152,7 @@ def _sql_figures(web: Client, team: int, month: str) -> dict[str, float]:
         return f
     f["roi"] = f["client_revenue"] / f["fee"]
     f["cost_per_appointment"] = f["fee"] / f["appointments"]
-    f["cpa"] = f["fee"] / f["client_wins"]
+    f["cost_per_win"] = f["fee"] / f["client_wins"]
     f["cost_per_handoff"] = f["fee"] / f["handoffs"]
     f["client_win_rate"] = f["client_wins"] / f["handoffs"]
     return f
@@ -162,7 +162,7 @@ def _full_month(web: Client, team: int) -> tuple[str, dict[str, float]]:
     """The latest whole month of the demo in which the agency won something (every cost defined)."""
     for month in ("2026-10", "2026-09"):
         f = _sql_figures(web, team, month)
-        if "cpa" in f:
+        if "cost_per_win" in f:
             return month, f
     raise AssertionError("the demo's agency won nothing in September or October")
 
@@ -176,10 +176,10 @@ def test_figures_json_xlsx_pdf_equal_sql(web: Client, tmp_path: Path) -> None:
     for key, value in expected.items():
         assert got[key]["actual"] == pytest.approx(value, rel=1e-9), key
     # targets: a derived cost's target is the cost target over the count target
-    assert got["cpa"]["target"] == pytest.approx(got["fee"]["target"] / got["client_wins"]["target"])
+    assert got["cost_per_win"]["target"] == pytest.approx(got["fee"]["target"] / got["client_wins"]["target"])
     month = next(m for m in data["trend"] if m["period"] == month_label)
-    assert month["appointments"] == expected["appointments"] and month["cpa"] == pytest.approx(
-        expected["cpa"]
+    assert month["appointments"] == expected["appointments"] and month["cost_per_win"] == pytest.approx(
+        expected["cost_per_win"]
     )
 
     xlsx = web.get(f"/agency/{team}/report.xlsx?period={month_label}")
@@ -204,7 +204,7 @@ def test_figures_json_xlsx_pdf_equal_sql(web: Client, tmp_path: Path) -> None:
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     flat = text.replace(" ", "").replace("\n", "")
-    for key in ("fee", "cpa", "cost_per_appointment", "client_revenue"):
+    for key in ("fee", "cost_per_win", "cost_per_appointment", "client_revenue"):
         assert f"{round(expected[key]):,}" in flat, key
     assert f"{expected['roi']:.2f}" in flat
 

@@ -1,6 +1,6 @@
 """What the agency page returns (``/api/agency/{team_id}``): the agency team's own KPIs on its
 bound model — appointments, hand-offs, their acceptance and the win rate after hand-off,
-activity volume, the agency's cost and what it buys (cost per appointment, per hand-off, CPA,
+activity volume, the agency's cost and what it buys (cost per appointment, per hand-off, per won deal,
 ROI) — and their monthly trend.  Only the agency's own figures: no company revenue, no other
 team, no margin."""
 
@@ -36,7 +36,7 @@ AgencyKpiId = Literal[
     "client_revenue",
     "cost_per_appointment",
     "cost_per_handoff",
-    "cpa",
+    "cost_per_win",
 ]
 
 
@@ -76,7 +76,7 @@ class AgencyMonth(Result):
     calls: Number | None
     fee: Number | None
     cost_per_appointment: Number | None
-    cpa: Number | None
+    cost_per_win: Number | None
 
 
 class AgencyResult(Result):
