@@ -5,6 +5,19 @@
 // Swaps nobody asked for (polling, lazy loads, typing in a live form) leave focus alone.
 (function () {
   "use strict";
+  // A table that scrolls in its own box (phones: app.css) can be scrolled by keyboard: it takes
+  // focus (tabindex=0).
+  function reachableTables(root) {
+    var tables = (root || document).querySelectorAll("main table");
+    for (var i = 0; i < tables.length; i++) {
+      var tb = tables[i];
+      if (tb.scrollWidth > tb.clientWidth + 1 && !tb.hasAttribute("tabindex")) tb.setAttribute("tabindex", "0");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { reachableTables(document); });
+  window.addEventListener("resize", function () { reachableTables(document); });
+  document.addEventListener("htmx:afterSettle", function () { reachableTables(document); });
+
   var hadFocus = false;
   var moved = false;
 
