@@ -110,6 +110,19 @@ def live_sql(live: Live, tmp: Path, query: str, *params: object) -> list[tuple[A
         con.close()
 
 
+def live_team_members(live: Live, tmp: Path, team: int) -> list[int]:
+    """The members of ``team`` and of every team below it, by plain SQL on the live store."""
+    rows = live_sql(
+        live,
+        tmp,
+        "WITH RECURSIVE sub(id) AS (SELECT ?::BIGINT UNION"
+        " SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id)"
+        " SELECT m.id FROM members m JOIN sub ON m.team_id = sub.id",
+        team,
+    )
+    return sorted(int(r[0]) for r in rows)
+
+
 def _choose_japanese(db: Path) -> None:
     """The demo's users have chosen no language (their first sign-in takes the browser's).  The
     browser tests sign them in from Japanese and English browsers in any order, so each is given

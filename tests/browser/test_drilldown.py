@@ -15,6 +15,7 @@ import pytest
 
 from tests.browser.conftest import Live, api_client, assert_translated, shoot, signed_in_page
 from tests.browser.conftest import live_sql as _sql
+from tests.browser.conftest import live_team_members as _team_members
 from tests.browser.test_axe import _violations
 from tests.browser.test_english import _japanese_left, user_data  # noqa: F401 - the fixture
 
@@ -35,18 +36,6 @@ def _no_sideways_scroll(page: Any) -> None:
     width = page.evaluate("document.scrollingElement.scrollWidth")
     inner = page.evaluate("window.innerWidth")
     assert width <= inner, f"{page.url} scrolls sideways: {width} > {inner}"
-
-
-def _team_members(live: Live, tmp: Path, team: int) -> list[int]:
-    rows = _sql(
-        live,
-        tmp,
-        "WITH RECURSIVE sub(id) AS (SELECT ?::BIGINT UNION"
-        " SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id)"
-        " SELECT m.id FROM members m JOIN sub ON m.team_id = sub.id",
-        team,
-    )
-    return sorted(int(r[0]) for r in rows)
 
 
 @pytest.mark.parametrize("width", sorted(VIEWPORTS))

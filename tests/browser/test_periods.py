@@ -28,6 +28,7 @@ from rashinban.i18n.format import short_value
 from rashinban.i18n.format import value as value_text
 from tests.browser.conftest import Live, api_client, login, session_client
 from tests.browser.conftest import live_sql as _sql
+from tests.browser.conftest import live_team_members as _team_members
 
 pytestmark = pytest.mark.browser
 
@@ -83,18 +84,6 @@ def span(label: str, fy_start: int) -> tuple[date, date]:
         return date(y, mo + 1, 1)
 
     return month_start(first), month_start(first + months) - timedelta(days=1)
-
-
-def _team_members(live: Live, tmp: Path, team: int) -> list[int]:
-    rows = _sql(
-        live,
-        tmp,
-        "WITH RECURSIVE sub(id) AS (SELECT ?::BIGINT UNION"
-        " SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id)"
-        " SELECT m.id FROM members m JOIN sub ON m.team_id = sub.id",
-        team,
-    )
-    return sorted(int(r[0]) for r in rows)
 
 
 def actual(
